@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import jwt
+
+from application.ports.access_tokens import AccessClaims, AccessTokens
+from domain.errors import InvalidAccessToken
+
+ALGORITHM = "HS256"
+TOKEN_TYPE = "at+jwt"
+MIN_SECRET_BYTES = 32
+REQUIRED_CLAIMS = ["iss", "sub", "sid", "iat", "exp", "adm"]
+
+
+class JwtAccessTokens(AccessTokens):
+    """HS256 JWTs with ``typ: at+jwt`` (RFC 9068); the algorithm is pinned on decode."""
+
+    def __init__(self, secret: bytes, issuer: str = "chirp") -> None:
+        if len(secret) < MIN_SECRET_BYTES:
+            raise ValueError(f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes")
+        self._secret = secret
+        self._issuer = issuer
+
+    def issue(self, claims: AccessClaims) -> str:
+        return jwt.encode(
+            {
+                "iss": self._issuer,
+                "sub": str(claims.user_id),
+                "sid": str(claims.session_id),
+                "adm": claims.is_admin,
+                "iat": int(claims.issued_at.timestamp()),
+                "exp": int(claims.expires_at.timestamp()),
+            },
+            self._secret,
+            algorithm=ALGORITHM,
+            headers={"typ": TOKEN_TYPE},
+        )
+
+    def verify(self, token: str) -> AccessClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("typ") != TOKEN_TYPE:
+                raise InvalidAccessToken
+            payload = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                options={"require": REQUIRED_CLAIMS, "verify_sub": True},
+            )
+            user_id = int(payload["sub"])
+            session_id = int(payload["sid"])
+            is_admin = payload["adm"]
+            issued_at, expires_at = payload["iat"], payload["exp"]
+        except (jwt.PyJWTError, ValueError, TypeError) as error:
+            raise InvalidAccessToken from error
+        if not isinstance(is_admin, bool) or not str(payload["sub"]).isdigit():
+            raise InvalidAccessToken
+        return AccessClaims(
+            user_id=user_id,
+            session_id=session_id,
+            is_admin=is_admin,
+            issued_at=datetime.fromtimestamp(issued_at, UTC),
+            expires_at=datetime.fromtimestamp(expires_at, UTC),
+        )

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.sql.tables import users
+from application.ports.users import UserRepository
+from domain.errors import Conflict, EmailTaken, UsernameTaken
+from domain.users import User, canonical_email, canonical_username
+
+
+def user_from_row(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        email=row.email,
+        password_hash=row.password_hash,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        bio=row.bio,
+        avatar=row.avatar,
+        is_admin=row.is_admin,
+        is_active=row.is_active,
+        created_at=row.created_at,
+        last_login=row.last_login,
+        password_changed_at=row.password_changed_at,
+        followers_count=row.followers_count,
+        following_count=row.following_count,
+        tweets_count=row.tweets_count,
+    )
+
+
+def _row_values(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "username_canonical": canonical_username(user.username),
+        "email": user.email,
+        "email_canonical": canonical_email(user.email),
+        "password_hash": user.password_hash,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "bio": user.bio,
+        "avatar": user.avatar,
+        "is_admin": user.is_admin,
+        "is_active": user.is_active,
+        "created_at": user.created_at,
+        "last_login": user.last_login,
+        "password_changed_at": user.password_changed_at,
+    }
+
+
+def _conflict(error: IntegrityError) -> Conflict | None:
+    """The uniqueness rule an insert or update broke, from the constraint's name."""
+    message = str(error.orig)
+    if "username_canonical" in message:
+        return UsernameTaken()
+    if "email_canonical" in message:
+        return EmailTaken()
+    return None
+
+
+class SqlUserRepository(UserRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: User) -> User:
+        try:
+            user.id = (
+                await self._session.scalar(
+                    insert(users).values(_row_values(user)).returning(users.c.id)
+                )
+                or 0
+            )
+        except IntegrityError as error:
+            raise (_conflict(error) or error) from error
+        return user
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._one(users.c.id == user_id)
+
+    async def get_by_username(self, username: str) -> User | None:
+        return await self._one(users.c.username_canonical == canonical_username(username))
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self._one(users.c.email_canonical == canonical_email(email))
+
+    async def update(self, user: User) -> None:
+        try:
+            await self._session.execute(
+                update(users).where(users.c.id == user.id).values(_row_values(user))
+            )
+        except IntegrityError as error:
+            raise (_conflict(error) or error) from error
+
+    async def _one(self, condition: Any) -> User | None:
+        row = (await self._session.execute(select(users).where(condition))).first()
+        return None if row is None else user_from_row(row)

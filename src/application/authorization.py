@@ -1,0 +1,23 @@
+"""Checks that need the database's word on who the caller is."""
+
+from __future__ import annotations
+
+from application.ports.users import UserRepository
+from domain.errors import AdminRequired, InvalidAccessToken
+from domain.users import User
+
+
+async def active_user(users: UserRepository, user_id: int) -> User:
+    """The caller's account; a token of a deleted or deactivated account is invalid."""
+    user = await users.get(user_id)
+    if user is None or not user.is_active:
+        raise InvalidAccessToken
+    return user
+
+
+async def active_admin(users: UserRepository, user_id: int) -> User:
+    """The caller's account, which must be an administrator right now."""
+    user = await active_user(users, user_id)
+    if not user.is_admin:
+        raise AdminRequired
+    return user

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.users import User
+
+
+class UserRepository(Protocol):
+    """Stores accounts. Username and email lookups are case-insensitive."""
+
+    async def add(self, user: User) -> User:
+        """Store a new user and give it its id.
+
+        Raises ``UsernameTaken`` or ``EmailTaken`` when another account has either.
+        """
+        ...
+
+    async def get(self, user_id: int) -> User | None:
+        """The user with this id, active or not."""
+        ...
+
+    async def get_by_username(self, username: str) -> User | None:
+        """The user with this username, compared case-insensitively."""
+        ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """The user with this email address, compared case-insensitively."""
+        ...
+
+    async def update(self, user: User) -> None:
+        """Save every field of a stored user.
+
+        Raises ``UsernameTaken`` or ``EmailTaken`` when the change collides with another account.
+        """
+        ...

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from application.authorization import active_user
+from application.password_policy import PasswordPolicy
+from application.ports.clock import Clock
+from application.ports.password_hasher import PasswordHasher
+from application.ports.sessions import SessionRepository
+from application.ports.transaction import TransactionManager
+from application.ports.users import UserRepository
+from domain.errors import EmailTaken, UsernameTaken, WrongCurrentPassword
+from domain.users import Email, Profile, User, Username
+from domain.validation import Validation
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCurrentUserCommand:
+    """``None`` leaves a field as it is."""
+
+    user_id: int
+    session_id: int
+    username: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    bio: str | None = None
+    password: str | None = field(default=None, repr=False)
+    current_password: str | None = field(default=None, repr=False)
+
+
+class UpdateCurrentUser:
+    """Change the caller's own profile, username, email or password.
+
+    - Fields follow the registration rules; uniqueness ignores the caller's own account,
+      so changing only the case of one's username works.
+    - A new password needs the current one (``wrong_current_password`` otherwise) and
+      revokes every other session of the user; the calling session stays valid.
+    """
+
+    def __init__(
+        self,
+        users: UserRepository,
+        sessions: SessionRepository,
+        hasher: PasswordHasher,
+        password_policy: PasswordPolicy,
+        clock: Clock,
+        tx: TransactionManager,
+    ) -> None:
+        self._users = users
+        self._sessions = sessions
+        self._hasher = hasher
+        self._policy = password_policy
+        self._clock = clock
+        self._tx = tx
+
+    async def __call__(self, command: UpdateCurrentUserCommand) -> User:
+        user = await active_user(self._users, command.user_id)
+        check = Validation()
+        username = check.check(lambda: Username(command.username or user.username))
+        email = check.check(lambda: Email(command.email or user.email))
+        if command.username == "":
+            check.add("username", "must not be empty")
+        if command.email == "":
+            check.add("email", "must not be empty")
+        current = user.profile
+        profile = check.check(
+            lambda: Profile(
+                current.first_name if command.first_name is None else command.first_name,
+                current.last_name if command.last_name is None else command.last_name,
+                current.bio if command.bio is None else command.bio,
+            )
+        )
+        if command.password is not None and command.current_password is None:
+            check.add("current_password", "is required to change the password")
+        if command.current_password is not None and command.password is None:
+            check.add("password", "is required with current_password")
+        if command.password is not None:
+            new_password = command.password
+            check.check(
+                lambda: self._policy.check(new_password, username=username.value, email=email.value)
+            )
+        check.raise_if_invalid()
+
+        if command.password is not None:
+            if not await self._hasher.verify(user.password_hash, command.current_password or ""):
+                raise WrongCurrentPassword
+            user.change_password(await self._hasher.hash(command.password), self._clock.now())
+            await self._sessions.revoke_user_sessions(
+                user.id, self._clock.now(), keep_session_id=command.session_id
+            )
+
+        if username.canonical != Username(user.username).canonical:
+            other = await self._users.get_by_username(username.value)
+            if other is not None and other.id != user.id:
+                raise UsernameTaken
+        if email.canonical != Email(user.email).canonical:
+            other = await self._users.get_by_email(email.value)
+            if other is not None and other.id != user.id:
+                raise EmailTaken
+        user.username = username.value
+        user.email = email.value
+        user.set_profile(profile)
+        await self._users.update(user)
+        await self._tx.commit()
+        return user

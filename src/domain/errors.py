@@ -1,0 +1,116 @@
+"""Domain errors: each carries a stable, machine-readable ``code``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One invalid input field and why."""
+
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every error a use case raises on purpose."""
+
+    code = "domain_error"
+    default_detail = "The request could not be completed."
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.default_detail
+        super().__init__(self.detail)
+
+
+class ValidationError(DomainError):
+    code = "validation_error"
+    default_detail = "The request contains invalid fields."
+
+    def __init__(self, errors: list[FieldError], detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+    @classmethod
+    def single(cls, field: str, message: str) -> ValidationError:
+        return cls([FieldError(field, message)])
+
+
+class PasswordMismatch(ValidationError):
+    code = "password_mismatch"
+    default_detail = "The two passwords do not match."
+
+    def __init__(self) -> None:
+        super().__init__([FieldError("password_confirm", "must equal password")])
+
+
+class WrongCurrentPassword(DomainError):
+    code = "wrong_current_password"
+    default_detail = "The current password is wrong."
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    default_detail = "This username is already taken."
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_detail = "An account with this email already exists."
+
+
+class AuthenticationFailed(DomainError):
+    code = "authentication_failed"
+
+
+class InvalidCredentials(AuthenticationFailed):
+    code = "invalid_credentials"
+    default_detail = "No active account found with the given credentials"
+
+
+class InvalidAccessToken(AuthenticationFailed):
+    code = "invalid_token"
+    default_detail = "The access token is missing, malformed, expired or forged."
+
+
+class InvalidRefreshToken(AuthenticationFailed):
+    code = "invalid_refresh_token"
+    default_detail = "The refresh token is not valid."
+
+
+class RefreshTokenExpired(AuthenticationFailed):
+    code = "refresh_token_expired"
+    default_detail = "The refresh token has expired; log in again."
+
+
+class RefreshTokenRotated(AuthenticationFailed):
+    code = "refresh_token_rotated"
+    default_detail = "The refresh token was just rotated; use the newest one."
+
+
+class RefreshTokenReused(AuthenticationFailed):
+    code = "refresh_token_reused"
+    default_detail = "The refresh token was already used; the session has been revoked."
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class AdminRequired(Forbidden):
+    code = "admin_required"
+    default_detail = "This action needs an administrator."
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    default_detail = "No such user."

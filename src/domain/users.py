@@ -1,0 +1,138 @@
+"""Users and the value objects that guard their fields."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import ValidationError
+
+_USERNAME = re.compile(r"[A-Za-z0-9_]{3,30}")
+# Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the
+# mail server's business; this only refuses what cannot be an address.
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+MAX_EMAIL_LENGTH = 254
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+MAX_NAME_LENGTH = 150
+MAX_BIO_LENGTH = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Username:
+    """3-30 characters of ``[A-Za-z0-9_]``, unique case-insensitively."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        if not _USERNAME.fullmatch(self.value):
+            raise ValidationError.single(
+                "username", "must be 3-30 characters of letters, digits and underscores"
+            )
+
+    @property
+    def canonical(self) -> str:
+        return canonical_username(self.value)
+
+
+def canonical_username(value: str) -> str:
+    """The form usernames are compared and looked up in."""
+    return value.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    """A syntactically valid address, unique case-insensitively."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        if len(self.value) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(self.value):
+            raise ValidationError.single("email", "must be a valid email address")
+
+    @property
+    def canonical(self) -> str:
+        return canonical_email(self.value)
+
+
+def canonical_email(value: str) -> str:
+    """The form email addresses are compared and looked up in."""
+    return value.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Password:
+    """A new password: 8-128 characters, no composition rules, never truncated."""
+
+    value: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not MIN_PASSWORD_LENGTH <= len(self.value) <= MAX_PASSWORD_LENGTH:
+            raise ValidationError.single(
+                "password",
+                f"must be {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters",
+            )
+
+    def resembles(self, username: str, email: str) -> bool:
+        """Whether the password merely repeats the account's username or email."""
+        lowered = self.value.lower()
+        return lowered in (username.lower(), email.lower())
+
+
+def _bounded_text(field_name: str, value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValidationError.single(field_name, f"must be at most {limit} characters")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The free-text part of an account."""
+
+    first_name: str = ""
+    last_name: str = ""
+    bio: str = ""
+
+    def __post_init__(self) -> None:
+        _bounded_text("first_name", self.first_name, MAX_NAME_LENGTH)
+        _bounded_text("last_name", self.last_name, MAX_NAME_LENGTH)
+        _bounded_text("bio", self.bio, MAX_BIO_LENGTH)
+
+
+@dataclass(slots=True)
+class User:
+    """An account. ``id`` is 0 until a repository has stored it."""
+
+    username: str
+    email: str
+    password_hash: str = field(repr=False)
+    created_at: datetime
+    first_name: str = ""
+    last_name: str = ""
+    bio: str = ""
+    avatar: str | None = None
+    is_admin: bool = False
+    is_active: bool = True
+    last_login: datetime | None = None
+    password_changed_at: datetime | None = None
+    followers_count: int = 0
+    following_count: int = 0
+    tweets_count: int = 0
+    id: int = 0
+
+    def record_login(self, now: datetime) -> None:
+        self.last_login = now
+
+    def change_password(self, password_hash: str, now: datetime) -> None:
+        self.password_hash = password_hash
+        self.password_changed_at = now
+
+    def set_profile(self, profile: Profile) -> None:
+        self.first_name = profile.first_name
+        self.last_name = profile.last_name
+        self.bio = profile.bio
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(self.first_name, self.last_name, self.bio)

@@ -1,0 +1,72 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from dishka import Provider
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from entrypoints.config import AppConfig
+from entrypoints.di import make_container
+from entrypoints.http.auth import BEARER_SCHEME, BearerAuthProvider
+from entrypoints.http.controllers.admin_settings import AdminSettingsController
+from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.health import HealthController
+from entrypoints.http.controllers.me import MeController
+from entrypoints.http.problems import EXCEPTION_HANDLERS
+
+API_PREFIX = "/api/v1"
+MAX_JSON_BODY_BYTES = 1024 * 1024
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Chirp",
+        version="1.0.0",
+        description="A Twitter-like social network API. Errors are RFC 9457 problem documents.",
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        components=Components(
+            security_schemes={
+                BEARER_SCHEME: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description="The access_token from /api/v1/auth/login.",
+                )
+            }
+        ),
+    )
+
+
+def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
+    """The app for ``config``; ``override_providers`` replace what they provide (for tests)."""
+    container = make_container(
+        config, BearerAuthProvider(), LitestarProvider(), *override_providers
+    )
+    api = DishkaRouter(
+        API_PREFIX,
+        route_handlers=[AuthController, MeController, AdminSettingsController],
+    )
+    root = DishkaRouter("/", route_handlers=[HealthController])
+
+    async def close_container() -> None:
+        await container.close()
+
+    app = Litestar(
+        route_handlers=[api, root],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(),
+        request_max_body_size=MAX_JSON_BODY_BYTES,
+        on_shutdown=[close_container],
+    )
+    setup_dishka(container, app)
+    return app
+
+
+def app_from_env() -> Litestar:
+    """The app configured by the environment: the ASGI server's factory."""
+    return create_app(AppConfig.from_env())

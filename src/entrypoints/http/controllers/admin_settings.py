@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import msgspec
+from dishka import FromDishka
+from litestar import Controller, get, patch
+from litestar.params import JSONBody
+
+from application.ports.access_tokens import AccessClaims
+from application.use_cases.get_settings import GetSettings, GetSettingsQuery
+from application.use_cases.update_settings import UpdateSettings, UpdateSettingsCommand
+from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.schemas import SettingsPatch, SettingsResponse
+
+
+class AdminSettingsController(Controller):
+    path = "/admin/settings"
+    tags = ["admin"]
+    security = BEARER_SECURITY
+
+    @get("/")
+    async def show(
+        self, claims: FromDishka[AccessClaims], get_settings: FromDishka[GetSettings]
+    ) -> SettingsResponse:
+        """The runtime settings as stored (administrators only)."""
+        return SettingsResponse.of(await get_settings(GetSettingsQuery(claims.user_id)))
+
+    @patch("/")
+    async def update(
+        self,
+        data: JSONBody[SettingsPatch],
+        claims: FromDishka[AccessClaims],
+        update_settings: FromDishka[UpdateSettings],
+    ) -> SettingsResponse:
+        """Change any subset of the settings; every instance applies it within 5 seconds."""
+        changes = msgspec.structs.asdict(data)
+        changes = {k: v for k, v in changes.items() if v is not msgspec.UNSET}
+        settings = await update_settings(UpdateSettingsCommand(claims.user_id, changes))
+        return SettingsResponse.of(settings)

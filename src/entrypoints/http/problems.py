@@ -1,0 +1,142 @@
+"""One table from errors to RFC 9457 problem documents (application/problem+json)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidAccessToken,
+    NotFound,
+    ValidationError,
+    WrongCurrentPassword,
+)
+
+PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger("chirp.http")
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS_BY_ERROR: list[tuple[type[DomainError], HTTPStatus]] = [
+    (ValidationError, HTTPStatus.BAD_REQUEST),
+    (WrongCurrentPassword, HTTPStatus.BAD_REQUEST),
+    (AuthenticationFailed, HTTPStatus.UNAUTHORIZED),
+    (Forbidden, HTTPStatus.FORBIDDEN),
+    (NotFound, HTTPStatus.NOT_FOUND),
+    (Conflict, HTTPStatus.CONFLICT),
+]
+
+CODE_BY_STATUS = {
+    HTTPStatus.BAD_REQUEST: "bad_request",
+    HTTPStatus.UNAUTHORIZED: "not_authenticated",
+    HTTPStatus.FORBIDDEN: "forbidden",
+    HTTPStatus.NOT_FOUND: "not_found",
+    HTTPStatus.METHOD_NOT_ALLOWED: "method_not_allowed",
+    HTTPStatus.NOT_ACCEPTABLE: "not_acceptable",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "request_too_large",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    HTTPStatus.TOO_MANY_REQUESTS: "too_many_requests",
+    HTTPStatus.SERVICE_UNAVAILABLE: "service_unavailable",
+}
+
+
+def problem(
+    status: HTTPStatus,
+    code: str,
+    detail: str,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": status.phrase,
+        "status": status.value,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    return Response(body, status_code=status.value, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[dict[str, Any]]:
+    status = next(s for cls, s in STATUS_BY_ERROR if isinstance(error, cls))
+    headers = None
+    if status == HTTPStatus.UNAUTHORIZED:
+        headers = {"WWW-Authenticate": "Bearer"}
+        if isinstance(error, InvalidAccessToken):
+            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    errors = error.errors if isinstance(error, ValidationError) else None
+    return problem(status, error.code, error.detail, errors=errors, headers=headers)
+
+
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
+
+
+def _field_error(item: dict[str, Any]) -> FieldError:
+    """A msgspec decoding complaint as a field error (``$.a.b`` becomes ``a.b``)."""
+    message = str(item.get("message", "is invalid"))
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        return FieldError(unknown.group(1), "is not a known field")
+    key = str(item.get("key") or "").removeprefix("$").removeprefix(".")
+    return FieldError(key if key and key != "data" else "body", message)
+
+
+def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
+    status = HTTPStatus(error.status_code)
+    if status == HTTPStatus.BAD_REQUEST:
+        extra = error.extra if isinstance(error.extra, list) else []
+        errors = [_field_error(item) for item in extra if isinstance(item, dict)]
+        return problem(
+            status,
+            "validation_error",
+            "The request contains invalid fields." if errors else str(error.detail),
+            errors=errors or [FieldError("body", str(error.detail))],
+        )
+    code = CODE_BY_STATUS.get(status, status.phrase.lower().replace(" ", "_"))
+    detail = error.detail if error.detail and error.detail != status.phrase else status.description
+    return problem(status, code, detail, headers=error.headers)
+
+
+def _database_unavailable(_: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    logger.warning("database unavailable: %s", type(error).__name__)
+    return problem(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "service_unavailable",
+        "The database is unavailable; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
+def _unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return _database_unavailable(_, error)
+    logger.exception("unhandled error", exc_info=error)
+    return problem(
+        HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side."
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: _domain_error,
+    HTTPException: _http_error,
+    OperationalError: _database_unavailable,
+    DisconnectionError: _database_unavailable,
+    PoolTimeoutError: _database_unavailable,
+    ConnectionError: _database_unavailable,
+    Exception: _unexpected,
+}

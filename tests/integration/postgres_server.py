@@ -1,0 +1,307 @@
+"""Throwaway PostgreSQL server for the integration tests.
+
+``throwaway_postgres()`` initialises a cluster in a fresh temporary directory,
+starts ``postgres`` on a free loopback port, creates the test database and
+yields its SQLAlchemy URL; on exit the server is stopped and the directory is
+removed.  Only the standard library is used.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+URL_ENV = "CHIRP_TEST_POSTGRES_URL"
+BIN_ENV = "CHIRP_PG_BIN"
+PREFERRED_VERSION = "15"
+
+_PG_ROOT = Path("/usr/lib/postgresql")
+_HOST = "127.0.0.1"
+_SUPERUSER = "postgres"
+_STARTUP_TIMEOUT = 30.0
+_STOP_TIMEOUT = 10.0
+_PORT_ATTEMPTS = 3
+# The server refuses to run as root, so under root it runs as this user.
+_UNPRIVILEGED_USER = "nobody"
+# Durability is pointless for a cluster that is deleted after the run.
+_SERVER_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "200",
+    "shared_buffers": "128MB",
+}
+
+
+def _has_server(bin_dir: Path) -> bool:
+    return all(os.access(bin_dir / name, os.X_OK) for name in ("initdb", "postgres"))
+
+
+def _version_key(bin_dir: Path) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in bin_dir.parent.name.split("."))
+    except ValueError:
+        return (-1,)
+
+
+def postgres_binaries() -> Path | None:
+    """Return the PostgreSQL bin directory (preferring 15), or None if absent.
+
+    Looks at ``$CHIRP_PG_BIN`` (a bin directory or a binary inside one), then
+    /usr/lib/postgresql/<version>/bin, then the directory of ``pg_ctl`` on PATH.
+    """
+    candidates: list[Path] = []
+    override = os.environ.get(BIN_ENV)
+    if override:
+        path = Path(override)
+        candidates.append(path if path.is_dir() else path.parent)
+    candidates.append(_PG_ROOT / PREFERRED_VERSION / "bin")
+    candidates.extend(sorted(_PG_ROOT.glob("*/bin"), key=_version_key, reverse=True))
+    pg_ctl = shutil.which("pg_ctl")
+    if pg_ctl:
+        # Debian-style symlinks in /usr/local/bin point into the real bin dir.
+        candidates.append(Path(pg_ctl).resolve().parent)
+    return next((c for c in candidates if _has_server(c)), None)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((_HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _traversable_by_others(path: Path) -> bool:
+    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents))
+
+
+def _child_env() -> dict[str, str]:
+    # PGHOST, PGOPTIONS, PGDATA ... from the caller must not leak into the
+    # throwaway cluster or its client tools.
+    return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+
+
+class _Server:
+    """One cluster: its temporary directory, account and postmaster process."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.account: tuple[int, int] | None = None
+        if os.geteuid() == 0:
+            try:
+                entry = pwd.getpwnam(_UNPRIVILEGED_USER)
+            except KeyError:
+                raise RuntimeError(
+                    f"running as root but user {_UNPRIVILEGED_USER!r} does not exist"
+                ) from None
+            self.account = (entry.pw_uid, entry.pw_gid)
+            # The unprivileged user must be able to reach its data directory;
+            # mkdtemp's 0700 mode plus the chown below keep it private.
+            tmp = Path(tempfile.gettempdir()).resolve()
+            if not _traversable_by_others(tmp):
+                raise RuntimeError(
+                    f"{_UNPRIVILEGED_USER!r} cannot traverse the temporary directory "
+                    f"{tmp}; point TMPDIR at a world-traversable place such as /tmp"
+                )
+        self.root = Path(tempfile.mkdtemp(prefix="chirp-pg-"))
+        self.data = self.root / "data"
+        self.sockets = self.root / "sockets"
+        self.log = self.root / "postgres.log"
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sockets.mkdir(mode=0o700)
+        if self.account is not None:
+            for path in (self.root, self.sockets):
+                os.chown(path, *self.account)
+
+    def _popen_user(self) -> tuple[int | None, int | None, list[int] | None]:
+        if self.account is None:
+            return None, None, None
+        return self.account[0], self.account[1], []
+
+    def _run(self, args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
+        user, group, extra_groups = self._popen_user()
+        return subprocess.run(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=_child_env(),
+            cwd=self.root,
+            user=user,
+            group=group,
+            extra_groups=extra_groups,
+            timeout=timeout,
+            check=False,
+        )
+
+    def _bin(self, name: str) -> str:
+        return str(self.bin_dir / name)
+
+    def log_tail(self, limit: int = 4000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-limit:]
+        except OSError as exc:
+            return f"<cannot read {self.log}: {exc}>"
+
+    def initdb(self) -> None:
+        base = [
+            self._bin("initdb"),
+            "-D", str(self.data),
+            "-U", _SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-sync",
+        ]  # fmt: skip
+        result = self._run([*base, "--locale=C.UTF-8"], timeout=120)
+        if result.returncode != 0 and "locale" in result.stdout.lower():
+            shutil.rmtree(self.data, ignore_errors=True)
+            result = self._run([*base, "--no-locale"], timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"initdb failed (exit {result.returncode}):\n{result.stdout}")
+
+    def _launch(self) -> subprocess.Popen[bytes]:
+        args = [
+            self._bin("postgres"),
+            "-D", str(self.data),
+            "-h", _HOST,
+            "-p", str(self.port),
+            "-k", str(self.sockets),
+        ]  # fmt: skip
+        for name, value in _SERVER_SETTINGS.items():
+            args += ["-c", f"{name}={value}"]
+        user, group, extra_groups = self._popen_user()
+        with self.log.open("ab") as log:
+            # Own session: a Ctrl-C aimed at pytest must not reach the server
+            # before the context manager has shut it down in order.
+            return subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=_child_env(),
+                cwd=self.root,
+                user=user,
+                group=group,
+                extra_groups=extra_groups,
+                start_new_session=True,
+            )
+
+    def _wait_ready(self, proc: subprocess.Popen[bytes]) -> bool:
+        """Return True once connections are accepted, False if the server died."""
+        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        probe = [
+            self._bin("pg_isready"), "-q",
+            "-h", _HOST, "-p", str(self.port),
+            "-U", _SUPERUSER, "-d", "postgres",
+        ]  # fmt: skip
+        while proc.poll() is None:
+            if self._run(probe, timeout=10).returncode == 0:
+                return True
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"PostgreSQL did not accept connections on port {self.port} "
+                    f"within {_STARTUP_TIMEOUT:.0f}s; log tail:\n{self.log_tail()}"
+                )
+            time.sleep(0.05)
+        return False
+
+    def start(self) -> None:
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            self.port = _free_port()
+            self.proc = self._launch()
+            if self._wait_ready(self.proc):
+                return
+            tail = self.log_tail()
+            # Another process may grab the port between probing and binding.
+            if "Address already in use" not in tail or attempt == _PORT_ATTEMPTS:
+                raise RuntimeError(
+                    f"PostgreSQL exited with code {self.proc.returncode} during "
+                    f"start-up; log tail:\n{tail}"
+                )
+
+    def create_database(self, database: str) -> None:
+        if database == "postgres":
+            return
+        args = [
+            self._bin("createdb"),
+            "-h", _HOST, "-p", str(self.port),
+            "-U", _SUPERUSER,
+            database,
+        ]  # fmt: skip
+        result = self._run(args, timeout=30)
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"createdb {database!r} failed (exit {result.returncode}):\n{result.stdout}"
+            )
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # "fast" shutdown
+            try:
+                proc.wait(_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                # Children run in sessions of their own (postgres calls setsid),
+                # so killpg would add nothing; they exit when the postmaster dies.
+                proc.kill()
+                proc.wait()
+
+    def close(self) -> None:
+        """Stop the server and delete the directory; safe to call repeatedly."""
+        try:
+            self.stop()
+        finally:
+            if self.root.exists():
+                try:
+                    shutil.rmtree(self.root)
+                except OSError as exc:
+                    warnings.warn(f"could not remove {self.root}: {exc}", stacklevel=2)
+
+
+@contextlib.contextmanager
+def throwaway_postgres(database: str = "chirp_test") -> Iterator[str]:
+    """Yield a SQLAlchemy URL 'postgresql+asyncpg://postgres@127.0.0.1:<port>/<database>'.
+
+    The server lives only inside the ``with`` block.  If ``$CHIRP_TEST_POSTGRES_URL``
+    is set (non-empty) it is yielded unchanged and nothing is started.
+    """
+    override = os.environ.get(URL_ENV)
+    if override:
+        yield override
+        return
+    bin_dir = postgres_binaries()
+    if bin_dir is None:
+        raise RuntimeError(
+            f"PostgreSQL binaries not found; install PostgreSQL 15, set {BIN_ENV} "
+            f"or set {URL_ENV} to an existing database"
+        )
+    server = _Server(bin_dir)
+    # Fallback for runs that never reach the finally block below in order.
+    atexit.register(server.close)
+    try:
+        server.initdb()
+        server.start()
+        server.create_database(database)
+        yield (
+            f"postgresql+asyncpg://{_SUPERUSER}@{_HOST}:{server.port}/"
+            f"{urllib.parse.quote(database, safe='')}"
+        )
+    finally:
+        server.close()
+        # Skipped if close() itself is interrupted, so atexit can retry.
+        atexit.unregister(server.close)
