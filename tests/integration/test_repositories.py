@@ -1,0 +1,130 @@
+"""The SQL adapters against the real databases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from adapters.sql.sessions import SqlSessionRepository
+from adapters.sql.settings import SqlSettingsRepository
+from adapters.sql.users import SqlUserRepository
+from domain.errors import EmailTaken, UsernameTaken
+from domain.sessions import RefreshToken, Session, hash_refresh_token
+from domain.settings import RuntimeSettings
+from domain.users import User
+
+NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def new_user(username: str = "alice", email: str = "alice@example.com") -> User:
+    return User(username=username, email=email, password_hash="hash", created_at=NOW)
+
+
+async def test_users_round_trip_with_case_insensitive_lookups(db: AsyncSession) -> None:
+    users = SqlUserRepository(db)
+    stored = await users.add(new_user("Alice", "Alice@Example.com"))
+    await db.commit()
+
+    assert stored.id > 0
+    for found in (
+        await users.get(stored.id),
+        await users.get_by_username("aLiCe"),
+        await users.get_by_email("alice@EXAMPLE.com"),
+    ):
+        assert found == stored
+    assert found is not None
+    assert found.created_at == NOW
+    assert found.created_at.tzinfo is not None
+    assert await users.get_by_username("bob") is None
+    assert await users.get(stored.id + 1000) is None
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "error"),
+    [("ALICE", "other@example.com", UsernameTaken), ("bob", "ALICE@example.com", EmailTaken)],
+)
+async def test_uniqueness_is_enforced_by_the_database(
+    engine: AsyncEngine, username: str, email: str, error: type[Exception]
+) -> None:
+    async with AsyncSession(engine) as first:
+        await SqlUserRepository(first).add(new_user())
+        await first.commit()
+    async with AsyncSession(engine) as second:
+        with pytest.raises(error):
+            await SqlUserRepository(second).add(new_user(username, email))
+
+
+async def test_update_to_a_taken_username_is_a_conflict(db: AsyncSession) -> None:
+    users = SqlUserRepository(db)
+    await users.add(new_user())
+    bob = await users.add(new_user("bob", "bob@example.com"))
+    await db.commit()
+    bob.username = "Alice"
+    with pytest.raises(UsernameTaken):
+        await users.update(bob)
+
+
+async def test_refresh_token_is_consumed_exactly_once(db: AsyncSession) -> None:
+    user = await SqlUserRepository(db).add(new_user())
+    sessions = SqlSessionRepository(db)
+    session = await sessions.add_session(Session(user_id=user.id, created_at=NOW))
+    token = await sessions.add_token(
+        RefreshToken(
+            session_id=session.id,
+            user_id=user.id,
+            token_hash=hash_refresh_token("raw"),
+            created_at=NOW,
+            expires_at=NOW + timedelta(days=30),
+        )
+    )
+    await db.commit()
+
+    found = await sessions.get_token_by_hash(hash_refresh_token("raw"))
+    assert found == token
+    assert await sessions.mark_rotated(token.id, NOW) is True
+    assert await sessions.mark_rotated(token.id, NOW) is False
+    rotated = await sessions.get_token_by_hash(hash_refresh_token("raw"))
+    assert rotated is not None
+    assert rotated.rotated_at == NOW
+
+
+async def test_revoking_all_sessions_can_spare_one(db: AsyncSession) -> None:
+    users = SqlUserRepository(db)
+    alice, bob = await users.add(new_user()), await users.add(new_user("bob", "b@example.com"))
+    sessions = SqlSessionRepository(db)
+    kept, dropped, others = [
+        await sessions.add_session(Session(user_id=owner.id, created_at=NOW))
+        for owner in (alice, alice, bob)
+    ]
+    await sessions.revoke_user_sessions(alice.id, NOW, keep_session_id=kept.id)
+    await db.commit()
+
+    async def revoked_at(session_id: int) -> datetime | None:
+        found = await sessions.get_session(session_id)
+        assert found is not None
+        return found.revoked_at
+
+    assert await revoked_at(kept.id) is None
+    assert await revoked_at(dropped.id) == NOW
+    assert await revoked_at(others.id) is None
+
+
+async def test_settings_default_then_persist(db: AsyncSession) -> None:
+    settings = SqlSettingsRepository(db)
+    assert await settings.load() == RuntimeSettings()
+    changed = RuntimeSettings().changed({"access_token_ttl_seconds": 60})
+    await settings.save(changed)
+    await db.commit()
+    assert await settings.load() == changed
+    await settings.save(changed.changed({"refresh_reuse_grace_seconds": 0}))
+    await db.commit()
+    assert (await settings.load()).refresh_reuse_grace_seconds == 0
