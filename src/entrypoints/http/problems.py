@@ -7,9 +7,12 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
+from msgspec import UNSET, UnsetType
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -50,6 +53,35 @@ CODE_BY_STATUS = {
     HTTPStatus.TOO_MANY_REQUESTS: "too_many_requests",
     HTTPStatus.SERVICE_UNAVAILABLE: "service_unavailable",
 }
+
+
+class FieldErrorBody(msgspec.Struct):
+    field: str
+    message: str
+
+
+class ProblemDocument(msgspec.Struct):
+    """An RFC 9457 problem document, with Chirp's stable ``code``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldErrorBody] | UnsetType = UNSET
+
+
+def documented(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem documents a route can answer with."""
+    return {
+        status: ResponseSpec(
+            data_container=ProblemDocument,
+            media_type=PROBLEM_JSON,
+            description=HTTPStatus(status).phrase,
+            generate_examples=False,
+        )
+        for status in statuses
+    }
 
 
 def problem(

@@ -9,6 +9,7 @@ from application.ports.access_tokens import AccessClaims
 from application.use_cases.get_settings import GetSettings, GetSettingsQuery
 from application.use_cases.update_settings import UpdateSettings, UpdateSettingsCommand
 from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.problems import documented
 from entrypoints.http.schemas import SettingsPatch, SettingsResponse
 
 
@@ -17,14 +18,14 @@ class AdminSettingsController(Controller):
     tags = ["admin"]
     security = BEARER_SECURITY
 
-    @get("/")
+    @get("/", responses=documented(401, 403))
     async def show(
         self, claims: FromDishka[AccessClaims], get_settings: FromDishka[GetSettings]
     ) -> SettingsResponse:
         """The runtime settings as stored (administrators only)."""
         return SettingsResponse.of(await get_settings(GetSettingsQuery(claims.user_id)))
 
-    @patch("/")
+    @patch("/", responses=documented(400, 401, 403, 413))
     async def update(
         self,
         data: JSONBody[SettingsPatch],

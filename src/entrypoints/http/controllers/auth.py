@@ -15,6 +15,7 @@ from application.use_cases.rotate_refresh_token import (
     RotateRefreshTokenCommand,
 )
 from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.problems import documented
 from entrypoints.http.schemas import (
     LoginRequest,
     RefreshTokenRequest,
@@ -32,7 +33,12 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/register", status_code=HTTP_201_CREATED, response_headers=NO_STORE)
+    @post(
+        "/register",
+        status_code=HTTP_201_CREATED,
+        response_headers=NO_STORE,
+        responses=documented(400, 409, 413),
+    )
     async def register(
         self, data: JSONBody[RegisterRequest], register_user: FromDishka[RegisterUser]
     ) -> RegisterResponse:
@@ -52,7 +58,12 @@ class AuthController(Controller):
             user=UserPrivate.of(result.user), tokens=TokenPairResponse.of(result.tokens)
         )
 
-    @post("/login", status_code=HTTP_200_OK, response_headers=NO_STORE)
+    @post(
+        "/login",
+        status_code=HTTP_200_OK,
+        response_headers=NO_STORE,
+        responses=documented(400, 401, 413),
+    )
     async def login(
         self, data: JSONBody[LoginRequest], log_in: FromDishka[LogIn]
     ) -> TokenPairResponse:
@@ -62,7 +73,12 @@ class AuthController(Controller):
         )
         return TokenPairResponse.of(pair)
 
-    @post("/refresh", status_code=HTTP_200_OK, response_headers=NO_STORE)
+    @post(
+        "/refresh",
+        status_code=HTTP_200_OK,
+        response_headers=NO_STORE,
+        responses=documented(400, 401, 413),
+    )
     async def refresh(
         self, data: JSONBody[RefreshTokenRequest], rotate: FromDishka[RotateRefreshToken]
     ) -> TokenPairResponse:
@@ -70,14 +86,19 @@ class AuthController(Controller):
         pair = await rotate(RotateRefreshTokenCommand(refresh_token=data.refresh_token))
         return TokenPairResponse.of(pair)
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT)
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, responses=documented(400, 401, 413))
     async def logout(
         self, data: JSONBody[RefreshTokenRequest], log_out: FromDishka[LogOut]
     ) -> None:
         """End the session of this refresh token."""
         await log_out(LogOutCommand(refresh_token=data.refresh_token))
 
-    @post("/logout-all", status_code=HTTP_204_NO_CONTENT, security=BEARER_SECURITY)
+    @post(
+        "/logout-all",
+        status_code=HTTP_204_NO_CONTENT,
+        security=BEARER_SECURITY,
+        responses=documented(401),
+    )
     async def logout_all(
         self, claims: FromDishka[AccessClaims], log_out_everywhere: FromDishka[LogOutEverywhere]
     ) -> None:

@@ -7,7 +7,7 @@ from dishka import FromDishka
 from litestar import Controller, Response, get
 
 from application.ports.health import DatabaseHealth
-from entrypoints.http.problems import problem
+from entrypoints.http.problems import documented, problem
 from entrypoints.http.schemas import HealthResponse
 
 
@@ -20,7 +20,7 @@ class HealthController(Controller):
         """The process is up."""
         return HealthResponse(status="ok")
 
-    @get("/ready")
+    @get("/ready", responses=documented(503))
     async def ready(
         self, database: FromDishka[DatabaseHealth]
     ) -> Response[HealthResponse] | Response[dict[str, Any]]:

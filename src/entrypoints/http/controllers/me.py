@@ -11,6 +11,7 @@ from application.use_cases.update_current_user import (
     UpdateCurrentUserCommand,
 )
 from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.problems import documented
 from entrypoints.http.schemas import UpdateMeRequest, UserPrivate, given
 
 
@@ -19,14 +20,18 @@ class MeController(Controller):
     tags = ["me"]
     security = BEARER_SECURITY
 
-    @get("/")
+    @get("/", responses=documented(401))
     async def show(
         self, claims: FromDishka[AccessClaims], get_current_user: FromDishka[GetCurrentUser]
     ) -> UserPrivate:
         """The caller's own account."""
         return UserPrivate.of(await get_current_user(GetCurrentUserQuery(claims.user_id)))
 
-    @route("/", http_method=[HttpMethod.PATCH, HttpMethod.PUT])
+    @route(
+        "/",
+        http_method=[HttpMethod.PATCH, HttpMethod.PUT],
+        responses=documented(400, 401, 409, 413),
+    )
     async def update(
         self,
         data: JSONBody[UpdateMeRequest],
