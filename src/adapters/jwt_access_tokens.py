@@ -55,7 +55,9 @@ class JwtAccessTokens(AccessTokens):
             issued_at, expires_at = payload["iat"], payload["exp"]
         except (jwt.PyJWTError, ValueError, TypeError) as error:
             raise InvalidAccessToken from error
-        if not isinstance(is_admin, bool) or not str(payload["sub"]).isdigit():
+        if not isinstance(is_admin, bool) or not (
+            str(payload["sub"]).isdigit() and str(payload["sid"]).isdigit()
+        ):
             raise InvalidAccessToken
         return AccessClaims(
             user_id=user_id,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.errors import ValidationError
+from domain.errors import FieldError, ValidationError
 
 _USERNAME = re.compile(r"[A-Za-z0-9_]{3,30}")
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the
@@ -80,12 +80,6 @@ class Password:
         return lowered in (username.lower(), email.lower())
 
 
-def _bounded_text(field_name: str, value: str, limit: int) -> str:
-    if len(value) > limit:
-        raise ValidationError.single(field_name, f"must be at most {limit} characters")
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class Profile:
     """The free-text part of an account."""
@@ -95,9 +89,18 @@ class Profile:
     bio: str = ""
 
     def __post_init__(self) -> None:
-        _bounded_text("first_name", self.first_name, MAX_NAME_LENGTH)
-        _bounded_text("last_name", self.last_name, MAX_NAME_LENGTH)
-        _bounded_text("bio", self.bio, MAX_BIO_LENGTH)
+        limits = {
+            "first_name": MAX_NAME_LENGTH,
+            "last_name": MAX_NAME_LENGTH,
+            "bio": MAX_BIO_LENGTH,
+        }
+        errors = [
+            FieldError(name, f"must be at most {limit} characters")
+            for name, limit in limits.items()
+            if len(getattr(self, name)) > limit
+        ]
+        if errors:
+            raise ValidationError(errors)
 
 
 @dataclass(slots=True)

@@ -78,17 +78,13 @@ class UpdateCurrentUser:
         if command.password is not None:
             new_password = command.password
             check.check(
-                lambda: self._policy.check(new_password, username=username.value, email=email.value)
+                lambda: self._policy.check(
+                    new_password,
+                    username=command.username or user.username,
+                    email=command.email or user.email,
+                )
             )
         check.raise_if_invalid()
-
-        if command.password is not None:
-            if not await self._hasher.verify(user.password_hash, command.current_password or ""):
-                raise WrongCurrentPassword
-            user.change_password(await self._hasher.hash(command.password), self._clock.now())
-            await self._sessions.revoke_user_sessions(
-                user.id, self._clock.now(), keep_session_id=command.session_id
-            )
 
         if username.canonical != Username(user.username).canonical:
             other = await self._users.get_by_username(username.value)
@@ -98,6 +94,14 @@ class UpdateCurrentUser:
             other = await self._users.get_by_email(email.value)
             if other is not None and other.id != user.id:
                 raise EmailTaken
+        if command.password is not None:
+            if not await self._hasher.verify(user.password_hash, command.current_password or ""):
+                raise WrongCurrentPassword
+            user.change_password(await self._hasher.hash(command.password), self._clock.now())
+            await self._sessions.revoke_user_sessions(
+                user.id, self._clock.now(), keep_session_id=command.session_id
+            )
+
         user.username = username.value
         user.email = email.value
         user.set_profile(profile)

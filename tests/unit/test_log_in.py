@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.memory.passwords import PlainPasswordHasher
+from application.use_cases.log_in import LogInCommand
+from application.use_cases.register_user import RegisterUserResult
+from domain.errors import InvalidCredentials, ValidationError
+from tests.unit.world import PASSWORD, World
+
+NO_ACCOUNT = "No active account found with the given credentials"
+
+
+@pytest.mark.parametrize(
+    "login",
+    [
+        {"username": "alice"},
+        {"username": "ALICE"},
+        {"email": "alice@example.com"},
+        {"email": "Alice@EXAMPLE.com"},
+    ],
+)
+async def test_log_in_by_username_or_email_in_any_case(
+    world: World, alice: RegisterUserResult, login: dict[str, str]
+) -> None:
+    tokens = await world.log_in(LogInCommand(password=PASSWORD, **login))
+
+    claims = world.claims(tokens.access_token)
+    assert claims.user_id == alice.user.id
+    assert claims.session_id == tokens.session_id
+    assert (tokens.expires_in, tokens.refresh_expires_in) == (30, 30 * 86400)
+    assert await world.refresh(tokens.refresh_token)
+
+
+@pytest.mark.parametrize(
+    "login",
+    [{}, {"username": "alice", "email": "alice@example.com"}],
+    ids=["neither", "both"],
+)
+async def test_exactly_one_of_username_and_email(
+    world: World, alice: RegisterUserResult, login: dict[str, str]
+) -> None:
+    before = world.footprint()
+
+    with pytest.raises(ValidationError) as raised:
+        await world.log_in(LogInCommand(password=PASSWORD, **login))
+
+    assert raised.value.code == "validation_error"
+    assert world.footprint() == before
+
+
+@pytest.mark.parametrize(
+    ("login", "deactivate"),
+    [
+        ({"username": "nobody", "password": PASSWORD}, False),
+        ({"email": "nobody@example.com", "password": PASSWORD}, False),
+        ({"username": "alice", "password": PASSWORD + "x"}, False),
+        ({"email": "alice@example.com", "password": PASSWORD.upper()}, False),
+        ({"username": "alice", "password": PASSWORD}, True),
+        ({"username": "alice", "password": "wrong password"}, True),
+    ],
+    ids=[
+        "unknown-username",
+        "unknown-email",
+        "wrong-password",
+        "wrong-case-password",
+        "deactivated",
+        "deactivated-wrong-password",
+    ],
+)
+async def test_every_failed_login_looks_the_same(
+    world: World, alice: RegisterUserResult, login: dict[str, str], deactivate: bool
+) -> None:
+    if deactivate:
+        world.deactivate(alice.user.id)
+    before = world.footprint()
+
+    with pytest.raises(InvalidCredentials) as raised:
+        await world.log_in(LogInCommand(**login))
+
+    assert type(raised.value) is InvalidCredentials
+    assert raised.value.code == "invalid_credentials"
+    assert raised.value.detail == NO_ACCOUNT
+    assert world.footprint() == before
+    assert world.stored_user(alice.user.id).last_login is None
+
+
+async def test_log_in_records_last_login(world: World, alice: RegisterUserResult) -> None:
+    world.clock.advance(minutes=5)
+
+    await world.log_in_as("alice")
+
+    assert world.stored_user(alice.user.id).last_login == world.clock.now()
+
+
+async def test_each_login_starts_its_own_session(world: World, alice: RegisterUserResult) -> None:
+    first = await world.log_in_as("alice")
+    second = await world.log_in_as("alice")
+
+    ids = {alice.tokens.session_id, first.session_id, second.session_id}
+    assert len(ids) == 3
+    assert world.live_session_ids(alice.user.id) == ids
+    assert first.refresh_token != second.refresh_token
+    await world.refresh(first.refresh_token)
+    await world.refresh(second.refresh_token)
+
+
+async def test_a_login_commits_once(world: World, alice: RegisterUserResult) -> None:
+    commits = world.store.commits
+
+    await world.log_in_as("alice")
+
+    assert world.store.commits == commits + 1
+
+
+async def test_an_admin_login_says_so_in_the_access_token(world: World) -> None:
+    await world.new_admin("root")
+
+    tokens = await world.log_in_as("root")
+
+    assert world.claims(tokens.access_token).is_admin is True
+
+
+async def test_a_hash_made_with_old_parameters_is_upgraded(
+    world: World, alice: RegisterUserResult
+) -> None:
+    new_hasher = PlainPasswordHasher(version=2)
+    log_in = world.log_in_with(new_hasher)
+    old_hash = world.stored_user(alice.user.id).password_hash
+    assert new_hasher.needs_rehash(old_hash)
+
+    await log_in(LogInCommand(password=PASSWORD, username="alice"))
+
+    upgraded = world.stored_user(alice.user.id).password_hash
+    assert upgraded == await new_hasher.hash(PASSWORD)
+    assert not new_hasher.needs_rehash(upgraded)
+    assert world.stored_user(alice.user.id).password_changed_at is None
+    await log_in(LogInCommand(password=PASSWORD, username="alice"))
+    with pytest.raises(InvalidCredentials):
+        await log_in(LogInCommand(password="not the password", username="alice"))
+
+
+async def test_a_current_hash_is_left_alone(world: World, alice: RegisterUserResult) -> None:
+    before = world.stored_user(alice.user.id).password_hash
+
+    await world.log_in_as("alice")
+
+    assert world.stored_user(alice.user.id).password_hash == before
+
+
+async def test_a_failed_login_does_not_upgrade_the_hash(
+    world: World, alice: RegisterUserResult
+) -> None:
+    before = world.stored_user(alice.user.id).password_hash
+
+    with pytest.raises(InvalidCredentials):
+        await world.log_in_with(PlainPasswordHasher(version=2))(
+            LogInCommand(password="not the password", username="alice")
+        )
+
+    assert world.stored_user(alice.user.id).password_hash == before
+
+
+async def test_the_session_starts_at_login_time(world: World, alice: RegisterUserResult) -> None:
+    world.clock.advance(timedelta(hours=1))
+
+    tokens = await world.log_in_as("alice")
+
+    assert world.stored_session(tokens.session_id).created_at == world.clock.now()
