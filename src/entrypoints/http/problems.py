@@ -116,6 +116,7 @@ def _domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[dic
 
 
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]*)`")
 
 
 def _field_error(item: dict[str, Any]) -> FieldError:
@@ -124,6 +125,9 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         return FieldError(unknown.group(1), "is not a known field")
+    missing = _MISSING_FIELD.search(message)
+    if missing:
+        return FieldError(missing.group(1), "is required")
     key = str(item.get("key") or "").removeprefix("$").removeprefix(".")
     return FieldError(key if key and key != "data" else "body", message)
 
