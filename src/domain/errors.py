@@ -98,6 +98,15 @@ class RefreshTokenReused(AuthenticationFailed):
     default_detail = "The refresh token was already used; the session has been revoked."
 
 
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    default_detail = "Too many attempts; try again later."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many attempts; try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 

@@ -11,6 +11,11 @@ from domain.errors import FieldError, ValidationError
 
 DAY = 86400
 
+# The windows the throttling limits count in (API.md: "10 per 15 min", "100 per 10 min").
+LOGIN_FAILURES_PER_ACCOUNT_WINDOW = timedelta(minutes=15)
+LOGIN_FAILURES_PER_ADDRESS_WINDOW = timedelta(minutes=10)
+REGISTRATIONS_PER_ADDRESS_WINDOW = timedelta(hours=1)
+
 # Inclusive bounds of every setting. For the three throttling limits 0 means unlimited.
 SETTING_RANGES: dict[str, tuple[int, int]] = {
     "access_token_ttl_seconds": (5, DAY),

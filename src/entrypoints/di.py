@@ -19,6 +19,7 @@ from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.clock import SystemClock
 from adapters.common_passwords import ZxcvbnCommonPasswords
 from adapters.jwt_access_tokens import JwtAccessTokens
+from adapters.memory.attempt_log import InMemoryAttemptLog
 from adapters.settings_cache import CachedSettingsReader, SettingsCache
 from adapters.sql.engine import create_engine
 from adapters.sql.health import SqlDatabaseHealth
@@ -28,6 +29,7 @@ from adapters.sql.transaction import SqlTransactionManager
 from adapters.sql.users import SqlUserRepository
 from application.password_policy import PasswordPolicy
 from application.ports.access_tokens import AccessTokens
+from application.ports.attempt_log import AttemptLog
 from application.ports.clock import Clock
 from application.ports.common_passwords import CommonPasswords
 from application.ports.health import DatabaseHealth
@@ -37,6 +39,7 @@ from application.ports.settings import SettingsRepository
 from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
 from application.ports.users import UserRepository
+from application.throttle import Throttle
 from application.token_issuer import TokenIssuer
 from application.use_cases.create_superuser import CreateSuperuser
 from application.use_cases.get_current_user import GetCurrentUser
@@ -87,6 +90,7 @@ class InfrastructureProvider(Provider):
     clock = provide(SystemClock, provides=Clock)
     common_passwords = provide(ZxcvbnCommonPasswords, provides=CommonPasswords)
     settings_cache = provide(SettingsCache)
+    attempt_log = provide(InMemoryAttemptLog, provides=AttemptLog)
     database_health = provide(SqlDatabaseHealth, provides=DatabaseHealth)
 
 
@@ -105,6 +109,7 @@ class UseCaseProvider(Provider):
     scope = Scope.REQUEST
     password_policy = provide(PasswordPolicy, scope=Scope.APP)
     token_issuer = provide(TokenIssuer)
+    throttle = provide(Throttle, scope=Scope.APP)
     use_cases = provide_all(
         RegisterUser,
         LogIn,

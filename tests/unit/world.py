@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from adapters.jwt_access_tokens import JwtAccessTokens
+from adapters.memory.attempt_log import InMemoryAttemptLog
 from adapters.memory.clock import ManualClock
 from adapters.memory.passwords import FixedCommonPasswords, PlainPasswordHasher
 from adapters.memory.sessions import InMemorySessionRepository
@@ -17,6 +18,7 @@ from adapters.memory.users import InMemoryUserRepository
 from adapters.settings_cache import CachedSettingsReader, SettingsCache
 from application.password_policy import PasswordPolicy
 from application.ports.access_tokens import AccessClaims
+from application.throttle import Throttle
 from application.token_issuer import TokenIssuer, TokenPair
 from application.use_cases.create_superuser import CreateSuperuser, CreateSuperuserCommand
 from application.use_cases.get_current_user import GetCurrentUser
@@ -76,9 +78,18 @@ class World:
         self.policy = PasswordPolicy(FixedCommonPasswords(COMMON_PASSWORDS))
         self.access_tokens = JwtAccessTokens(SECRET)
         self.issuer = TokenIssuer(self.sessions, self.access_tokens, self.settings, self.clock)
+        self.attempts = InMemoryAttemptLog()
+        self.throttle = Throttle(self.attempts)
 
         self.register = RegisterUser(
-            self.users, self.hasher, self.policy, self.issuer, self.clock, self.tx
+            self.users,
+            self.hasher,
+            self.policy,
+            self.issuer,
+            self.throttle,
+            self.settings,
+            self.clock,
+            self.tx,
         )
         self.log_in = self.log_in_with(self.hasher)
         self.rotate = RotateRefreshToken(
@@ -98,7 +109,9 @@ class World:
 
     def log_in_with(self, hasher: PlainPasswordHasher) -> LogIn:
         """The login use case of a deployment whose hasher is ``hasher``."""
-        return LogIn(self.users, hasher, self.issuer, self.clock, self.tx)
+        return LogIn(
+            self.users, hasher, self.issuer, self.throttle, self.settings, self.clock, self.tx
+        )
 
     # --- doing things -------------------------------------------------------------------
 

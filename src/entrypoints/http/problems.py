@@ -24,6 +24,7 @@ from domain.errors import (
     Forbidden,
     InvalidAccessToken,
     NotFound,
+    TooManyAttempts,
     ValidationError,
     WrongCurrentPassword,
 )
@@ -39,6 +40,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], HTTPStatus]] = [
     (Forbidden, HTTPStatus.FORBIDDEN),
     (NotFound, HTTPStatus.NOT_FOUND),
     (Conflict, HTTPStatus.CONFLICT),
+    (TooManyAttempts, HTTPStatus.TOO_MANY_REQUESTS),
 ]
 
 CODE_BY_STATUS = {
@@ -111,6 +113,8 @@ def _domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[dic
         headers = {"WWW-Authenticate": "Bearer"}
         if isinstance(error, InvalidAccessToken):
             headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     errors = error.errors if isinstance(error, ValidationError) else None
     return problem(status, error.code, error.detail, errors=errors, headers=headers)
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from dishka import FromDishka
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -25,6 +27,12 @@ from entrypoints.http.schemas import (
     UserPrivate,
 )
 
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The peer's address (trusted proxies are not configured yet, so no X-Forwarded-For)."""
+    return request.client.host if request.client else "unknown"
+
+
 # Token responses must never be stored by a cache (RFC 6749 section 5.1).
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -37,10 +45,13 @@ class AuthController(Controller):
         "/register",
         status_code=HTTP_201_CREATED,
         response_headers=NO_STORE,
-        responses=documented(400, 409, 413),
+        responses=documented(400, 409, 413, 429),
     )
     async def register(
-        self, data: JSONBody[RegisterRequest], register_user: FromDishka[RegisterUser]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RegisterRequest],
+        register_user: FromDishka[RegisterUser],
     ) -> RegisterResponse:
         """Open an account; the response carries the first token pair."""
         result = await register_user(
@@ -52,6 +63,7 @@ class AuthController(Controller):
                 first_name=data.first_name,
                 last_name=data.last_name,
                 bio=data.bio,
+                client_address=client_address(request),
             )
         )
         return RegisterResponse(
@@ -62,14 +74,22 @@ class AuthController(Controller):
         "/login",
         status_code=HTTP_200_OK,
         response_headers=NO_STORE,
-        responses=documented(400, 401, 413),
+        responses=documented(400, 401, 413, 429),
     )
     async def login(
-        self, data: JSONBody[LoginRequest], log_in: FromDishka[LogIn]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginRequest],
+        log_in: FromDishka[LogIn],
     ) -> TokenPairResponse:
         """Log in with exactly one of username or email, and the password."""
         pair = await log_in(
-            LogInCommand(password=data.password, username=data.username, email=data.email)
+            LogInCommand(
+                password=data.password,
+                username=data.username,
+                email=data.email,
+                client_address=client_address(request),
+            )
         )
         return TokenPairResponse.of(pair)
 

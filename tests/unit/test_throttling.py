@@ -1,0 +1,136 @@
+"""Login and registration throttling (runtime settings, sliding windows)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from application.use_cases.log_in import LogInCommand
+from application.use_cases.register_user import RegisterUserCommand, RegisterUserResult
+from domain.errors import InvalidCredentials, TooManyAttempts, ValidationError
+from tests.unit.world import PASSWORD, World
+
+ACCOUNT_WINDOW = timedelta(minutes=15)
+
+
+async def fail(world: World, username: str = "alice", address: str = "10.0.0.1") -> None:
+    with pytest.raises(InvalidCredentials):
+        await world.log_in(
+            LogInCommand(password="wrong password!", username=username, client_address=address)
+        )
+
+
+async def log_in(world: World, username: str = "alice", address: str = "10.0.0.1") -> None:
+    await world.log_in(LogInCommand(password=PASSWORD, username=username, client_address=address))
+
+
+async def test_past_the_account_limit_even_the_right_password_waits(
+    world: World, alice: RegisterUserResult
+) -> None:
+    for minute in range(10):
+        await fail(world, address=f"10.0.0.{minute}")
+        world.clock.advance(minutes=1)
+
+    with pytest.raises(TooManyAttempts) as raised:
+        await log_in(world, address="10.9.9.9")
+    assert raised.value.code == "too_many_attempts"
+    # The oldest failure (10 minutes ago) leaves the 15-minute window in 5 minutes.
+    assert raised.value.retry_after == 5 * 60
+
+    world.clock.advance(minutes=5)
+    await log_in(world)
+
+
+async def test_hammering_a_locked_account_does_not_extend_the_lockout(
+    world: World, alice: RegisterUserResult
+) -> None:
+    for _ in range(10):
+        await fail(world)
+    for _ in range(30):
+        world.clock.advance(seconds=20)
+        with pytest.raises(TooManyAttempts):
+            await log_in(world)
+    world.clock.advance(ACCOUNT_WINDOW - timedelta(seconds=600))
+    await log_in(world)
+
+
+async def test_a_success_clears_the_account_failures(
+    world: World, alice: RegisterUserResult
+) -> None:
+    for _ in range(9):
+        await fail(world)
+    await log_in(world)
+    for _ in range(10):
+        await fail(world)
+    with pytest.raises(TooManyAttempts):
+        await fail(world)
+
+
+async def test_unknown_accounts_are_throttled_like_real_ones(world: World) -> None:
+    for _ in range(10):
+        await fail(world, username="nobody_here")
+    with pytest.raises(TooManyAttempts):
+        await fail(world, username="NOBODY_HERE")
+
+
+async def test_the_address_limit_spans_accounts(world: World, alice: RegisterUserResult) -> None:
+    admin = await world.new_admin()
+    await world.change_settings(
+        admin.id, login_failures_per_account=0, login_failures_per_address=3
+    )
+    for name in ("alice", "bob", "carol"):
+        await fail(world, username=name, address="203.0.113.7")
+    with pytest.raises(TooManyAttempts):
+        await log_in(world, address="203.0.113.7")
+    await log_in(world, address="198.51.100.1")
+
+
+async def test_successes_do_not_count_against_the_address(
+    world: World, alice: RegisterUserResult
+) -> None:
+    admin = await world.new_admin()
+    await world.change_settings(admin.id, login_failures_per_address=2)
+    for _ in range(5):
+        await log_in(world, address="203.0.113.7")
+    await fail(world, address="203.0.113.7")
+    await fail(world, address="203.0.113.7")
+    with pytest.raises(TooManyAttempts):
+        await log_in(world, address="203.0.113.7")
+
+
+async def test_zero_means_unlimited(world: World, alice: RegisterUserResult) -> None:
+    admin = await world.new_admin()
+    await world.change_settings(
+        admin.id, login_failures_per_account=0, login_failures_per_address=0
+    )
+    for _ in range(50):
+        await fail(world)
+    await log_in(world)
+
+
+async def register(world: World, username: str, address: str = "10.0.0.1") -> None:
+    await world.register(
+        RegisterUserCommand(
+            username=username,
+            email=f"{username}@example.com",
+            password=PASSWORD,
+            client_address=address,
+        )
+    )
+
+
+async def test_registrations_per_address_per_hour(world: World) -> None:
+    admin = await world.new_admin()
+    await world.change_settings(admin.id, registrations_per_address_per_hour=2)
+    await register(world, "first")
+    with pytest.raises(ValidationError):
+        await register(world, "x")  # a failed registration does not count
+    await register(world, "second")
+    with pytest.raises(TooManyAttempts) as raised:
+        await register(world, "third")
+    assert raised.value.retry_after == 3600  # both counted ones were made just now
+    assert await world.users.get_by_username("third") is None
+    await register(world, "third", address="10.0.0.2")
+    world.clock.advance(hours=1)
+    await register(world, "fourth")
