@@ -6,18 +6,22 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from dishka import Provider, Scope, provide
 from litestar import Litestar
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.memory.clock import ManualClock
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
 from adapters.sql.tables import metadata
+from application.ports.clock import Clock
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.integration.postgres_server import URL_ENV, postgres_binaries, throwaway_postgres
@@ -146,3 +150,115 @@ async def make_admin(engine: AsyncEngine, username: str) -> None:
             text("UPDATE users SET is_admin = :yes WHERE username_canonical = :name"),
             {"yes": True, "name": username.lower()},
         )
+
+
+# --- Helpers for the HTTP contract tests (auth, me, admin settings, bad input, docs) ---
+
+PROBLEM_JSON = "application/problem+json"
+API = "/api/v1"
+# What must never appear in an error response: stack traces, SQL, driver names, the key.
+LEAK_MARKERS = ("Traceback", 'File "', "SELECT ", "INSERT ", "sqlalchemy", TEST_SECRET.decode())
+
+
+def assert_problem(
+    response: httpx.Response, status: int, code: str | None = None
+) -> dict[str, Any]:
+    """``response`` is an RFC 9457 problem document with ``status`` (and ``code``); its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert isinstance(body["type"], str)
+    assert isinstance(body["title"], str)
+    assert isinstance(body["detail"], str)
+    assert isinstance(body["code"], str)
+    if code is not None:
+        assert body["code"] == code, body
+    for marker in LEAK_MARKERS:
+        assert marker not in response.text
+    return body
+
+
+def assert_unauthorized(response: httpx.Response, code: str | None = None) -> dict[str, Any]:
+    body = assert_problem(response, 401, code)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    return body
+
+
+def error_fields(body: dict[str, Any]) -> set[str]:
+    """The fields named by a validation problem's ``errors`` list."""
+    return {error["field"] for error in body["errors"]}
+
+
+async def login(client: httpx.AsyncClient, password: str = PASSWORD, **who: str) -> httpx.Response:
+    """POST /auth/login with ``username=`` or ``email=`` (or both, or neither)."""
+    return await client.post(f"{API}/auth/login", json={"password": password, **who})
+
+
+async def refresh(client: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
+    return await client.post(f"{API}/auth/refresh", json={"refresh_token": refresh_token})
+
+
+async def register_admin(
+    client: httpx.AsyncClient, engine: AsyncEngine, username: str = "root"
+) -> Account:
+    """An administrator holding a fresh token pair (one that says it is an admin)."""
+    account = await register(client, username)
+    await make_admin(engine, username)
+    response = await login(client, username=username)
+    assert response.status_code == 200, response.text
+    account.tokens = response.json()
+    return account
+
+
+def bearer(access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access_token}"}
+
+
+def token_claims(access_token: str) -> dict[str, Any]:
+    """The claims of an access token as any client can read them (no verification)."""
+    claims: dict[str, Any] = jwt.decode(access_token, options={"verify_signature": False})
+    return claims
+
+
+def forge_access_token(
+    claims: dict[str, Any],
+    *,
+    secret: bytes = TEST_SECRET,
+    algorithm: str = "HS256",
+    typ: str | None = "at+jwt",
+) -> str:
+    """An access token with exactly ``claims``, signed as told."""
+    headers = {} if typ is None else {"typ": typ}
+    key: bytes | None = None if algorithm == "none" else secret
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
+
+class ClockOverride(Provider):
+    """Gives an app a clock the test controls (tokens, sessions and the settings cache)."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(scope=Scope.APP)
+        self._clock = clock
+
+    @provide
+    def clock(self) -> Clock:
+        return self._clock
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime.now(UTC))
+
+
+@pytest.fixture
+async def clocked_client(
+    engine: AsyncEngine, clock: ManualClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Like ``client``, but the app's clock is ``clock``.
+
+    Access tokens are verified against the real time, so an access token issued after the
+    clock was moved forward is "not yet valid": take the ones a test needs beforehand.
+    """
+    async with serve(make_app(engine, ClockOverride(clock))) as http:
+        yield http

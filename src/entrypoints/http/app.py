@@ -17,6 +17,7 @@ from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.me import MeController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.strict_json import StrictJsonRequest
 
 API_PREFIX = "/api/v1"
 MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -62,6 +63,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         openapi_config=openapi_config(),
         request_max_body_size=MAX_JSON_BODY_BYTES,
         on_shutdown=[close_container],
+        request_class=StrictJsonRequest,
     )
     setup_dishka(container, app)
     return app
