@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 import jwt
@@ -31,6 +32,8 @@ class JwtAccessTokens(AccessTokens):
                 "adm": claims.is_admin,
                 "iat": int(claims.issued_at.timestamp()),
                 "exp": int(claims.expires_at.timestamp()),
+                # Unique per token (RFC 9068), so no two tokens are ever the same string.
+                "jti": secrets.token_urlsafe(16),
             },
             self._secret,
             algorithm=ALGORITHM,

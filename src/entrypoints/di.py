@@ -27,6 +27,7 @@ from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
 from adapters.sql.transaction import SqlTransactionManager
 from adapters.sql.users import SqlUserRepository
+from application.accounts import AccountOpener
 from application.password_policy import PasswordPolicy
 from application.ports.access_tokens import AccessTokens
 from application.ports.attempt_log import AttemptLog
@@ -108,6 +109,7 @@ class RepositoryProvider(Provider):
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
     password_policy = provide(PasswordPolicy, scope=Scope.APP)
+    account_opener = provide(AccountOpener)
     token_issuer = provide(TokenIssuer)
     throttle = provide(Throttle, scope=Scope.APP)
     use_cases = provide_all(

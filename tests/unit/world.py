@@ -16,6 +16,7 @@ from adapters.memory.store import MemoryStore
 from adapters.memory.transaction import InMemoryTransactionManager
 from adapters.memory.users import InMemoryUserRepository
 from adapters.settings_cache import CachedSettingsReader, SettingsCache
+from application.accounts import AccountOpener
 from application.password_policy import PasswordPolicy
 from application.ports.access_tokens import AccessClaims
 from application.throttle import Throttle
@@ -81,10 +82,9 @@ class World:
         self.attempts = InMemoryAttemptLog()
         self.throttle = Throttle(self.attempts)
 
+        self.accounts = AccountOpener(self.users, self.hasher, self.policy)
         self.register = RegisterUser(
-            self.users,
-            self.hasher,
-            self.policy,
+            self.accounts,
             self.issuer,
             self.throttle,
             self.settings,
@@ -103,9 +103,7 @@ class World:
         )
         self.get_settings = GetSettings(self.users, self.settings_repository)
         self.update_settings = UpdateSettings(self.users, self.settings_repository, self.tx)
-        self.create_superuser = CreateSuperuser(
-            self.users, self.hasher, self.policy, self.clock, self.tx
-        )
+        self.create_superuser = CreateSuperuser(self.accounts, self.clock, self.tx)
 
     def log_in_with(self, hasher: PlainPasswordHasher) -> LogIn:
         """The login use case of a deployment whose hasher is ``hasher``."""

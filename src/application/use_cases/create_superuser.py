@@ -2,14 +2,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from application.password_policy import PasswordPolicy
+from application.accounts import AccountOpener, NewAccount
 from application.ports.clock import Clock
-from application.ports.password_hasher import PasswordHasher
 from application.ports.transaction import TransactionManager
-from application.ports.users import UserRepository
-from domain.errors import EmailTaken, UsernameTaken
-from domain.users import Email, User, Username
-from domain.validation import Validation
+from domain.users import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,42 +21,15 @@ class CreateSuperuser:
     The same username, email and password rules as registration apply; no session is started.
     """
 
-    def __init__(
-        self,
-        users: UserRepository,
-        hasher: PasswordHasher,
-        password_policy: PasswordPolicy,
-        clock: Clock,
-        tx: TransactionManager,
-    ) -> None:
-        self._users = users
-        self._hasher = hasher
-        self._policy = password_policy
+    def __init__(self, accounts: AccountOpener, clock: Clock, tx: TransactionManager) -> None:
+        self._accounts = accounts
         self._clock = clock
         self._tx = tx
 
     async def __call__(self, command: CreateSuperuserCommand) -> User:
-        check = Validation()
-        username = check.check(lambda: Username(command.username))
-        email = check.check(lambda: Email(command.email))
-        check.check(
-            lambda: self._policy.check(
-                command.password, username=command.username, email=command.email
-            )
-        )
-        check.raise_if_invalid()
-        if await self._users.get_by_username(username.value) is not None:
-            raise UsernameTaken
-        if await self._users.get_by_email(email.value) is not None:
-            raise EmailTaken
-        user = await self._users.add(
-            User(
-                username=username.value,
-                email=email.value,
-                password_hash=await self._hasher.hash(command.password),
-                created_at=self._clock.now(),
-                is_admin=True,
-            )
+        user = await self._accounts.open(
+            NewAccount(command.username, command.email, command.password, is_admin=True),
+            self._clock.now(),
         )
         await self._tx.commit()
         return user

@@ -3,18 +3,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from application.password_policy import PasswordPolicy
+from application.accounts import AccountOpener, NewAccount
 from application.ports.clock import Clock
-from application.ports.password_hasher import PasswordHasher
 from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
-from application.ports.users import UserRepository
 from application.throttle import Throttle
 from application.token_issuer import TokenIssuer, TokenPair
-from domain.errors import EmailTaken, PasswordMismatch, UsernameTaken
 from domain.settings import REGISTRATIONS_PER_ADDRESS_WINDOW
-from domain.users import Email, Profile, User, Username
-from domain.validation import Validation
+from domain.users import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +34,8 @@ class RegisterUserResult:
 class RegisterUser:
     """Open an account and log it in.
 
-    - Every field is validated and every invalid field reported at once.
-    - ``password_confirm``, when given, must equal ``password``.
-    - Username and email are unique case-insensitively (409 ``username_taken``/``email_taken``).
+    - The account rules of ``AccountOpener``: every invalid field reported at once,
+      ``password_confirm`` must match, username and email unique case-insensitively.
     - The password is stored only as a hash; the new account starts its first session.
     - At most ``registrations_per_address_per_hour`` accounts per client address
       (``too_many_attempts``); attempts that fail do not count.
@@ -48,9 +43,7 @@ class RegisterUser:
 
     def __init__(
         self,
-        users: UserRepository,
-        hasher: PasswordHasher,
-        password_policy: PasswordPolicy,
+        accounts: AccountOpener,
         tokens: TokenIssuer,
         throttle: Throttle,
         settings: SettingsReader,
@@ -59,9 +52,7 @@ class RegisterUser:
     ) -> None:
         self._throttle = throttle
         self._settings = settings
-        self._users = users
-        self._hasher = hasher
-        self._policy = password_policy
+        self._accounts = accounts
         self._tokens = tokens
         self._clock = clock
         self._tx = tx
@@ -83,32 +74,18 @@ class RegisterUser:
             raise
 
     async def _register(self, command: RegisterUserCommand, now: datetime) -> RegisterUserResult:
-        check = Validation()
-        username = check.check(lambda: Username(command.username))
-        email = check.check(lambda: Email(command.email))
-        profile = check.check(lambda: Profile(command.first_name, command.last_name, command.bio))
-        check.check(
-            lambda: self._policy.check(
-                command.password, username=command.username, email=command.email
-            )
+        user = await self._accounts.open(
+            NewAccount(
+                username=command.username,
+                email=command.email,
+                password=command.password,
+                password_confirm=command.password_confirm,
+                first_name=command.first_name,
+                last_name=command.last_name,
+                bio=command.bio,
+            ),
+            now,
         )
-        check.raise_if_invalid()
-        if command.password_confirm is not None and command.password_confirm != command.password:
-            raise PasswordMismatch
-
-        if await self._users.get_by_username(username.value) is not None:
-            raise UsernameTaken
-        if await self._users.get_by_email(email.value) is not None:
-            raise EmailTaken
-
-        user = User(
-            username=username.value,
-            email=email.value,
-            password_hash=await self._hasher.hash(command.password),
-            created_at=now,
-        )
-        user.set_profile(profile)
-        user = await self._users.add(user)
         tokens = await self._tokens.start_session(user)
         await self._tx.commit()
         return RegisterUserResult(user=user, tokens=tokens)
