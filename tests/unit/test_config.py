@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from entrypoints.config import DEFAULT_DATABASE_URL, AppConfig, ConfigError
+
+
+def test_a_short_secret_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        AppConfig.from_env({"CHIRP_JWT_SECRET": "too-short", "CHIRP_DATA_DIR": str(tmp_path)})
+
+
+def test_without_a_secret_one_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    environ = {"CHIRP_DATA_DIR": str(tmp_path / "data")}
+    first = AppConfig.from_env(environ)
+    second = AppConfig.from_env(environ)
+
+    assert len(first.jwt_secret) >= 32
+    assert first.jwt_secret == second.jwt_secret
+    kept = tmp_path / "data" / "jwt-secret"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert first.database_url == DEFAULT_DATABASE_URL
+
+
+def test_variables_are_read(tmp_path: Path) -> None:
+    config = AppConfig.from_env(
+        {
+            "CHIRP_JWT_SECRET": "s" * 32,
+            "CHIRP_DATABASE_URL": "postgresql+asyncpg://chirp@db/chirp",
+            "CHIRP_MEDIA_DIR": str(tmp_path / "media"),
+            "CHIRP_REDIS_URL": "redis://localhost:6379/0",
+        }
+    )
+    assert config.jwt_secret == b"s" * 32
+    assert config.database_url == "postgresql+asyncpg://chirp@db/chirp"
+    assert config.media_dir == tmp_path / "media"
+    assert config.redis_url == "redis://localhost:6379/0"
