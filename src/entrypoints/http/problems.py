@@ -147,6 +147,8 @@ def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dic
             "The request contains invalid fields." if errors else str(error.detail),
             errors=errors or [FieldError("body", str(error.detail))],
         )
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        return _unexpected(_, error)
     code = CODE_BY_STATUS.get(status, status.phrase.lower().replace(" ", "_"))
     detail = error.detail if error.detail and error.detail != status.phrase else status.description
     return problem(status, code, detail, headers=error.headers)
