@@ -45,6 +45,16 @@ class PasswordMismatch(ValidationError):
         super().__init__([FieldError("password_confirm", "must equal password")])
 
 
+class InvalidImage(DomainError):
+    code = "invalid_image"
+    default_detail = "The file is not a JPEG, PNG, GIF or WebP image of at most 4096x4096 pixels."
+
+
+class ImageTooLarge(DomainError):
+    code = "payload_too_large"
+    default_detail = "The image is larger than the allowed size."
+
+
 class WrongCurrentPassword(DomainError):
     code = "wrong_current_password"
     default_detail = "The current password is wrong."
