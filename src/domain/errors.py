@@ -45,6 +45,16 @@ class PasswordMismatch(ValidationError):
         super().__init__([FieldError("password_confirm", "must equal password")])
 
 
+class CannotFollowSelf(DomainError):
+    code = "cannot_follow_self"
+    default_detail = "You cannot follow yourself."
+
+
+class InvalidCursor(DomainError):
+    code = "invalid_cursor"
+    default_detail = "The cursor is not one this API gave out."
+
+
 class InvalidImage(DomainError):
     code = "invalid_image"
     default_detail = "The file is not a JPEG, PNG, GIF or WebP image of at most 4096x4096 pixels."
@@ -126,6 +136,11 @@ class AdminRequired(Forbidden):
     default_detail = "This action needs an administrator."
 
 
+class NotAuthor(Forbidden):
+    code = "not_author"
+    default_detail = "Only the author may do this."
+
+
 class NotFound(DomainError):
     code = "not_found"
 
@@ -133,3 +148,13 @@ class NotFound(DomainError):
 class UserNotFound(NotFound):
     code = "user_not_found"
     default_detail = "No such user."
+
+
+class TweetNotFound(NotFound):
+    code = "tweet_not_found"
+    default_detail = "No such tweet."
+
+
+class MediaNotFound(NotFound):
+    code = "media_not_found"
+    default_detail = "No such file."

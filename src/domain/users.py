@@ -17,6 +17,8 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 MAX_NAME_LENGTH = 150
 MAX_BIO_LENGTH = 160
+# Names that would collide with fixed paths under /users/.
+RESERVED_USERNAMES = frozenset({"active"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,8 @@ class Username:
             raise ValidationError.single(
                 "username", "must be 3-30 characters of letters, digits and underscores"
             )
+        if self.canonical in RESERVED_USERNAMES:
+            raise ValidationError.single("username", "is reserved")
 
     @property
     def canonical(self) -> str:
@@ -123,6 +127,9 @@ class User:
     following_count: int = 0
     tweets_count: int = 0
     id: int = 0
+
+    def deactivate(self) -> None:
+        self.is_active = False
 
     def record_login(self, now: datetime) -> None:
         self.last_login = now

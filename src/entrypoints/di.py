@@ -19,13 +19,21 @@ from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.clock import SystemClock
 from adapters.common_passwords import ZxcvbnCommonPasswords
 from adapters.jwt_access_tokens import JwtAccessTokens
+from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.attempt_log import InMemoryAttemptLog
+from adapters.pillow_images import PillowImageProcessor
 from adapters.settings_cache import CachedSettingsReader, SettingsCache
 from adapters.sql.engine import create_engine
+from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
+from adapters.sql.home_timelines import SqlHomeTimelines
+from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
 from adapters.sql.transaction import SqlTransactionManager
+from adapters.sql.tweet_reader import SqlTweetReader
+from adapters.sql.tweets import SqlTweetRepository
+from adapters.sql.user_reader import SqlUserReader
 from adapters.sql.users import SqlUserRepository
 from application.accounts import AccountOpener
 from application.password_policy import PasswordPolicy
@@ -33,23 +41,51 @@ from application.ports.access_tokens import AccessTokens
 from application.ports.attempt_log import AttemptLog
 from application.ports.clock import Clock
 from application.ports.common_passwords import CommonPasswords
+from application.ports.follows import FollowRepository
 from application.ports.health import DatabaseHealth
+from application.ports.home_timelines import HomeTimelines
+from application.ports.image_processor import ImageProcessor
+from application.ports.likes import LikeRepository
+from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository
 from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
+from application.ports.tweet_reader import TweetReader
+from application.ports.tweets import TweetRepository
+from application.ports.user_reader import UserReader
 from application.ports.users import UserRepository
 from application.throttle import Throttle
 from application.token_issuer import TokenIssuer
+from application.uploads import ImageUploads
+from application.use_cases.build_feed import BuildFeed
+from application.use_cases.change_user_status import ChangeUserStatus
 from application.use_cases.create_superuser import CreateSuperuser
+from application.use_cases.delete_tweet import DeleteTweet
+from application.use_cases.edit_tweet import EditTweet
+from application.use_cases.follow_user import FollowUser
 from application.use_cases.get_current_user import GetCurrentUser
+from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_settings import GetSettings
+from application.use_cases.get_tweet import GetTweet
+from application.use_cases.like_tweet import LikeTweet
+from application.use_cases.list_active_users import ListActiveUsers
+from application.use_cases.list_follows import ListFollowers, ListFollowing
+from application.use_cases.list_likers import ListLikers
+from application.use_cases.list_user_tweets import ListUserTweets
+from application.use_cases.list_users import ListUsers
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.log_out_everywhere import LogOutEverywhere
+from application.use_cases.open_media import OpenMedia
+from application.use_cases.post_tweet import PostTweet
 from application.use_cases.register_user import RegisterUser
+from application.use_cases.remove_avatar import RemoveAvatar
 from application.use_cases.rotate_refresh_token import RotateRefreshToken
+from application.use_cases.set_avatar import SetAvatar
+from application.use_cases.unfollow_user import UnfollowUser
+from application.use_cases.unlike_tweet import UnlikeTweet
 from application.use_cases.update_current_user import UpdateCurrentUser
 from application.use_cases.update_settings import UpdateSettings
 from entrypoints.config import AppConfig
@@ -85,6 +121,16 @@ class InfrastructureProvider(Provider):
         hasher.close()
 
     @provide
+    def image_processor(self) -> Iterator[ImageProcessor]:
+        images = PillowImageProcessor()
+        yield images
+        images.close()
+
+    @provide
+    def media_storage(self, config: AppConfig) -> MediaStorage:
+        return LocalMediaStorage(config.media_dir)
+
+    @provide
     def access_tokens(self, config: AppConfig) -> AccessTokens:
         return JwtAccessTokens(config.jwt_secret)
 
@@ -104,6 +150,12 @@ class RepositoryProvider(Provider):
     settings = provide(SqlSettingsRepository, provides=SettingsRepository)
     settings_reader = provide(CachedSettingsReader, provides=SettingsReader)
     transaction = provide(SqlTransactionManager, provides=TransactionManager)
+    tweets = provide(SqlTweetRepository, provides=TweetRepository)
+    likes = provide(SqlLikeRepository, provides=LikeRepository)
+    follows = provide(SqlFollowRepository, provides=FollowRepository)
+    home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
+    tweet_reader = provide(SqlTweetReader, provides=TweetReader)
+    user_reader = provide(SqlUserReader, provides=UserReader)
 
 
 class UseCaseProvider(Provider):
@@ -112,6 +164,7 @@ class UseCaseProvider(Provider):
     account_opener = provide(AccountOpener)
     token_issuer = provide(TokenIssuer)
     throttle = provide(Throttle, scope=Scope.APP)
+    image_uploads = provide(ImageUploads)
     use_cases = provide_all(
         RegisterUser,
         LogIn,
@@ -123,6 +176,26 @@ class UseCaseProvider(Provider):
         GetSettings,
         UpdateSettings,
         CreateSuperuser,
+        PostTweet,
+        GetTweet,
+        EditTweet,
+        DeleteTweet,
+        LikeTweet,
+        UnlikeTweet,
+        FollowUser,
+        UnfollowUser,
+        BuildFeed,
+        GetProfile,
+        ListUserTweets,
+        ListFollowers,
+        ListFollowing,
+        ListLikers,
+        ListActiveUsers,
+        ListUsers,
+        ChangeUserStatus,
+        SetAvatar,
+        RemoveAvatar,
+        OpenMedia,
     )
 
 

@@ -71,7 +71,10 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
     async with engine.connect() as connection:
         tables = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
     await engine.dispose()
-    assert tables == {"users", "sessions", "refresh_tokens", "settings", "alembic_version"}
+    assert tables == {
+        *("users", "sessions", "refresh_tokens", "settings", "alembic_version"),
+        *("tweets", "likes", "follows", "timeline_entries"),
+    }
     assert (await asyncio.to_thread(chirp, env, "db", "upgrade")).returncode == 0  # idempotent
 
 

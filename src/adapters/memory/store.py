@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.sessions import RefreshToken, Session
+from domain.tweets import Tweet
 from domain.users import User
 
 
@@ -14,6 +15,11 @@ class MemoryStore:
     sessions: dict[int, Session] = field(default_factory=dict)
     refresh_tokens: dict[int, RefreshToken] = field(default_factory=dict)
     settings: dict[str, int] = field(default_factory=dict)
+    tweets: dict[int, Tweet] = field(default_factory=dict)
+    # (user_id, tweet_id) -> like id; (follower_id, followee_id) -> follow id
+    likes: dict[tuple[int, int], int] = field(default_factory=dict)
+    follows: dict[tuple[int, int], int] = field(default_factory=dict)
+    timelines: dict[int, set[int]] = field(default_factory=dict)
     commits: int = 0
     _last_id: int = 0
 

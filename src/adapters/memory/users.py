@@ -33,7 +33,14 @@ class InMemoryUserRepository(UserRepository):
 
     async def update(self, user: User) -> None:
         self._check_unique(user)
-        self._store.users[user.id] = dataclasses.replace(user)
+        stored = self._store.users[user.id]
+        # Counters belong to the follow/tweet repositories, as in SQL: never written back.
+        self._store.users[user.id] = dataclasses.replace(
+            user,
+            followers_count=stored.followers_count,
+            following_count=stored.following_count,
+            tweets_count=stored.tweets_count,
+        )
 
     def _find(self, matches: Callable[[User], bool]) -> User | None:
         for user in self._store.users.values():

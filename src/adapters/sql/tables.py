@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
     true,
 )
@@ -80,6 +82,7 @@ users = Table(
     Column("followers_count", Integer, nullable=False, server_default="0"),
     Column("following_count", Integer, nullable=False, server_default="0"),
     Column("tweets_count", Integer, nullable=False, server_default="0"),
+    Index("ix_users_last_login", "last_login"),
 )
 
 sessions = Table(
@@ -111,4 +114,51 @@ settings = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+tweets = Table(
+    "tweets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("author_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("image", String(100), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("edited_at", UtcDateTime, nullable=True),
+    Column("like_count", Integer, nullable=False, server_default="0"),
+    Index("ix_tweets_author_id_id", "author_id", "id"),
+)
+
+likes = Table(
+    "likes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("user_id", "tweet_id", name="uq_likes_user_id_tweet_id"),
+    Index("ix_likes_tweet_id_id", "tweet_id", "id"),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("follower_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("followee_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("follower_id", "followee_id", name="uq_follows_follower_id_followee_id"),
+    CheckConstraint("follower_id <> followee_id", name="no_self_follow"),
+    Index("ix_follows_followee_id_id", "followee_id", "id"),
+    Index("ix_follows_follower_id_id", "follower_id", "id"),
+)
+
+# Each user's home feed, written when tweets are posted and follows change (fan-out on
+# write), so a page is one short index range scan: (user_id, tweet_id) descending.
+timeline_entries = Table(
+    "timeline_entries",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_timeline_entries_tweet_id", "tweet_id"),
 )

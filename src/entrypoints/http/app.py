@@ -16,6 +16,9 @@ from entrypoints.http.controllers.admin_settings import AdminSettingsController
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.me import MeController
+from entrypoints.http.controllers.tweets import FeedController, TweetsController
+from entrypoints.http.controllers.users import MediaController, UsersController
+from entrypoints.http.links import LinksProvider
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.strict_json import StrictJsonRequest
 
@@ -46,13 +49,20 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
     """The app for ``config``; ``override_providers`` replace what they provide (for tests)."""
     container = make_container(
-        config, BearerAuthProvider(), LitestarProvider(), *override_providers
+        config, BearerAuthProvider(), LinksProvider(), LitestarProvider(), *override_providers
     )
     api = DishkaRouter(
         API_PREFIX,
-        route_handlers=[AuthController, MeController, AdminSettingsController],
+        route_handlers=[
+            AuthController,
+            MeController,
+            AdminSettingsController,
+            UsersController,
+            TweetsController,
+            FeedController,
+        ],
     )
-    root = DishkaRouter("/", route_handlers=[HealthController])
+    root = DishkaRouter("/", route_handlers=[HealthController, MediaController])
 
     async def close_container() -> None:
         await container.close()

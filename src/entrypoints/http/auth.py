@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from dishka import Provider, Scope, provide
@@ -30,6 +31,17 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     return token.strip()
 
 
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is asking on an endpoint where signing in is optional."""
+
+    claims: AccessClaims | None
+
+    @property
+    def user_id(self) -> int | None:
+        return None if self.claims is None else self.claims.user_id
+
+
 class BearerAuthProvider(Provider):
     """Makes the caller's verified claims available to handlers that ask for them."""
 
@@ -43,3 +55,13 @@ class BearerAuthProvider(Provider):
         if token is None:
             raise MissingCredentials
         return tokens.verify(token)
+
+    @provide(scope=Scope.REQUEST)
+    def viewer(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        tokens: AccessTokens,
+    ) -> Viewer:
+        """Anonymous without a header; a header with a bad token is still a 401."""
+        token = bearer_token(request)
+        return Viewer(None if token is None else tokens.verify(token))

@@ -18,11 +18,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from domain.errors import (
     AuthenticationFailed,
+    CannotFollowSelf,
     Conflict,
     DomainError,
     FieldError,
     Forbidden,
+    ImageTooLarge,
     InvalidAccessToken,
+    InvalidCursor,
+    InvalidImage,
     NotFound,
     TooManyAttempts,
     ValidationError,
@@ -36,6 +40,10 @@ logger = logging.getLogger("chirp.http")
 STATUS_BY_ERROR: list[tuple[type[DomainError], HTTPStatus]] = [
     (ValidationError, HTTPStatus.BAD_REQUEST),
     (WrongCurrentPassword, HTTPStatus.BAD_REQUEST),
+    (CannotFollowSelf, HTTPStatus.BAD_REQUEST),
+    (InvalidCursor, HTTPStatus.BAD_REQUEST),
+    (InvalidImage, HTTPStatus.BAD_REQUEST),
+    (ImageTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (AuthenticationFailed, HTTPStatus.UNAUTHORIZED),
     (Forbidden, HTTPStatus.FORBIDDEN),
     (NotFound, HTTPStatus.NOT_FOUND),

@@ -4,19 +4,24 @@ Litestar converts bodies with msgspec's lax rules ("600" becomes 600, "true" bec
 and reads a body as JSON whatever its Content-Type. Here a handler's JSON body is decoded
 by msgspec straight into its body type, with msgspec's strict rules, and only when it is
 labelled JSON: a text/plain POST, which a browser sends cross-site without a preflight,
-is refused with 415.
+is refused with 415. JSON bodies are limited to 1 MiB even on routes that take uploads.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
+from litestar.status_codes import (
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
 
+MAX_JSON_BODY_BYTES = 1024 * 1024
+T = TypeVar("T")
 _ERROR_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$")
 
 
@@ -25,25 +30,35 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
+async def decode_json_body(request: Request[Any, Any, Any], target: type[T]) -> T:
+    """The request's JSON body as ``target``, or a 400/413/415 problem."""
+    body = await request.body()
+    if len(body) > MAX_JSON_BODY_BYTES:
+        raise HTTPException(
+            status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            detail=f"A JSON body may be at most {MAX_JSON_BODY_BYTES} bytes.",
+        )
+    if body and not _is_json(request.headers.get("content-type", "")):
+        raise HTTPException(
+            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            detail="Send the body as 'Content-Type: application/json'.",
+        )
+    try:
+        return msgspec.json.decode(body or b"null", type=target)
+    except msgspec.ValidationError as error:
+        match = _ERROR_PATH.match(str(error))
+        key = match.group("path") if match and match.group("path") else "body"
+        message = match.group("message") if match else str(error)
+        raise ValidationException(extra=[{"key": key, "message": message}]) from error
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        raise ValidationException(
+            detail=f"The body is not valid JSON: {error}",
+            extra=[{"key": "body", "message": "is not valid JSON"}],
+        ) from error
+
+
 class StrictJsonRequest(Request[Any, Any, Any]):
     async def json(self) -> Any:
-        body = await self.body()
-        if body and not _is_json(self.headers.get("content-type", "")):
-            raise HTTPException(
-                status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                detail="Send the body as 'Content-Type: application/json'.",
-            )
         data_field = self.route_handler.parsed_data_field
         target: Any = data_field.annotation if data_field is not None else Any
-        try:
-            return msgspec.json.decode(body or b"null", type=target)
-        except msgspec.ValidationError as error:
-            match = _ERROR_PATH.match(str(error))
-            key = match.group("path") if match and match.group("path") else "body"
-            message = match.group("message") if match else str(error)
-            raise ValidationException(extra=[{"key": key, "message": message}]) from error
-        except (msgspec.DecodeError, UnicodeDecodeError) as error:
-            raise ValidationException(
-                detail=f"The body is not valid JSON: {error}",
-                extra=[{"key": "body", "message": "is not valid JSON"}],
-            ) from error
+        return await decode_json_body(self, target)

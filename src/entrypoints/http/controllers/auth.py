@@ -17,6 +17,7 @@ from application.use_cases.rotate_refresh_token import (
     RotateRefreshTokenCommand,
 )
 from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas import (
     LoginRequest,
@@ -52,6 +53,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[RegisterRequest],
         register_user: FromDishka[RegisterUser],
+        links: FromDishka[Links],
     ) -> RegisterResponse:
         """Open an account; the response carries the first token pair."""
         result = await register_user(
@@ -67,7 +69,7 @@ class AuthController(Controller):
             )
         )
         return RegisterResponse(
-            user=UserPrivate.of(result.user), tokens=TokenPairResponse.of(result.tokens)
+            user=UserPrivate.of(result.user, links), tokens=TokenPairResponse.of(result.tokens)
         )
 
     @post(

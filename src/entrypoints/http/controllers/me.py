@@ -1,16 +1,24 @@
 from __future__ import annotations
 
+from typing import Any
+
 from dishka import FromDishka
-from litestar import Controller, HttpMethod, get, route
+from litestar import Controller, HttpMethod, Request, delete, get, put, route
+from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
+from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from application.ports.access_tokens import AccessClaims
 from application.use_cases.get_current_user import GetCurrentUser, GetCurrentUserQuery
+from application.use_cases.remove_avatar import RemoveAvatar, RemoveAvatarCommand
+from application.use_cases.set_avatar import SetAvatar, SetAvatarCommand
 from application.use_cases.update_current_user import (
     UpdateCurrentUser,
     UpdateCurrentUserCommand,
 )
 from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, read_form
+from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas import UpdateMeRequest, UserPrivate, given
 
@@ -22,10 +30,13 @@ class MeController(Controller):
 
     @get("/", responses=documented(401))
     async def show(
-        self, claims: FromDishka[AccessClaims], get_current_user: FromDishka[GetCurrentUser]
+        self,
+        claims: FromDishka[AccessClaims],
+        get_current_user: FromDishka[GetCurrentUser],
+        links: FromDishka[Links],
     ) -> UserPrivate:
         """The caller's own account."""
-        return UserPrivate.of(await get_current_user(GetCurrentUserQuery(claims.user_id)))
+        return UserPrivate.of(await get_current_user(GetCurrentUserQuery(claims.user_id)), links)
 
     @route(
         "/",
@@ -37,6 +48,7 @@ class MeController(Controller):
         data: JSONBody[UpdateMeRequest],
         claims: FromDishka[AccessClaims],
         update_current_user: FromDishka[UpdateCurrentUser],
+        links: FromDishka[Links],
     ) -> UserPrivate:
         """Change profile fields (PUT is the same as PATCH); a new password needs
         ``current_password`` and ends every other session."""
@@ -53,4 +65,30 @@ class MeController(Controller):
                 current_password=given(data.current_password),
             )
         )
-        return UserPrivate.of(user)
+        return UserPrivate.of(user, links)
+
+    @put(
+        "/avatar",
+        request_max_body_size=MAX_UPLOAD_BODY_BYTES,
+        responses=documented(400, 401, 413, 415),
+    )
+    async def set_avatar(
+        self,
+        request: Request[Any, Any, Any],
+        claims: FromDishka[AccessClaims],
+        set_avatar: FromDishka[SetAvatar],
+        links: FromDishka[Links],
+    ) -> UserPrivate:
+        """Upload a new avatar: multipart with an ``image`` file (JPEG, PNG, GIF or WebP)."""
+        form = await read_form(request, text_fields=set(), file_fields={"image"})
+        if "image" not in form.files:
+            raise ValidationException(extra=[{"key": "image", "message": "is required"}])
+        user = await set_avatar(SetAvatarCommand(claims.user_id, form.files["image"]))
+        return UserPrivate.of(user, links)
+
+    @delete("/avatar", status_code=HTTP_204_NO_CONTENT, responses=documented(401))
+    async def remove_avatar(
+        self, claims: FromDishka[AccessClaims], remove_avatar: FromDishka[RemoveAvatar]
+    ) -> None:
+        """Remove your avatar."""
+        await remove_avatar(RemoveAvatarCommand(claims.user_id))

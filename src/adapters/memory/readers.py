@@ -1,0 +1,120 @@
+"""In-memory read models, computed from the MemoryStore on each call."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from adapters.memory.store import MemoryStore
+from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
+from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
+from domain.tweets import Tweet
+from domain.users import User
+
+T = TypeVar("T")
+
+
+def _summary(user: User) -> UserSummary:
+    return UserSummary(id=user.id, username=user.username, avatar=user.avatar)
+
+
+def _newest(rows: list[tuple[int, T]], before: int | None, limit: int) -> list[tuple[int, T]]:
+    kept = [row for row in rows if before is None or row[0] < before]
+    return sorted(kept, key=lambda row: row[0], reverse=True)[:limit]
+
+
+class InMemoryTweetReader(TweetReader):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def _view(self, tweet: Tweet, viewer_id: int | None) -> TweetView:
+        return TweetView(
+            id=tweet.id,
+            text=tweet.text,
+            image=tweet.image,
+            author=_summary(self._store.users[tweet.author_id]),
+            created_at=tweet.created_at,
+            edited_at=tweet.edited_at,
+            like_count=tweet.like_count,
+            liked_by_me=None if viewer_id is None else (viewer_id, tweet.id) in self._store.likes,
+        )
+
+    async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
+        tweet = self._store.tweets.get(tweet_id)
+        return None if tweet is None else self._view(tweet, viewer_id)
+
+    async def by_author(
+        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+    ) -> KeyedTweets:
+        rows = [
+            (t.id, self._view(t, viewer_id))
+            for t in self._store.tweets.values()
+            if t.author_id == author_id
+        ]
+        return _newest(rows, before, limit)
+
+    async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
+        entries = self._store.timelines.get(reader_id, set())
+        rows = [(i, self._view(self._store.tweets[i], reader_id)) for i in entries]
+        return _newest(rows, before, limit)
+
+    async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
+        rows = [
+            (like_id, _summary(self._store.users[user_id]))
+            for (user_id, liked), like_id in self._store.likes.items()
+            if liked == tweet_id
+        ]
+        return _newest(rows, before, limit)
+
+
+class InMemoryUserReader(UserReader):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None:
+        user = self._store.users.get(user_id)
+        if user is None:
+            return None
+        followed = None if viewer_id is None else (viewer_id, user_id) in self._store.follows
+        return ProfileView(
+            id=user.id,
+            username=user.username,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            bio=user.bio,
+            avatar=user.avatar,
+            created_at=user.created_at,
+            followers_count=user.followers_count,
+            following_count=user.following_count,
+            tweets_count=user.tweets_count,
+            followed_by_me=followed,
+        )
+
+    async def followers(
+        self, user_id: int, before: int | None, limit: int
+    ) -> list[tuple[int, UserSummary]]:
+        rows = [
+            (follow_id, _summary(self._store.users[follower]))
+            for (follower, followee), follow_id in self._store.follows.items()
+            if followee == user_id
+        ]
+        return _newest(rows, before, limit)
+
+    async def following(
+        self, user_id: int, before: int | None, limit: int
+    ) -> list[tuple[int, UserSummary]]:
+        rows = [
+            (follow_id, _summary(self._store.users[followee]))
+            for (follower, followee), follow_id in self._store.follows.items()
+            if follower == user_id
+        ]
+        return _newest(rows, before, limit)
+
+    async def recently_active(self, limit: int) -> list[ActiveUser]:
+        logged_in = [
+            u for u in self._store.users.values() if u.is_active and u.last_login is not None
+        ]
+        logged_in.sort(key=lambda u: (u.last_login, u.id), reverse=True)
+        return [ActiveUser(u.username, u.last_login) for u in logged_in[:limit] if u.last_login]
+
+    async def newest(self, before: int | None, limit: int) -> list[tuple[int, User]]:
+        return _newest([(u.id, u) for u in self._store.users.values()], before, limit)

@@ -1,0 +1,97 @@
+"""In-memory tweets, likes, follows and home timelines, sharing one MemoryStore."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from adapters.memory.store import MemoryStore
+from application.ports.follows import FollowRepository
+from application.ports.home_timelines import HomeTimelines
+from application.ports.likes import LikeRepository
+from application.ports.tweets import TweetRepository
+from domain.tweets import Tweet
+
+
+class InMemoryTweetRepository(TweetRepository):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def add(self, tweet: Tweet) -> Tweet:
+        tweet.id = self._store.next_id()
+        self._store.tweets[tweet.id] = dataclasses.replace(tweet)
+        self._store.users[tweet.author_id].tweets_count += 1
+        return tweet
+
+    async def get(self, tweet_id: int) -> Tweet | None:
+        tweet = self._store.tweets.get(tweet_id)
+        return None if tweet is None else dataclasses.replace(tweet)
+
+    async def update(self, tweet: Tweet) -> None:
+        stored = self._store.tweets[tweet.id]
+        stored.text, stored.edited_at = tweet.text, tweet.edited_at
+
+    async def delete(self, tweet: Tweet) -> None:
+        if self._store.tweets.pop(tweet.id, None) is None:
+            return
+        self._store.users[tweet.author_id].tweets_count -= 1
+        for key in [key for key in self._store.likes if key[1] == tweet.id]:
+            del self._store.likes[key]
+        for timeline in self._store.timelines.values():
+            timeline.discard(tweet.id)
+
+
+class InMemoryLikeRepository(LikeRepository):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def like(self, user_id: int, tweet_id: int, now: datetime) -> int:
+        tweet = self._store.tweets[tweet_id]
+        if (user_id, tweet_id) not in self._store.likes:
+            self._store.likes[user_id, tweet_id] = self._store.next_id()
+            tweet.like_count += 1
+        return tweet.like_count
+
+    async def unlike(self, user_id: int, tweet_id: int) -> int:
+        tweet = self._store.tweets[tweet_id]
+        if self._store.likes.pop((user_id, tweet_id), None) is not None:
+            tweet.like_count -= 1
+        return tweet.like_count
+
+
+class InMemoryFollowRepository(FollowRepository):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def follow(self, follower_id: int, followee_id: int, now: datetime) -> bool:
+        if (follower_id, followee_id) in self._store.follows:
+            return False
+        self._store.follows[follower_id, followee_id] = self._store.next_id()
+        self._store.users[follower_id].following_count += 1
+        self._store.users[followee_id].followers_count += 1
+        return True
+
+    async def unfollow(self, follower_id: int, followee_id: int) -> bool:
+        if self._store.follows.pop((follower_id, followee_id), None) is None:
+            return False
+        self._store.users[follower_id].following_count -= 1
+        self._store.users[followee_id].followers_count -= 1
+        return True
+
+
+class InMemoryHomeTimelines(HomeTimelines):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def add_tweet(self, tweet: Tweet) -> None:
+        readers = {f for f, followee in self._store.follows if followee == tweet.author_id}
+        for reader_id in readers | {tweet.author_id}:
+            self._store.timelines.setdefault(reader_id, set()).add(tweet.id)
+
+    async def add_author(self, reader_id: int, author_id: int) -> None:
+        authored = {t.id for t in self._store.tweets.values() if t.author_id == author_id}
+        self._store.timelines.setdefault(reader_id, set()).update(authored)
+
+    async def remove_author(self, reader_id: int, author_id: int) -> None:
+        authored = {t.id for t in self._store.tweets.values() if t.author_id == author_id}
+        self._store.timelines.get(reader_id, set()).difference_update(authored)

@@ -1,0 +1,16 @@
+"""The little that differs between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def insert_or_ignore(session: AsyncSession, table: Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect (both support it)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()

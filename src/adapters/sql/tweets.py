@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.sql.tables import tweets, users
+from application.ports.tweets import TweetRepository
+from domain.tweets import Tweet
+
+
+class SqlTweetRepository(TweetRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def add(self, tweet: Tweet) -> Tweet:
+        tweet.id = (
+            await self._db.scalar(
+                insert(tweets)
+                .values(
+                    author_id=tweet.author_id,
+                    text=tweet.text,
+                    image=tweet.image,
+                    created_at=tweet.created_at,
+                )
+                .returning(tweets.c.id)
+            )
+            or 0
+        )
+        await self._count_for_author(tweet.author_id, +1)
+        return tweet
+
+    async def get(self, tweet_id: int) -> Tweet | None:
+        row = (await self._db.execute(select(tweets).where(tweets.c.id == tweet_id))).first()
+        if row is None:
+            return None
+        return Tweet(
+            id=row.id,
+            author_id=row.author_id,
+            text=row.text,
+            image=row.image,
+            created_at=row.created_at,
+            edited_at=row.edited_at,
+            like_count=row.like_count,
+        )
+
+    async def update(self, tweet: Tweet) -> None:
+        await self._db.execute(
+            update(tweets)
+            .where(tweets.c.id == tweet.id)
+            .values(text=tweet.text, edited_at=tweet.edited_at)
+        )
+
+    async def delete(self, tweet: Tweet) -> None:
+        # Likes and timeline entries go by ON DELETE CASCADE.
+        deleted = await self._db.scalar(
+            delete(tweets).where(tweets.c.id == tweet.id).returning(tweets.c.id)
+        )
+        if deleted is not None:
+            await self._count_for_author(tweet.author_id, -1)
+
+    async def _count_for_author(self, author_id: int, change: int) -> None:
+        await self._db.execute(
+            update(users)
+            .where(users.c.id == author_id)
+            .values(tweets_count=users.c.tweets_count + change)
+        )

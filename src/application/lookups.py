@@ -1,0 +1,23 @@
+"""Finding what a request names, or saying it does not exist."""
+
+from __future__ import annotations
+
+from application.ports.tweets import TweetRepository
+from application.ports.users import UserRepository
+from domain.errors import TweetNotFound, UserNotFound
+from domain.tweets import Tweet
+from domain.users import User
+
+
+async def user_named(users: UserRepository, username: str) -> User:
+    user = await users.get_by_username(username)
+    if user is None:
+        raise UserNotFound
+    return user
+
+
+async def existing_tweet(tweets: TweetRepository, tweet_id: int) -> Tweet:
+    tweet = await tweets.get(tweet_id)
+    if tweet is None:
+        raise TweetNotFound
+    return tweet

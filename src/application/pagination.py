@@ -1,0 +1,68 @@
+"""Keyset pagination: opaque cursors over a strictly decreasing integer key."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from domain.errors import InvalidCursor, ValidationError
+
+T = TypeVar("T")
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+_MAX_KEY = 2**63 - 1
+_PREFIX = "k1:"
+
+
+def encode_cursor(key: int) -> str:
+    return base64.urlsafe_b64encode(f"{_PREFIX}{key}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidCursor from error
+    digits = raw.removeprefix(_PREFIX)
+    if not raw.startswith(_PREFIX) or not digits.isdigit() or not 0 < int(digits) <= _MAX_KEY:
+        raise InvalidCursor
+    return int(digits)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Up to ``limit`` items after ``cursor`` (from the previous page), or from the start."""
+
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_PAGE_SIZE:
+            raise ValidationError.single("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+
+    @property
+    def before(self) -> int | None:
+        """Only keys below this one (None: from the newest)."""
+        return None if self.cursor is None else decode_cursor(self.cursor)
+
+    @property
+    def fetch(self) -> int:
+        """How many rows to ask for: one more than a page, to know whether another follows."""
+        return self.limit + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def page_of(rows: Sequence[tuple[int, T]], request: PageRequest) -> Page[T]:
+    """The page from ``request.fetch`` rows of (key, item), newest (largest key) first."""
+    items = [item for _, item in rows[: request.limit]]
+    has_more = len(rows) > request.limit
+    next_cursor = encode_cursor(rows[request.limit - 1][0]) if has_more else None
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from application.ports.user_reader import UserSummary
+
+
+@dataclass(frozen=True, slots=True)
+class TweetView:
+    """A tweet as a reader sees it; ``liked_by_me`` is None for an anonymous reader."""
+
+    id: int
+    text: str
+    image: str | None
+    author: UserSummary
+    created_at: datetime
+    edited_at: datetime | None
+    like_count: int
+    liked_by_me: bool | None
+
+
+# Lists come back as (key, item) rows, newest (largest key) first, at most ``limit`` rows,
+# keys below ``before`` when it is given.
+KeyedTweets = list[tuple[int, TweetView]]
+KeyedUsers = list[tuple[int, UserSummary]]
+
+
+class TweetReader(Protocol):
+    """Read models of tweets, one query per call (no N+1)."""
+
+    async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None: ...
+
+    async def by_author(
+        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+    ) -> KeyedTweets:
+        """The author's tweets, keyed by tweet id."""
+        ...
+
+    async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
+        """The reader's home feed (own tweets and followees'), keyed by tweet id."""
+        ...
+
+    async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
+        """Who liked the tweet, most recent like first, keyed by the like."""
+        ...

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from domain.users import User
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    id: int
+    username: str
+    avatar: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """A public profile; ``followed_by_me`` is None for an anonymous viewer."""
+
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    bio: str
+    avatar: str | None
+    created_at: datetime
+    followers_count: int
+    following_count: int
+    tweets_count: int
+    followed_by_me: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveUser:
+    username: str
+    last_login: datetime
+
+
+class UserReader(Protocol):
+    """Read models of users; lists are (key, item) rows, newest key first."""
+
+    async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None: ...
+
+    async def followers(
+        self, user_id: int, before: int | None, limit: int
+    ) -> list[tuple[int, UserSummary]]:
+        """Who follows the user, most recent follow first, keyed by the follow."""
+        ...
+
+    async def following(
+        self, user_id: int, before: int | None, limit: int
+    ) -> list[tuple[int, UserSummary]]:
+        """Whom the user follows, most recent follow first, keyed by the follow."""
+        ...
+
+    async def recently_active(self, limit: int) -> list[ActiveUser]:
+        """Active accounts that have logged in, most recent login first."""
+        ...
+
+    async def newest(self, before: int | None, limit: int) -> list[tuple[int, User]]:
+        """Every account, newest first, keyed by user id (for administrators)."""
+        ...

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.authorization import active_user
+from application.lookups import existing_tweet
+from application.ports.transaction import TransactionManager
+from application.ports.tweets import TweetRepository
+from application.ports.users import UserRepository
+from application.uploads import ImageUploads
+from domain.errors import NotAuthor
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteTweetCommand:
+    actor_id: int
+    tweet_id: int
+
+
+class DeleteTweet:
+    """Delete a tweet: its author may, and so may an administrator (checked in storage).
+
+    Its likes and feed entries go with it; its image file is removed once the delete
+    is committed.
+    """
+
+    def __init__(
+        self,
+        tweets: TweetRepository,
+        users: UserRepository,
+        uploads: ImageUploads,
+        tx: TransactionManager,
+    ) -> None:
+        self._tweets = tweets
+        self._users = users
+        self._uploads = uploads
+        self._tx = tx
+
+    async def __call__(self, command: DeleteTweetCommand) -> None:
+        tweet = await existing_tweet(self._tweets, command.tweet_id)
+        if not tweet.is_by(command.actor_id):
+            actor = await active_user(self._users, command.actor_id)
+            if not actor.is_admin:
+                raise NotAuthor
+        await self._tweets.delete(tweet)
+        await self._tx.commit()
+        await self._uploads.discard(tweet.image)

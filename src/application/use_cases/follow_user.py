@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.lookups import user_named
+from application.ports.clock import Clock
+from application.ports.follows import FollowRepository
+from application.ports.home_timelines import HomeTimelines
+from application.ports.transaction import TransactionManager
+from application.ports.users import UserRepository
+from domain.errors import CannotFollowSelf
+
+
+@dataclass(frozen=True, slots=True)
+class FollowCommand:
+    follower_id: int
+    username: str
+
+
+class FollowUser:
+    """Follow a user by username (idempotent); their tweets join the follower's feed.
+
+    Following oneself is refused (``cannot_follow_self``).
+    """
+
+    def __init__(
+        self,
+        users: UserRepository,
+        follows: FollowRepository,
+        timelines: HomeTimelines,
+        clock: Clock,
+        tx: TransactionManager,
+    ) -> None:
+        self._users = users
+        self._follows = follows
+        self._timelines = timelines
+        self._clock = clock
+        self._tx = tx
+
+    async def __call__(self, command: FollowCommand) -> None:
+        followee = await user_named(self._users, command.username)
+        if followee.id == command.follower_id:
+            raise CannotFollowSelf
+        if await self._follows.follow(command.follower_id, followee.id, self._clock.now()):
+            await self._timelines.add_author(command.follower_id, followee.id)
+        await self._tx.commit()

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.lookups import existing_tweet
+from application.ports.clock import Clock
+from application.ports.likes import LikeRepository
+from application.ports.transaction import TransactionManager
+from application.ports.tweets import TweetRepository
+
+
+@dataclass(frozen=True, slots=True)
+class LikeCommand:
+    user_id: int
+    tweet_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LikeResult:
+    liked: bool
+    like_count: int
+
+
+class LikeTweet:
+    """Like a tweet; liking it again changes nothing (idempotent)."""
+
+    def __init__(
+        self, tweets: TweetRepository, likes: LikeRepository, clock: Clock, tx: TransactionManager
+    ) -> None:
+        self._tweets = tweets
+        self._likes = likes
+        self._clock = clock
+        self._tx = tx
+
+    async def __call__(self, command: LikeCommand) -> LikeResult:
+        await existing_tweet(self._tweets, command.tweet_id)
+        count = await self._likes.like(command.user_id, command.tweet_id, self._clock.now())
+        await self._tx.commit()
+        return LikeResult(liked=True, like_count=count)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.lookups import user_named
+from application.pagination import Page, PageRequest, page_of
+from application.ports.tweet_reader import TweetReader, TweetView
+from application.ports.users import UserRepository
+
+
+@dataclass(frozen=True, slots=True)
+class ListUserTweetsQuery:
+    username: str
+    page: PageRequest
+    viewer_id: int | None = None
+
+
+class ListUserTweets:
+    """A user's tweets, newest first, keyset-paged."""
+
+    def __init__(self, users: UserRepository, reader: TweetReader) -> None:
+        self._users = users
+        self._reader = reader
+
+    async def __call__(self, query: ListUserTweetsQuery) -> Page[TweetView]:
+        author = await user_named(self._users, query.username)
+        page = query.page
+        rows = await self._reader.by_author(author.id, query.viewer_id, page.before, page.fetch)
+        return page_of(rows, page)

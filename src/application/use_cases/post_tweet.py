@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from application.ports.clock import Clock
+from application.ports.home_timelines import HomeTimelines
+from application.ports.transaction import TransactionManager
+from application.ports.tweet_reader import TweetReader, TweetView
+from application.ports.tweets import TweetRepository
+from application.uploads import ImageUploads
+from domain.errors import TweetNotFound
+from domain.tweets import Tweet, TweetText
+
+
+@dataclass(frozen=True, slots=True)
+class PostTweetCommand:
+    author_id: int
+    text: str = ""
+    image: bytes | None = field(default=None, repr=False)
+
+
+class PostTweet:
+    """Publish a tweet with text and/or an image.
+
+    - Text: NFC, trimmed, at most 280 code points; empty only with an image.
+    - The image is verified and cleaned before it is stored under a random name; if the
+      tweet then cannot be saved, the stored image is deleted again.
+    - The tweet lands in the author's and every follower's home feed.
+    """
+
+    def __init__(
+        self,
+        tweets: TweetRepository,
+        timelines: HomeTimelines,
+        uploads: ImageUploads,
+        reader: TweetReader,
+        clock: Clock,
+        tx: TransactionManager,
+    ) -> None:
+        self._tweets = tweets
+        self._timelines = timelines
+        self._uploads = uploads
+        self._reader = reader
+        self._clock = clock
+        self._tx = tx
+
+    async def __call__(self, command: PostTweetCommand) -> TweetView:
+        text = TweetText.parse(command.text, has_image=command.image is not None)
+        image = None if command.image is None else await self._uploads.store(command.image)
+        try:
+            tweet = await self._tweets.add(
+                Tweet(
+                    author_id=command.author_id,
+                    text=text.value,
+                    image=image,
+                    created_at=self._clock.now(),
+                )
+            )
+            await self._timelines.add_tweet(tweet)
+            await self._tx.commit()
+        except BaseException:
+            await self._uploads.discard(image)
+            raise
+        view = await self._reader.tweet(tweet.id, command.author_id)
+        if view is None:  # deleted in the instant since the commit
+            raise TweetNotFound
+        return view

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.authorization import active_user
+from application.ports.transaction import TransactionManager
+from application.ports.users import UserRepository
+from application.uploads import ImageUploads
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveAvatarCommand:
+    user_id: int
+
+
+class RemoveAvatar:
+    """Remove the caller's avatar (and its file); having none already is fine."""
+
+    def __init__(
+        self, users: UserRepository, uploads: ImageUploads, tx: TransactionManager
+    ) -> None:
+        self._users = users
+        self._uploads = uploads
+        self._tx = tx
+
+    async def __call__(self, command: RemoveAvatarCommand) -> None:
+        user = await active_user(self._users, command.user_id)
+        old, user.avatar = user.avatar, None
+        if old is None:
+            return
+        await self._users.update(user)
+        await self._tx.commit()
+        await self._uploads.discard(old)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from application.authorization import active_user
+from application.ports.transaction import TransactionManager
+from application.ports.users import UserRepository
+from application.uploads import ImageUploads
+from domain.users import User
+
+
+@dataclass(frozen=True, slots=True)
+class SetAvatarCommand:
+    user_id: int
+    image: bytes = field(repr=False)
+
+
+class SetAvatar:
+    """Replace the caller's avatar with a verified, cleaned image.
+
+    The new file is deleted if the account cannot be saved; the old one once it is.
+    """
+
+    def __init__(
+        self, users: UserRepository, uploads: ImageUploads, tx: TransactionManager
+    ) -> None:
+        self._users = users
+        self._uploads = uploads
+        self._tx = tx
+
+    async def __call__(self, command: SetAvatarCommand) -> User:
+        user = await active_user(self._users, command.user_id)
+        new = await self._uploads.store(command.image)
+        old, user.avatar = user.avatar, new
+        try:
+            await self._users.update(user)
+            await self._tx.commit()
+        except BaseException:
+            await self._uploads.discard(new)
+            raise
+        await self._uploads.discard(old)
+        return user

@@ -1,0 +1,47 @@
+"""Tweets and the rule for their text."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.errors import ValidationError
+
+MAX_TWEET_LENGTH = 280
+
+
+@dataclass(frozen=True, slots=True)
+class TweetText:
+    """NFC-normalised, trimmed, at most 280 code points; empty only beside an image."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, has_image: bool) -> TweetText:
+        text = unicodedata.normalize("NFC", raw).strip()
+        if len(text) > MAX_TWEET_LENGTH:
+            raise ValidationError.single(
+                "text", f"must be at most {MAX_TWEET_LENGTH} characters after trimming"
+            )
+        if not text and not has_image:
+            raise ValidationError.single("text", "must not be empty unless there is an image")
+        return cls(text)
+
+
+@dataclass(slots=True)
+class Tweet:
+    author_id: int
+    text: str
+    created_at: datetime
+    image: str | None = None
+    edited_at: datetime | None = None
+    like_count: int = 0
+    id: int = 0
+
+    def edit(self, text: TweetText, now: datetime) -> None:
+        self.text = text.value
+        self.edited_at = now
+
+    def is_by(self, user_id: int) -> bool:
+        return self.author_id == user_id

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from dishka import FromDishka
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from application.ports.access_tokens import AccessClaims
+from application.use_cases.build_feed import BuildFeed, BuildFeedQuery
+from application.use_cases.delete_tweet import DeleteTweet, DeleteTweetCommand
+from application.use_cases.edit_tweet import EditTweet, EditTweetCommand
+from application.use_cases.get_tweet import GetTweet, GetTweetQuery
+from application.use_cases.like_tweet import LikeCommand, LikeTweet
+from application.use_cases.list_likers import ListLikers, ListLikersQuery
+from application.use_cases.post_tweet import PostTweet, PostTweetCommand
+from application.use_cases.unlike_tweet import UnlikeTweet
+from entrypoints.http.auth import BEARER_SECURITY, Viewer
+from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, is_multipart, read_form
+from entrypoints.http.links import Links
+from entrypoints.http.paging import Cursor, Limit, page_request, paged
+from entrypoints.http.problems import documented
+from entrypoints.http.schemas import (
+    LikeResponse,
+    TweetPage,
+    TweetResponse,
+    TweetTextRequest,
+    UserSummaryPage,
+    UserSummaryResponse,
+)
+from entrypoints.http.strict_json import decode_json_body
+
+TweetId = Annotated[int, Parameter(ge=1, le=2**63 - 1, description="The tweet's id.")]
+
+
+class TweetsController(Controller):
+    path = "/tweets"
+    tags = ["tweets"]
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        security=BEARER_SECURITY,
+        request_max_body_size=MAX_UPLOAD_BODY_BYTES,
+        responses=documented(400, 401, 413, 415),
+    )
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        claims: FromDishka[AccessClaims],
+        post_tweet: FromDishka[PostTweet],
+        links: FromDishka[Links],
+    ) -> Response[TweetResponse]:
+        """Post a tweet: JSON ``{"text"}``, or multipart with ``text`` and/or ``image``."""
+        if is_multipart(request):
+            form = await read_form(request, text_fields={"text"}, file_fields={"image"})
+            command = PostTweetCommand(
+                claims.user_id, form.texts.get("text", ""), form.files.get("image")
+            )
+        else:
+            body = await decode_json_body(request, TweetTextRequest)
+            command = PostTweetCommand(claims.user_id, body.text)
+        tweet = await post_tweet(command)
+        return Response(
+            TweetResponse.of(tweet, links),
+            status_code=HTTP_201_CREATED,
+            headers={"Location": links.tweet(tweet.id)},
+        )
+
+    @get("/{tweet_id:int}", responses=documented(401, 404))
+    async def show(
+        self,
+        tweet_id: TweetId,
+        viewer: FromDishka[Viewer],
+        get_tweet: FromDishka[GetTweet],
+        links: FromDishka[Links],
+    ) -> TweetResponse:
+        """One tweet (signing in is optional; it sets ``liked_by_me``)."""
+        return TweetResponse.of(await get_tweet(GetTweetQuery(tweet_id, viewer.user_id)), links)
+
+    @patch("/{tweet_id:int}", security=BEARER_SECURITY, responses=documented(400, 401, 403, 404))
+    async def edit(
+        self,
+        tweet_id: TweetId,
+        data: JSONBody[TweetTextRequest],
+        claims: FromDishka[AccessClaims],
+        edit_tweet: FromDishka[EditTweet],
+        links: FromDishka[Links],
+    ) -> TweetResponse:
+        """Change the text of one's own tweet."""
+        tweet = await edit_tweet(EditTweetCommand(claims.user_id, tweet_id, data.text))
+        return TweetResponse.of(tweet, links)
+
+    @delete(
+        "/{tweet_id:int}",
+        status_code=HTTP_204_NO_CONTENT,
+        security=BEARER_SECURITY,
+        responses=documented(401, 403, 404),
+    )
+    async def remove(
+        self,
+        tweet_id: TweetId,
+        claims: FromDishka[AccessClaims],
+        delete_tweet: FromDishka[DeleteTweet],
+    ) -> None:
+        """Delete a tweet (its author, or an administrator)."""
+        await delete_tweet(DeleteTweetCommand(claims.user_id, tweet_id))
+
+    @post(
+        "/{tweet_id:int}/like",
+        status_code=200,
+        security=BEARER_SECURITY,
+        responses=documented(401, 404),
+    )
+    async def like(
+        self, tweet_id: TweetId, claims: FromDishka[AccessClaims], like: FromDishka[LikeTweet]
+    ) -> LikeResponse:
+        """Like a tweet (idempotent)."""
+        result = await like(LikeCommand(claims.user_id, tweet_id))
+        return LikeResponse(liked=result.liked, like_count=result.like_count)
+
+    @delete(
+        "/{tweet_id:int}/like",
+        status_code=200,
+        security=BEARER_SECURITY,
+        responses=documented(401, 404),
+    )
+    async def unlike(
+        self, tweet_id: TweetId, claims: FromDishka[AccessClaims], unlike: FromDishka[UnlikeTweet]
+    ) -> LikeResponse:
+        """Take back a like (idempotent)."""
+        result = await unlike(LikeCommand(claims.user_id, tweet_id))
+        return LikeResponse(liked=result.liked, like_count=result.like_count)
+
+    @get("/{tweet_id:int}/likes", responses=documented(400, 401, 404))
+    async def likers(
+        self,
+        tweet_id: TweetId,
+        list_likers: FromDishka[ListLikers],
+        viewer: FromDishka[Viewer],
+        links: FromDishka[Links],
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Response[UserSummaryPage]:
+        """Who liked the tweet, most recent first."""
+        del viewer  # resolved so that a bad token is refused even here
+        page = await list_likers(ListLikersQuery(tweet_id, page_request(limit, cursor)))
+        return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
+
+
+class FeedController(Controller):
+    path = "/feed"
+    tags = ["tweets"]
+    security = BEARER_SECURITY
+
+    @get("/", responses=documented(400, 401))
+    async def home(
+        self,
+        claims: FromDishka[AccessClaims],
+        build_feed: FromDishka[BuildFeed],
+        links: FromDishka[Links],
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Response[TweetPage]:
+        """Your own tweets and those of everyone you follow, newest first."""
+        page = await build_feed(BuildFeedQuery(claims.user_id, page_request(limit, cursor)))
+        return paged(page, TweetResponse.of, links, TweetPage)

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from dishka import FromDishka
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from application.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from application.ports.access_tokens import AccessClaims
+from application.use_cases.change_user_status import ChangeUserStatus, ChangeUserStatusCommand
+from application.use_cases.follow_user import FollowCommand, FollowUser
+from application.use_cases.get_profile import GetProfile, GetProfileQuery
+from application.use_cases.list_active_users import ListActiveUsers, ListActiveUsersQuery
+from application.use_cases.list_follows import ListFollowers, ListFollowing, ListFollowsQuery
+from application.use_cases.list_user_tweets import ListUserTweets, ListUserTweetsQuery
+from application.use_cases.list_users import ListUsers, ListUsersQuery
+from application.use_cases.open_media import OpenMedia, OpenMediaQuery
+from application.use_cases.unfollow_user import UnfollowUser
+from entrypoints.http.auth import BEARER_SECURITY, Viewer
+from entrypoints.http.links import Links
+from entrypoints.http.paging import Cursor, Limit, page_request, paged
+from entrypoints.http.problems import documented
+from entrypoints.http.schemas import (
+    ActiveUserResponse,
+    TweetPage,
+    TweetResponse,
+    UserAdminPage,
+    UserAdminView,
+    UserPublic,
+    UserStatusRequest,
+    UserSummaryPage,
+    UserSummaryResponse,
+    given,
+)
+
+Username = Annotated[str, Parameter(max_length=30, description="Case-insensitive.")]
+
+
+class UsersController(Controller):
+    path = "/users"
+    tags = ["users"]
+
+    @get("/active", security=BEARER_SECURITY, responses=documented(400, 401))
+    async def active(
+        self,
+        claims: FromDishka[AccessClaims],
+        list_active: FromDishka[ListActiveUsers],
+        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    ) -> list[ActiveUserResponse]:
+        """The most recent logins (a leaderboard: a plain array, not paginated)."""
+        del claims  # signing in is required; who signed in does not matter
+        users = await list_active(ListActiveUsersQuery(limit))
+        return [ActiveUserResponse(u.username, u.last_login) for u in users]
+
+    @get("/", security=BEARER_SECURITY, responses=documented(400, 401, 403))
+    async def index(
+        self,
+        claims: FromDishka[AccessClaims],
+        list_users: FromDishka[ListUsers],
+        links: FromDishka[Links],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        cursor: Cursor = None,
+    ) -> Response[UserAdminPage]:
+        """Every account, newest first (administrators only)."""
+        page = await list_users(ListUsersQuery(claims.user_id, page_request(limit, cursor)))
+        return paged(page, UserAdminView.of, links, UserAdminPage)
+
+    @get("/{username:str}", responses=documented(401, 404))
+    async def show(
+        self,
+        username: Username,
+        viewer: FromDishka[Viewer],
+        get_profile: FromDishka[GetProfile],
+        links: FromDishka[Links],
+    ) -> UserPublic:
+        """A public profile with counts (signing in sets ``followed_by_me``)."""
+        return UserPublic.of(await get_profile(GetProfileQuery(username, viewer.user_id)), links)
+
+    @patch("/{username:str}", security=BEARER_SECURITY, responses=documented(400, 401, 403, 404))
+    async def change_status(
+        self,
+        username: Username,
+        data: JSONBody[UserStatusRequest],
+        claims: FromDishka[AccessClaims],
+        change: FromDishka[ChangeUserStatus],
+        links: FromDishka[Links],
+    ) -> UserAdminView:
+        """Activate, deactivate, promote or demote an account (administrators only)."""
+        user = await change(
+            ChangeUserStatusCommand(
+                claims.user_id,
+                username,
+                is_active=given(data.is_active),
+                is_admin=given(data.is_admin),
+            )
+        )
+        return UserAdminView.of(user, links)
+
+    @get("/{username:str}/tweets", responses=documented(400, 401, 404))
+    async def tweets(
+        self,
+        username: Username,
+        viewer: FromDishka[Viewer],
+        list_tweets: FromDishka[ListUserTweets],
+        links: FromDishka[Links],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        cursor: Cursor = None,
+    ) -> Response[TweetPage]:
+        """The user's tweets, newest first."""
+        page = await list_tweets(
+            ListUserTweetsQuery(username, page_request(limit, cursor), viewer.user_id)
+        )
+        return paged(page, TweetResponse.of, links, TweetPage)
+
+    @get("/{username:str}/followers", responses=documented(400, 401, 404))
+    async def followers(
+        self,
+        username: Username,
+        viewer: FromDishka[Viewer],
+        list_followers: FromDishka[ListFollowers],
+        links: FromDishka[Links],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        cursor: Cursor = None,
+    ) -> Response[UserSummaryPage]:
+        """Who follows the user, most recent follow first."""
+        del viewer  # resolved so that a bad token is refused even here
+        page = await list_followers(ListFollowsQuery(username, page_request(limit, cursor)))
+        return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
+
+    @get("/{username:str}/following", responses=documented(400, 401, 404))
+    async def following(
+        self,
+        username: Username,
+        viewer: FromDishka[Viewer],
+        list_following: FromDishka[ListFollowing],
+        links: FromDishka[Links],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        cursor: Cursor = None,
+    ) -> Response[UserSummaryPage]:
+        """Whom the user follows, most recent follow first."""
+        del viewer  # resolved so that a bad token is refused even here
+        page = await list_following(ListFollowsQuery(username, page_request(limit, cursor)))
+        return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
+
+    @post(
+        "/{username:str}/follow",
+        status_code=HTTP_204_NO_CONTENT,
+        security=BEARER_SECURITY,
+        responses=documented(400, 401, 404),
+    )
+    async def follow(
+        self, username: Username, claims: FromDishka[AccessClaims], follow: FromDishka[FollowUser]
+    ) -> None:
+        """Follow the user (idempotent)."""
+        await follow(FollowCommand(claims.user_id, username))
+
+    @delete(
+        "/{username:str}/follow",
+        status_code=HTTP_204_NO_CONTENT,
+        security=BEARER_SECURITY,
+        responses=documented(401, 404),
+    )
+    async def unfollow(
+        self,
+        username: Username,
+        claims: FromDishka[AccessClaims],
+        unfollow: FromDishka[UnfollowUser],
+    ) -> None:
+        """Stop following the user (idempotent)."""
+        await unfollow(FollowCommand(claims.user_id, username))
+
+
+class MediaController(Controller):
+    path = "/media"
+    tags = ["media"]
+
+    @get("/{name:str}", responses=documented(404), include_in_schema=True)
+    async def show(
+        self,
+        name: Annotated[str, Parameter(max_length=100, description="The file's name.")],
+        open_media: FromDishka[OpenMedia],
+    ) -> Response[bytes]:
+        """An uploaded image, with its real content type."""
+        stored = await open_media(OpenMediaQuery(name))
+        return Response(
+            stored.content,
+            media_type=stored.content_type,
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "public, max-age=31536000, immutable",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+            },
+        )
