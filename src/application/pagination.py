@@ -22,14 +22,18 @@ def encode_cursor(key: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    padded = cursor + "=" * (-len(cursor) % 4)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise InvalidCursor from error
     digits = raw.removeprefix(_PREFIX)
-    if not raw.startswith(_PREFIX) or not digits.isdigit() or not 0 < int(digits) <= _MAX_KEY:
+    if not raw.startswith(_PREFIX) or not digits.isdigit() or len(digits) > len(str(_MAX_KEY)):
         raise InvalidCursor
-    return int(digits)
+    key = int(digits)
+    if not 0 < key <= _MAX_KEY or encode_cursor(key) != cursor:
+        raise InvalidCursor  # only the exact strings this API gives out
+    return key
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,3 +23,21 @@ async def alice(world: World) -> RegisterUserResult:
 async def admin(world: World) -> User:
     """An administrator made with ``createsuperuser``."""
     return await world.new_admin("root")
+
+
+@pytest.fixture
+async def ann(world: World) -> User:
+    """An account with no session, for the social use cases."""
+    return await world.member("ann")
+
+
+@pytest.fixture
+async def ben(world: World) -> User:
+    """A second such account."""
+    return await world.member("ben")
+
+
+@pytest.fixture
+async def cat(world: World) -> User:
+    """A third such account."""
+    return await world.member("cat")

@@ -2,29 +2,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, literal, select
+from sqlalchemy import Row, Select, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.tables import likes, timeline_entries, tweets, users
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
-_my_like = likes.alias("my_like")
-
 
 def _tweet_views(viewer_id: int | None) -> Select[Any]:
-    """Tweets with author and ``liked_by_me``, in one statement (no N+1)."""
+    """Tweets with author and ``liked_by_me``, in one statement (no N+1).
+
+    ``liked_by_me`` is a correlated EXISTS: one primary-key probe per row returned, however
+    many tweets the viewer has liked.
+    """
     liked_by_me: Any = (
-        _my_like.c.id.is_not(None) if viewer_id is not None else literal(None).label("liked")
+        exists().where(likes.c.user_id == viewer_id, likes.c.tweet_id == tweets.c.id)
+        if viewer_id is not None
+        else literal(None)
     )
-    statement = select(
-        tweets, users.c.username, users.c.avatar, liked_by_me.label("liked_by_me")
-    ).join(users, users.c.id == tweets.c.author_id)
-    if viewer_id is not None:
-        statement = statement.outerjoin(
-            _my_like, and_(_my_like.c.tweet_id == tweets.c.id, _my_like.c.user_id == viewer_id)
-        )
-    return statement
+    return select(tweets, users.c.username, users.c.avatar, liked_by_me.label("liked_by_me")).join(
+        users, users.c.id == tweets.c.author_id
+    )
 
 
 def _view(row: Row[Any]) -> TweetView:
