@@ -21,6 +21,7 @@ from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, read_form
 from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas import UpdateMeRequest, UserPrivate, given
+from entrypoints.http.upload_docs import SetAvatarOperation
 
 
 class MeController(Controller):
@@ -71,6 +72,7 @@ class MeController(Controller):
         "/avatar",
         request_max_body_size=MAX_UPLOAD_BODY_BYTES,
         responses=documented(400, 401, 413, 415),
+        operation_class=SetAvatarOperation,
     )
     async def set_avatar(
         self,

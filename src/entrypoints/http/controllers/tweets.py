@@ -30,6 +30,7 @@ from entrypoints.http.schemas import (
     UserSummaryResponse,
 )
 from entrypoints.http.strict_json import decode_json_body
+from entrypoints.http.upload_docs import PostTweetOperation
 
 TweetId = Annotated[int, Parameter(ge=1, le=2**63 - 1, description="The tweet's id.")]
 
@@ -44,6 +45,7 @@ class TweetsController(Controller):
         security=BEARER_SECURITY,
         request_max_body_size=MAX_UPLOAD_BODY_BYTES,
         responses=documented(400, 401, 413, 415),
+        operation_class=PostTweetOperation,
     )
     async def create(
         self,

@@ -1,0 +1,70 @@
+"""OpenAPI request bodies for the routes that read their body by hand (JSON or multipart)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+
+from domain.tweets import MAX_TWEET_LENGTH
+
+_IMAGE = Schema(
+    type=OpenAPIType.STRING,
+    format=OpenAPIFormat.BINARY,
+    description="A JPEG, PNG, GIF or WebP image, at most 4096x4096 pixels.",
+)
+_TEXT = Schema(
+    type=OpenAPIType.STRING,
+    description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points).",
+)
+
+
+@dataclass
+class PostTweetOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="JSON with `text`, or a multipart form with `text` and/or `image`.",
+            content={
+                "application/json": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={"text": _TEXT},
+                        required=["text"],
+                        additional_properties=False,
+                    )
+                ),
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={"text": _TEXT, "image": _IMAGE},
+                        additional_properties=False,
+                    )
+                ),
+            },
+        )
+
+
+@dataclass
+class SetAvatarOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={"image": _IMAGE},
+                        required=["image"],
+                        additional_properties=False,
+                    )
+                )
+            },
+        )
