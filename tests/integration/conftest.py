@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import secrets
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,13 +18,15 @@ import jwt
 import pytest
 from dishka import Provider, Scope, provide
 from litestar import Litestar
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory.clock import ManualClock
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
 from adapters.sql.tables import metadata
+from adapters.sql.tables import sessions as sessions_table
+from adapters.sql.tables import users as users_table
 from application.ports.clock import Clock
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
@@ -93,8 +99,12 @@ class SharedEngine(Provider):
         return self._engine
 
 
-def make_app(engine: AsyncEngine, *providers: Provider) -> Litestar:
-    config = AppConfig(database_url=str(engine.url), jwt_secret=TEST_SECRET)
+def make_app(engine: AsyncEngine, *providers: Provider, media_dir: Path | None = None) -> Litestar:
+    """The app on ``engine``; uploads go to ``media_dir`` (by default a fresh directory under
+    the system's temporary directory, created on the first upload), never to ./media."""
+    if media_dir is None:
+        media_dir = Path(tempfile.gettempdir()) / f"chirp-test-media-{secrets.token_hex(8)}"
+    config = AppConfig(database_url=str(engine.url), jwt_secret=TEST_SECRET, media_dir=media_dir)
     return create_app(config, SharedEngine(engine), *providers)
 
 
@@ -112,8 +122,14 @@ async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(make_app(engine)) as http:
+def media_dir(tmp_path: Path) -> Path:
+    """Where the ``client`` and ``clocked_client`` apps store uploads (made on first upload)."""
+    return tmp_path / "media"
+
+
+@pytest.fixture
+async def client(engine: AsyncEngine, media_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(make_app(engine, media_dir=media_dir)) as http:
         yield http
 
 
@@ -253,12 +269,169 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def clocked_client(
-    engine: AsyncEngine, clock: ManualClock
+    engine: AsyncEngine, clock: ManualClock, media_dir: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Like ``client``, but the app's clock is ``clock``.
 
     Access tokens are verified against the real time, so an access token issued after the
     clock was moved forward is "not yet valid": take the ones a test needs beforehand.
     """
-    async with serve(make_app(engine, ClockOverride(clock))) as http:
+    async with serve(make_app(engine, ClockOverride(clock), media_dir=media_dir)) as http:
         yield http
+
+
+# --- Helpers for the social, upload and BOLA tests ---
+
+TWEET_KEYS = frozenset(
+    {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
+)
+USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
+USER_PUBLIC_KEYS = frozenset(
+    {
+        *("id", "username", "first_name", "last_name", "bio", "avatar_url", "created_at"),
+        *("followers_count", "following_count", "tweets_count", "followed_by_me"),
+    }
+)
+USER_PRIVATE_KEYS = (USER_PUBLIC_KEYS - {"followed_by_me"}) | {"email", "is_admin", "last_login"}
+
+
+def assert_timestamp(value: Any) -> datetime:
+    """``value`` is an RFC 3339 timestamp in UTC with a ``Z`` suffix; as a datetime."""
+    assert isinstance(value, str)
+    assert value.endswith("Z"), value
+    parsed = datetime.fromisoformat(value)
+    assert parsed.utcoffset() is not None
+    assert parsed.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    return parsed
+
+
+def assert_user_summary(body: Any) -> dict[str, Any]:
+    assert set(body) == USER_SUMMARY_KEYS, body
+    assert isinstance(body["id"], int)
+    assert isinstance(body["username"], str)
+    assert body["avatar_url"] is None or isinstance(body["avatar_url"], str)
+    return dict(body)
+
+
+def assert_tweet(body: Any) -> dict[str, Any]:
+    """``body`` is exactly a Tweet object of the contract."""
+    assert set(body) == TWEET_KEYS, body
+    assert isinstance(body["id"], int)
+    assert isinstance(body["text"], str)
+    assert body["image_url"] is None or isinstance(body["image_url"], str)
+    assert_user_summary(body["author"])
+    assert_timestamp(body["created_at"])
+    if body["edited_at"] is not None:
+        assert_timestamp(body["edited_at"])
+    assert isinstance(body["like_count"], int)
+    assert body["like_count"] >= 0
+    assert body["liked_by_me"] in (None, True, False)
+    return dict(body)
+
+
+def assert_user_public(body: Any) -> dict[str, Any]:
+    """``body`` is exactly a UserPublic object of the contract."""
+    assert set(body) == USER_PUBLIC_KEYS, body
+    assert_timestamp(body["created_at"])
+    for count in ("followers_count", "following_count", "tweets_count"):
+        assert isinstance(body[count], int)
+    assert body["followed_by_me"] in (None, True, False)
+    return dict(body)
+
+
+def media_files(directory: Path) -> set[str]:
+    """Every entry of a media directory, hidden or not (none when it was never made)."""
+    return {entry.name for entry in directory.iterdir()} if directory.exists() else set()
+
+
+def media_name(url: str) -> str:
+    """The stored file's name in an ``image_url`` or ``avatar_url``."""
+    assert url.startswith("http://testserver/media/"), url
+    return url.rsplit("/", 1)[1]
+
+
+def mint_access_token(
+    user_id: int, session_id: int, *, is_admin: bool = False, ttl: int = 600
+) -> str:
+    """A valid access token, as the app would issue it (lasting ``ttl`` seconds)."""
+    now = int(datetime.now(UTC).timestamp())
+    claims = {
+        "iss": "chirp",
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "adm": is_admin,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": secrets.token_urlsafe(16),
+    }
+    return forge_access_token(claims)
+
+
+_PASSWORD_HASH: list[str] = []
+
+
+def password_hash() -> str:
+    """An argon2id hash of PASSWORD, computed once (so inserted users can log in)."""
+    if not _PASSWORD_HASH:
+        from argon2 import PasswordHasher, Type  # noqa: PLC0415
+
+        hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+        _PASSWORD_HASH.append(hasher.hash(PASSWORD))
+    return _PASSWORD_HASH[0]
+
+
+async def insert_users(engine: AsyncEngine, *usernames: str, admin: bool = False) -> list[Account]:
+    """Accounts written straight into the database, each with a live session and an access
+    token: no argon2 per user and no registration throttle, for tests that need many users.
+    Their password is PASSWORD. ``user`` holds only ``id`` and ``username``."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "username": name,
+            "username_canonical": name.lower(),
+            "email": f"{name}@example.com",
+            "email_canonical": f"{name.lower()}@example.com",
+            "password_hash": password_hash(),
+            "is_admin": admin,
+            "created_at": now,
+        }
+        for name in usernames
+    ]
+    async with engine.begin() as connection:
+        await connection.execute(users_table.insert(), rows)
+        found = await connection.execute(
+            select(users_table.c.username, users_table.c.id).where(
+                users_table.c.username.in_(usernames)
+            )
+        )
+        ids = {row.username: row.id for row in found}
+        await connection.execute(
+            sessions_table.insert(),
+            [{"user_id": ids[name], "created_at": now} for name in usernames],
+        )
+        found = await connection.execute(
+            select(sessions_table.c.user_id, sessions_table.c.id).where(
+                sessions_table.c.user_id.in_(ids.values())
+            )
+        )
+        session_ids = {row.user_id: row.id for row in found}
+    return [
+        Account(
+            name,
+            f"{name}@example.com",
+            PASSWORD,
+            {"id": ids[name], "username": name},
+            {"access_token": mint_access_token(ids[name], session_ids[ids[name]], is_admin=admin)},
+        )
+        for name in usernames
+    ]
+
+
+def next_link(response: httpx.Response) -> str | None:
+    """The target of the response's RFC 8288 ``Link: <...>; rel="next"``, if any."""
+    header = response.headers.get("link")
+    if header is None:
+        return None
+    match = re.fullmatch(r'<([^>]+)>;\s*rel="next"', header.strip())
+    assert match, header
+    return match.group(1)

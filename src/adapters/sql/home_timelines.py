@@ -10,7 +10,12 @@ from domain.tweets import Tweet
 
 
 class SqlHomeTimelines(HomeTimelines):
-    """Fan-out on write: one INSERT ... SELECT per event, done by the database."""
+    """Fan-out on write: one INSERT ... SELECT per event, done by the database.
+
+    A post racing a follow of its author cannot lose the tweet: both have already updated
+    the author's row in ``users`` (tweets_count, followers_count) before they get here, so
+    the second waits for the first to commit, and its statement then sees the other's rows.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
