@@ -5,19 +5,20 @@ from __future__ import annotations
 from application.ports.tweets import TweetRepository
 from application.ports.users import UserRepository
 from domain.errors import TweetNotFound, UserNotFound
+from domain.ids import is_id
 from domain.tweets import Tweet
-from domain.users import User
+from domain.users import User, is_username
 
 
 async def user_named(users: UserRepository, username: str) -> User:
-    user = await users.get_by_username(username)
+    user = await users.get_by_username(username) if is_username(username) else None
     if user is None:
         raise UserNotFound
     return user
 
 
 async def existing_tweet(tweets: TweetRepository, tweet_id: int) -> Tweet:
-    tweet = await tweets.get(tweet_id)
+    tweet = await tweets.get(tweet_id) if is_id(tweet_id) else None
     if tweet is None:
         raise TweetNotFound
     return tweet

@@ -15,6 +15,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 _MAX_KEY = 2**63 - 1
 _PREFIX = "k1:"
+_MAX_CURSOR_LENGTH = 64
 
 
 def encode_cursor(key: int) -> str:
@@ -22,6 +23,8 @@ def encode_cursor(key: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    if len(cursor) > _MAX_CURSOR_LENGTH:
+        raise InvalidCursor
     padded = cursor + "=" * (-len(cursor) % 4)
     try:
         raw = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")

@@ -20,6 +20,8 @@ class TweetText:
     @classmethod
     def parse(cls, raw: str, *, has_image: bool) -> TweetText:
         text = unicodedata.normalize("NFC", raw).strip()
+        if "\x00" in text:
+            raise ValidationError.single("text", "must not contain NUL characters")
         if len(text) > MAX_TWEET_LENGTH:
             raise ValidationError.single(
                 "text", f"must be at most {MAX_TWEET_LENGTH} characters after trimming"

@@ -11,7 +11,7 @@ from domain.errors import FieldError, ValidationError
 _USERNAME = re.compile(r"[A-Za-z0-9_]{3,30}")
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the
 # mail server's business; this only refuses what cannot be an address.
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+_EMAIL = re.compile(r"[^@\s\x00]{1,64}@[^@\s.\x00]+(\.[^@\s.\x00]+)+")
 MAX_EMAIL_LENGTH = 254
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -38,6 +38,11 @@ class Username:
     @property
     def canonical(self) -> str:
         return canonical_username(self.value)
+
+
+def is_username(value: str) -> bool:
+    """Whether ``value`` could name an account at all (no lookup needed otherwise)."""
+    return _USERNAME.fullmatch(value) is not None
 
 
 def canonical_username(value: str) -> str:
@@ -102,6 +107,10 @@ class Profile:
             FieldError(name, f"must be at most {limit} characters")
             for name, limit in limits.items()
             if len(getattr(self, name)) > limit
+        ] + [
+            FieldError(name, "must not contain NUL characters")
+            for name in limits
+            if "\x00" in getattr(self, name)
         ]
         if errors:
             raise ValidationError(errors)

@@ -366,3 +366,40 @@ async def test_a_wrong_method_is_not_allowed(
 
     assert_problem(response, 405)
     assert allowed in {m.strip() for m in response.headers["allow"].split(",")}
+
+
+# --- NUL characters (PostgreSQL text cannot hold them) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        ("/auth/register", VALID | {"first_name": "a\x00"}, 400, "validation_error"),
+        ("/auth/register", VALID | {"email": "mal\x00lory@example.com"}, 400, "validation_error"),
+        ("/auth/login", {"username": "mal\x00lory", "password": PASSWORD}, 401, None),
+        ("/auth/login", {"email": "m\x00@example.com", "password": PASSWORD}, 401, None),
+    ],
+)
+async def test_a_nul_character_is_a_client_error_never_a_500(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    path: str,
+    body: dict[str, Any],
+    status: int,
+    code: str | None,
+) -> None:
+    response = await client.post(f"{API}{path}", json=body)
+
+    assert_problem(response, status, code or "invalid_credentials")
+    assert await stored_rows(engine) == NOTHING
+
+
+async def test_a_nul_character_in_a_profile_update_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    account = await register(client, "alice")
+
+    response = await client.patch(f"{API}/me", json={"bio": "a\x00b"}, headers=account.auth)
+
+    assert_problem(response, 400, "validation_error")
+    assert (await client.get(f"{API}/me", headers=account.auth)).json()["bio"] == ""

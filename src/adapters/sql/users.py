@@ -82,9 +82,13 @@ class SqlUserRepository(UserRepository):
         return await self._one(users.c.id == user_id)
 
     async def get_by_username(self, username: str) -> User | None:
+        if "\x00" in username:  # PostgreSQL text cannot hold NUL, so nothing can match
+            return None
         return await self._one(users.c.username_canonical == canonical_username(username))
 
     async def get_by_email(self, email: str) -> User | None:
+        if "\x00" in email:
+            return None
         return await self._one(users.c.email_canonical == canonical_email(email))
 
     async def update(self, user: User) -> None:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.ports.tweet_reader import TweetReader, TweetView
 from domain.errors import TweetNotFound
+from domain.ids import is_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,11 @@ class GetTweet:
         self._reader = reader
 
     async def __call__(self, query: GetTweetQuery) -> TweetView:
-        view = await self._reader.tweet(query.tweet_id, query.viewer_id)
+        view = (
+            await self._reader.tweet(query.tweet_id, query.viewer_id)
+            if is_id(query.tweet_id)
+            else None
+        )
         if view is None:
             raise TweetNotFound
         return view

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dishka import Provider
 from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
-from litestar import Litestar
+from litestar import Controller, Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -46,6 +46,13 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+def _own(controller: type[Controller]) -> type[Controller]:
+    """A subclass for one app: DishkaRouter wraps a controller class's handlers in place,
+    so registering the shared class in every app built (tests build hundreds) would wrap
+    it again each time."""
+    return type(controller.__name__, (controller,), {})
+
+
 def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
     """The app for ``config``; ``override_providers`` replace what they provide (for tests)."""
     container = make_container(
@@ -54,15 +61,15 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
     api = DishkaRouter(
         API_PREFIX,
         route_handlers=[
-            AuthController,
-            MeController,
-            AdminSettingsController,
-            UsersController,
-            TweetsController,
-            FeedController,
+            _own(AuthController),
+            _own(MeController),
+            _own(AdminSettingsController),
+            _own(UsersController),
+            _own(TweetsController),
+            _own(FeedController),
         ],
     )
-    root = DishkaRouter("/", route_handlers=[HealthController, MediaController])
+    root = DishkaRouter("/", route_handlers=[_own(HealthController), _own(MediaController)])
 
     async def close_container() -> None:
         await container.close()

@@ -37,7 +37,15 @@ async def read_form(
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             detail="Send the upload as 'Content-Type: multipart/form-data'.",
         )
-    form = await request.form()
+    try:
+        form = await request.form()
+    except HTTPException:
+        raise
+    except Exception as error:  # the parser's errors on malformed parts vary
+        raise ValidationException(
+            detail="The multipart body could not be read.",
+            extra=[{"key": "body", "message": "is not a readable multipart form"}],
+        ) from error
     texts: dict[str, str] = {}
     files: dict[str, bytes] = {}
     for name, value in form.multi_items():

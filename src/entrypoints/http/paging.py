@@ -20,7 +20,7 @@ Limit = Annotated[
 ]
 Cursor = Annotated[
     str | None,
-    Parameter(max_length=200, description="next_cursor of the previous page."),
+    Parameter(description="next_cursor of the previous page."),
 ]
 
 

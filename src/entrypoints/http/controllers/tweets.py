@@ -32,7 +32,7 @@ from entrypoints.http.schemas import (
 from entrypoints.http.strict_json import decode_json_body
 from entrypoints.http.upload_docs import PostTweetOperation
 
-TweetId = Annotated[int, Parameter(ge=1, le=2**63 - 1, description="The tweet's id.")]
+TweetId = Annotated[int, Parameter(description="The tweet's id.")]
 
 
 class TweetsController(Controller):

@@ -35,7 +35,7 @@ from entrypoints.http.schemas import (
     given,
 )
 
-Username = Annotated[str, Parameter(max_length=30, description="Case-insensitive.")]
+Username = Annotated[str, Parameter(description="Case-insensitive.")]
 
 
 class UsersController(Controller):
