@@ -82,9 +82,25 @@ def backend(engine: AsyncEngine) -> str:
 
 
 @pytest.fixture
-def postgres_only(backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("a concurrency property: checked on PostgreSQL")
+def postgres_only() -> None:
+    """Marks a test that runs on PostgreSQL only (its SQLite variant is deselected)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Concurrency properties need real concurrent connections: drop their SQLite runs."""
+
+    def sqlite_only_variant(item: pytest.Item) -> bool:
+        callspec = getattr(item, "callspec", None)
+        return (
+            "postgres_only" in getattr(item, "fixturenames", ())
+            and callspec is not None
+            and callspec.params.get("database_url") == "sqlite"
+        )
+
+    dropped = [item for item in items if sqlite_only_variant(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not sqlite_only_variant(item)]
 
 
 class SharedEngine(Provider):
