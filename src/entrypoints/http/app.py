@@ -16,8 +16,9 @@ from entrypoints.http.controllers.admin_settings import AdminSettingsController
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.me import MeController
+from entrypoints.http.controllers.media import MediaController
 from entrypoints.http.controllers.tweets import FeedController, TweetsController
-from entrypoints.http.controllers.users import MediaController, UsersController
+from entrypoints.http.controllers.users import UsersController
 from entrypoints.http.links import LinksProvider
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.strict_json import StrictJsonRequest

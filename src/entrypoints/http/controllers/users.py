@@ -16,7 +16,6 @@ from application.use_cases.list_active_users import ListActiveUsers, ListActiveU
 from application.use_cases.list_follows import ListFollowers, ListFollowing, ListFollowsQuery
 from application.use_cases.list_user_tweets import ListUserTweets, ListUserTweetsQuery
 from application.use_cases.list_users import ListUsers, ListUsersQuery
-from application.use_cases.open_media import OpenMedia, OpenMediaQuery
 from application.use_cases.unfollow_user import UnfollowUser
 from entrypoints.http.auth import BEARER_SECURITY, Viewer
 from entrypoints.http.links import Links
@@ -170,26 +169,3 @@ class UsersController(Controller):
     ) -> None:
         """Stop following the user (idempotent)."""
         await unfollow(FollowCommand(claims.user_id, username))
-
-
-class MediaController(Controller):
-    path = "/media"
-    tags = ["media"]
-
-    @get("/{name:str}", responses=documented(404), include_in_schema=True)
-    async def show(
-        self,
-        name: Annotated[str, Parameter(max_length=100, description="The file's name.")],
-        open_media: FromDishka[OpenMedia],
-    ) -> Response[bytes]:
-        """An uploaded image, with its real content type."""
-        stored = await open_media(OpenMediaQuery(name))
-        return Response(
-            stored.content,
-            media_type=stored.content_type,
-            headers={
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "public, max-age=31536000, immutable",
-                "Content-Security-Policy": "default-src 'none'; sandbox",
-            },
-        )
