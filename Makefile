@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+## Benchmark on a throwaway PostgreSQL 15 with wrk and pgbench: size S, or `make bench SIZE=L`.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \
+		apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.run --size $(or $(SIZE),S) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
