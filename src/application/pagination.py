@@ -39,6 +39,13 @@ def decode_cursor(cursor: str) -> int:
     return key
 
 
+def check_limit(limit: int) -> int:
+    """``limit`` if it is 1..MAX_PAGE_SIZE; a validation error on ``limit`` otherwise."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError.single("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+    return limit
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     """Up to ``limit`` items after ``cursor`` (from the previous page), or from the start."""
@@ -47,8 +54,7 @@ class PageRequest:
     cursor: str | None = None
 
     def __post_init__(self) -> None:
-        if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            raise ValidationError.single("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+        check_limit(self.limit)
 
     @property
     def before(self) -> int | None:

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from application.pagination import DEFAULT_PAGE_SIZE, check_limit
 from application.ports.user_reader import ActiveUser, UserReader
-from domain.errors import ValidationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +18,4 @@ class ListActiveUsers:
         self._reader = reader
 
     async def __call__(self, query: ListActiveUsersQuery) -> list[ActiveUser]:
-        if not 1 <= query.limit <= MAX_PAGE_SIZE:
-            raise ValidationError.single("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
-        return await self._reader.recently_active(query.limit)
+        return await self._reader.recently_active(check_limit(query.limit))

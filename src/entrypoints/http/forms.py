@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 from domain.errors import InvalidImage
+from entrypoints.http.strict_json import media_type
 
 # Route limit for uploads: the largest max_image_bytes allowed, plus room for the form.
 # The runtime setting itself is enforced by the use case (413 payload_too_large).
@@ -24,8 +25,7 @@ class UploadForm:
 
 
 def is_multipart(request: Request[Any, Any, Any]) -> bool:
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    return media_type == "multipart/form-data"
+    return media_type(request) == "multipart/form-data"
 
 
 async def read_form(

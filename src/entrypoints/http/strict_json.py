@@ -25,9 +25,14 @@ T = TypeVar("T")
 _ERROR_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$")
 
 
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.partition(";")[0].strip().lower()
-    return media_type == "application/json" or media_type.endswith("+json")
+def media_type(request: Request[Any, Any, Any]) -> str:
+    """The request body's media type, without parameters, lower-case ("" if none)."""
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def _is_json(request: Request[Any, Any, Any]) -> bool:
+    kind = media_type(request)
+    return kind == "application/json" or kind.endswith("+json")
 
 
 async def decode_json_body(request: Request[Any, Any, Any], target: type[T]) -> T:
@@ -38,7 +43,7 @@ async def decode_json_body(request: Request[Any, Any, Any], target: type[T]) -> 
             status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             detail=f"A JSON body may be at most {MAX_JSON_BODY_BYTES} bytes.",
         )
-    if body and not _is_json(request.headers.get("content-type", "")):
+    if body and not _is_json(request):
         raise HTTPException(
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             detail="Send the body as 'Content-Type: application/json'.",
