@@ -2,31 +2,74 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, literal, select
+from sqlalchemy import Select, bindparam, exists, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.sql.driver_reads import DriverReads, ReadQuery
+from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.tables import likes, timeline_entries, tweets, users
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
 
-def _tweet_views(viewer_id: int | None) -> Select[Any]:
+def _tweet_views(signed_in: bool) -> Select[Any]:
     """Tweets with author and ``liked_by_me``, in one statement (no N+1).
 
     ``liked_by_me`` is a correlated EXISTS: one primary-key probe per row returned, however
-    many tweets the viewer has liked.
+    many tweets the viewer has liked; NULL for an anonymous viewer.
     """
     liked_by_me: Any = (
-        exists().where(likes.c.user_id == viewer_id, likes.c.tweet_id == tweets.c.id)
-        if viewer_id is not None
-        else literal(None)
+        exists().where(likes.c.user_id == bindparam("viewer"), likes.c.tweet_id == tweets.c.id)
+        if signed_in
+        else null()
     )
     return select(tweets, users.c.username, users.c.avatar, liked_by_me.label("liked_by_me")).join(
         users, users.c.id == tweets.c.author_id
     )
 
 
-def _view(row: Row[Any]) -> TweetView:
+def _by_author(signed_in: bool, paged: bool) -> Select[Any]:
+    statement = _tweet_views(signed_in).where(tweets.c.author_id == bindparam("author"))
+    return newest_first(statement, tweets.c.id, paged)
+
+
+def _home(paged: bool) -> Select[Any]:
+    # The page is one backward range scan of the reader's timeline_entries; each entry then
+    # joins its tweet, author and like by primary key: cost grows with the page only.
+    entries = select(timeline_entries.c.tweet_id).where(
+        timeline_entries.c.user_id == bindparam("viewer")
+    )
+    page = newest_first(entries, timeline_entries.c.tweet_id, paged).subquery()
+    return (
+        _tweet_views(signed_in=True)
+        .join(page, page.c.tweet_id == tweets.c.id)
+        .order_by(tweets.c.id.desc())
+    )
+
+
+def _likers(paged: bool) -> Select[Any]:
+    statement = (
+        select(likes.c.id.label("key"), users.c.id, users.c.username, users.c.avatar)
+        .join(users, users.c.id == likes.c.user_id)
+        .where(likes.c.tweet_id == bindparam("tweet"))
+    )
+    return newest_first(statement, likes.c.id, paged)
+
+
+_ONE_TWEET = {
+    signed_in: ReadQuery(_tweet_views(signed_in).where(tweets.c.id == bindparam("tweet")))
+    for signed_in in (False, True)
+}
+_BY_AUTHOR = {
+    (signed_in, paged): ReadQuery(_by_author(signed_in, paged))
+    for signed_in in (False, True)
+    for paged in (False, True)
+}
+HOME = {paged: ReadQuery(_home(paged)) for paged in (False, True)}
+_LIKERS = {paged: ReadQuery(_likers(paged)) for paged in (False, True)}
+
+
+def _view(row: Any) -> TweetView:
     return TweetView(
         id=row.id,
         text=row.text,
@@ -41,45 +84,37 @@ def _view(row: Row[Any]) -> TweetView:
 
 class SqlTweetReader(TweetReader):
     def __init__(self, session: AsyncSession) -> None:
-        self._db = session
+        self._reads = DriverReads(session)
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
-        row = (
-            await self._db.execute(_tweet_views(viewer_id).where(tweets.c.id == tweet_id))
-        ).first()
+        row = await self._reads.first(
+            _ONE_TWEET[viewer_id is not None], tweet=tweet_id, **_viewer(viewer_id)
+        )
         return None if row is None else _view(row)
 
     async def by_author(
         self, author_id: int, viewer_id: int | None, before: int | None, limit: int
     ) -> KeyedTweets:
-        statement = _tweet_views(viewer_id).where(tweets.c.author_id == author_id)
-        if before is not None:
-            statement = statement.where(tweets.c.id < before)
-        rows = await self._db.execute(statement.order_by(tweets.c.id.desc()).limit(limit))
+        rows = await self._reads.all(
+            _BY_AUTHOR[viewer_id is not None, before is not None],
+            author=author_id,
+            **_viewer(viewer_id),
+            **page_params(before, limit),
+        )
         return [(row.id, _view(row)) for row in rows]
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
-        # The page is one backward range scan of the reader's timeline_entries; each entry
-        # then joins its tweet, author and like by primary key: cost grows with the page only.
-        entries = select(timeline_entries.c.tweet_id).where(timeline_entries.c.user_id == reader_id)
-        if before is not None:
-            entries = entries.where(timeline_entries.c.tweet_id < before)
-        page = entries.order_by(timeline_entries.c.tweet_id.desc()).limit(limit).subquery()
-        statement = (
-            _tweet_views(reader_id)
-            .join(page, page.c.tweet_id == tweets.c.id)
-            .order_by(tweets.c.id.desc())
+        rows = await self._reads.all(
+            HOME[before is not None], viewer=reader_id, **page_params(before, limit)
         )
-        rows = await self._db.execute(statement)
         return [(row.id, _view(row)) for row in rows]
 
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
-        statement = (
-            select(likes.c.id.label("key"), users.c.id, users.c.username, users.c.avatar)
-            .join(users, users.c.id == likes.c.user_id)
-            .where(likes.c.tweet_id == tweet_id)
+        rows = await self._reads.all(
+            _LIKERS[before is not None], tweet=tweet_id, **page_params(before, limit)
         )
-        if before is not None:
-            statement = statement.where(likes.c.id < before)
-        rows = await self._db.execute(statement.order_by(likes.c.id.desc()).limit(limit))
         return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]
+
+
+def _viewer(viewer_id: int | None) -> dict[str, int]:
+    return {} if viewer_id is None else {"viewer": viewer_id}

@@ -2,30 +2,64 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, literal, select
+from sqlalchemy import Select, bindparam, exists, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.sql.driver_reads import DriverReads, ReadQuery
+from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.tables import follows, users
 from adapters.sql.users import user_from_row
 from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
 from domain.users import User
 
 
+def _profile(signed_in: bool) -> Select[Any]:
+    followed: Any = (
+        exists().where(
+            follows.c.follower_id == bindparam("viewer"), follows.c.followee_id == users.c.id
+        )
+        if signed_in
+        else null()
+    )
+    return select(users, followed.label("followed_by_me")).where(users.c.id == bindparam("user"))
+
+
+def _follow_list(owner: Any, other: Any, paged: bool) -> Select[Any]:
+    statement = (
+        select(follows.c.id.label("key"), users.c.id, users.c.username, users.c.avatar)
+        .join(users, users.c.id == other)
+        .where(owner == bindparam("user"))
+    )
+    return newest_first(statement, follows.c.id, paged)
+
+
+_PROFILE = {signed_in: ReadQuery(_profile(signed_in)) for signed_in in (False, True)}
+_FOLLOWERS = {
+    paged: ReadQuery(_follow_list(follows.c.followee_id, follows.c.follower_id, paged))
+    for paged in (False, True)
+}
+_FOLLOWING = {
+    paged: ReadQuery(_follow_list(follows.c.follower_id, follows.c.followee_id, paged))
+    for paged in (False, True)
+}
+_NEWEST = {
+    paged: ReadQuery(newest_first(select(users), users.c.id, paged)) for paged in (False, True)
+}
+_RECENTLY_ACTIVE = ReadQuery(
+    select(users.c.username, users.c.last_login)
+    .where(users.c.is_active.is_(True), users.c.last_login.is_not(None))
+    .order_by(users.c.last_login.desc(), users.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 class SqlUserReader(UserReader):
     def __init__(self, session: AsyncSession) -> None:
-        self._db = session
+        self._reads = DriverReads(session)
 
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None:
-        followed: Any = (
-            exists().where(follows.c.follower_id == viewer_id, follows.c.followee_id == users.c.id)
-            if viewer_id is not None
-            else literal(None)
-        )
-        row = (
-            await self._db.execute(
-                select(users, followed.label("followed_by_me")).where(users.c.id == user_id)
-            )
-        ).first()
+        viewer = {} if viewer_id is None else {"viewer": viewer_id}
+        row = await self._reads.first(_PROFILE[viewer_id is not None], user=user_id, **viewer)
         if row is None:
             return None
         return ProfileView(
@@ -45,42 +79,23 @@ class SqlUserReader(UserReader):
     async def followers(
         self, user_id: int, before: int | None, limit: int
     ) -> list[tuple[int, UserSummary]]:
-        return await self._follow_list(
-            follows.c.followee_id, follows.c.follower_id, user_id, before, limit
-        )
+        return await self._summaries(_FOLLOWERS[before is not None], user_id, before, limit)
 
     async def following(
         self, user_id: int, before: int | None, limit: int
     ) -> list[tuple[int, UserSummary]]:
-        return await self._follow_list(
-            follows.c.follower_id, follows.c.followee_id, user_id, before, limit
-        )
+        return await self._summaries(_FOLLOWING[before is not None], user_id, before, limit)
 
     async def recently_active(self, limit: int) -> list[ActiveUser]:
-        rows = await self._db.execute(
-            select(users.c.username, users.c.last_login)
-            .where(users.c.is_active.is_(True), users.c.last_login.is_not(None))
-            .order_by(users.c.last_login.desc(), users.c.id.desc())
-            .limit(limit)
-        )
+        rows = await self._reads.all(_RECENTLY_ACTIVE, limit=limit)
         return [ActiveUser(row.username, row.last_login) for row in rows]
 
     async def newest(self, before: int | None, limit: int) -> list[tuple[int, User]]:
-        statement = select(users)
-        if before is not None:
-            statement = statement.where(users.c.id < before)
-        rows = await self._db.execute(statement.order_by(users.c.id.desc()).limit(limit))
+        rows = await self._reads.all(_NEWEST[before is not None], **page_params(before, limit))
         return [(row.id, user_from_row(row)) for row in rows]
 
-    async def _follow_list(
-        self, owner: Any, other: Any, user_id: int, before: int | None, limit: int
+    async def _summaries(
+        self, query: ReadQuery, user_id: int, before: int | None, limit: int
     ) -> list[tuple[int, UserSummary]]:
-        statement = (
-            select(follows.c.id.label("key"), users.c.id, users.c.username, users.c.avatar)
-            .join(users, users.c.id == other)
-            .where(owner == user_id)
-        )
-        if before is not None:
-            statement = statement.where(follows.c.id < before)
-        rows = await self._db.execute(statement.order_by(follows.c.id.desc()).limit(limit))
+        rows = await self._reads.all(query, user=user_id, **page_params(before, limit))
         return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]

@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.sql.driver_reads import DriverReads, ReadQuery
 from adapters.sql.tables import users
 from application.ports.users import UserRepository
 from domain.errors import Conflict, EmailTaken, UsernameTaken
 from domain.users import User, canonical_email, canonical_username
 
 
-def user_from_row(row: Row[Any]) -> User:
+def user_from_row(row: Any) -> User:
     return User(
         id=row.id,
         username=row.username,
@@ -62,9 +63,19 @@ def _conflict(error: IntegrityError) -> Conflict | None:
     return None
 
 
+def _user_where(column: Any) -> ReadQuery:
+    return ReadQuery(select(users).where(column == bindparam("key")))
+
+
+_BY_ID = _user_where(users.c.id)
+_BY_USERNAME = _user_where(users.c.username_canonical)
+_BY_EMAIL = _user_where(users.c.email_canonical)
+
+
 class SqlUserRepository(UserRepository):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._reads = DriverReads(session)
 
     async def add(self, user: User) -> User:
         try:
@@ -79,17 +90,17 @@ class SqlUserRepository(UserRepository):
         return user
 
     async def get(self, user_id: int) -> User | None:
-        return await self._one(users.c.id == user_id)
+        return await self._one(_BY_ID, user_id)
 
     async def get_by_username(self, username: str) -> User | None:
         if "\x00" in username:  # PostgreSQL text cannot hold NUL, so nothing can match
             return None
-        return await self._one(users.c.username_canonical == canonical_username(username))
+        return await self._one(_BY_USERNAME, canonical_username(username))
 
     async def get_by_email(self, email: str) -> User | None:
         if "\x00" in email:
             return None
-        return await self._one(users.c.email_canonical == canonical_email(email))
+        return await self._one(_BY_EMAIL, canonical_email(email))
 
     async def update(self, user: User) -> None:
         try:
@@ -99,6 +110,6 @@ class SqlUserRepository(UserRepository):
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
 
-    async def _one(self, condition: Any) -> User | None:
-        row = (await self._session.execute(select(users).where(condition))).first()
+    async def _one(self, query: ReadQuery, key: object) -> User | None:
+        row = await self._reads.first(query, key=key)
         return None if row is None else user_from_row(row)
