@@ -16,6 +16,7 @@ from dishka import (
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.cached_access_tokens import CachedAccessTokens
 from adapters.clock import SystemClock
 from adapters.common_passwords import ZxcvbnCommonPasswords
 from adapters.jwt_access_tokens import JwtAccessTokens
@@ -132,7 +133,7 @@ class InfrastructureProvider(Provider):
 
     @provide
     def access_tokens(self, config: AppConfig) -> AccessTokens:
-        return JwtAccessTokens(config.jwt_secret)
+        return CachedAccessTokens(JwtAccessTokens(config.jwt_secret))
 
     clock = provide(SystemClock, provides=Clock)
     common_passwords = provide(ZxcvbnCommonPasswords, provides=CommonPasswords)
