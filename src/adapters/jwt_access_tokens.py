@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 
@@ -12,6 +13,12 @@ ALGORITHM = "HS256"
 TOKEN_TYPE = "at+jwt"
 MIN_SECRET_BYTES = 32
 REQUIRED_CLAIMS = ["iss", "sub", "sid", "iat", "exp", "adm"]
+# Three unpadded base64url parts (RFC 7515 compact form). PyJWT also takes a padded
+# signature, which would give one token many spellings.
+COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# Ids are ASCII decimal strings that fit the database's 64-bit keys (str.isdigit and int
+# also take other scripts' digits, and a longer number overflowed the driver: a 500).
+DECIMAL_ID = re.compile(r"[0-9]{1,18}")
 
 
 class JwtAccessTokens(AccessTokens):
@@ -41,6 +48,8 @@ class JwtAccessTokens(AccessTokens):
         )
 
     def verify(self, token: str) -> AccessClaims:
+        if not COMPACT_JWS.fullmatch(token):
+            raise InvalidAccessToken
         try:
             header = jwt.get_unverified_header(token)
             if header.get("typ") != TOKEN_TYPE:
@@ -58,8 +67,9 @@ class JwtAccessTokens(AccessTokens):
             issued_at, expires_at = payload["iat"], payload["exp"]
         except (jwt.PyJWTError, ValueError, TypeError) as error:
             raise InvalidAccessToken from error
-        if not isinstance(is_admin, bool) or not (
-            str(payload["sub"]).isdigit() and str(payload["sid"]).isdigit()
+        if not isinstance(is_admin, bool) or not all(
+            isinstance(value, str) and DECIMAL_ID.fullmatch(value)
+            for value in (payload["sub"], payload["sid"])
         ):
             raise InvalidAccessToken
         return AccessClaims(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -163,3 +164,51 @@ def test_a_secret_shorter_than_32_bytes_is_refused() -> None:
         JwtAccessTokens(b"x" * 31)
 
     assert JwtAccessTokens(b"x" * 32).verify(JwtAccessTokens(b"x" * 32).issue(claims()))
+
+
+@pytest.mark.parametrize(
+    "spell",
+    [
+        lambda token: token + "=",
+        lambda token: token.replace(".", "==.", 1),
+        lambda token: f" {token}",
+        lambda token: f"{token}\n",
+        lambda token: f"{token}.",
+    ],
+    ids=["padded-signature", "padded-header", "leading-space", "trailing-newline", "fourth-part"],
+)
+def test_only_the_unpadded_base64url_compact_form_is_accepted(
+    spell: Callable[[str], str],
+) -> None:
+    # The same header, claims and signature, spelt another way: PyJWT takes a padded one.
+    with pytest.raises(InvalidAccessToken):
+        tokens.verify(spell(tokens.issue(claims())))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"sub": "\u0667"},
+        {"sub": "9" * 19},
+        {"sub": "9" * 40},
+        {"sid": "\uff13"},
+        {"sid": 3},
+        {"sub": "7 "},
+    ],
+    ids=[
+        "sub-arabic-indic-digit",
+        "sub-beyond-64-bits",
+        "sub-far-beyond-64-bits",
+        "sid-fullwidth-digit",
+        "sid-a-json-number",
+        "sub-trailing-space",
+    ],
+)
+def test_ids_are_ascii_decimal_strings_of_at_most_18_digits(changes: dict[str, Any]) -> None:
+    # A longer number overflowed the database driver: a 500 instead of a 401.
+    with pytest.raises(InvalidAccessToken):
+        tokens.verify(forge(payload(**changes)))
+
+
+def test_an_18_digit_id_is_accepted() -> None:
+    assert tokens.verify(forge(payload(sub="9" * 18))).user_id == 10**18 - 1

@@ -1,18 +1,30 @@
-"""Bearer authentication: the access token is verified with no database call."""
+"""Bearer authentication: the access token is verified with no database call.
+
+A guard checks the token before Litestar reads the request's body or query, so a caller
+without a valid token hears 401 whatever else is wrong with the request. Routes that declare
+the bearer security scheme need a token; routes whose handler takes a ``Viewer`` accept one.
+The verified claims are kept in the ASGI scope for the handler's dependencies.
+"""
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, cast
 
-from dishka import Provider, Scope, provide
+from dishka import AsyncContainer, Provider, Scope, provide
 from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers import HTTPRouteHandler
+from litestar.handlers.base import BaseRouteHandler
 
 from application.ports.access_tokens import AccessClaims, AccessTokens
 from domain.errors import AuthenticationFailed, InvalidAccessToken
 
 BEARER_SCHEME = "BearerToken"
 BEARER_SECURITY: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
+_CLAIMS = "chirp.access_claims"
 
 
 class MissingCredentials(AuthenticationFailed):
@@ -20,12 +32,14 @@ class MissingCredentials(AuthenticationFailed):
     default_detail = "This endpoint needs an access token: 'Authorization: Bearer <token>'."
 
 
-def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The token of an ``Authorization: Bearer`` header, None when there is no header."""
-    header = request.headers.get("authorization")
+    header = next(
+        (v for k, v in connection.scope["headers"] if k.lower() == b"authorization"), None
+    )
     if header is None:
         return None
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = header.decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidAccessToken
     return token.strip()
@@ -42,6 +56,46 @@ class Viewer:
         return None if self.claims is None else self.claims.user_id
 
 
+class _Needs(Enum):
+    NOTHING = "nothing"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+def _needs(handler: BaseRouteHandler) -> _Needs:
+    """Worked out on a route's first request and kept in its ``opt``."""
+    needs: _Needs | None = handler.opt.get(_CLAIMS)
+    if needs is None:
+        if not isinstance(handler, HTTPRouteHandler) or "OPTIONS" in handler.http_methods:
+            needs = _Needs.NOTHING  # a preflight never carries credentials
+        elif any(BEARER_SCHEME in entry for entry in handler.resolve_security()):
+            needs = _Needs.REQUIRED
+        else:
+            function = getattr(handler.fn, "__dishka_orig_func__", None)  # ours, injected
+            hints = {} if function is None else typing.get_type_hints(function, include_extras=True)
+            takes_viewer = any(Viewer in typing.get_args(hint) for hint in hints.values())
+            needs = _Needs.OPTIONAL if takes_viewer else _Needs.NOTHING
+        handler.opt[_CLAIMS] = needs
+    return needs
+
+
+async def authenticate(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """The guard: a 401 before anything else when the route's token is missing or bad."""
+    needs = _needs(handler)
+    if needs is _Needs.NOTHING:
+        return
+    token = bearer_token(connection)
+    if token is None:
+        if needs is _Needs.REQUIRED:
+            raise MissingCredentials
+        return
+    container: AsyncContainer = connection.app.state.dishka_container
+    tokens = await container.get(AccessTokens)
+    cast(dict[str, Any], connection.scope)[_CLAIMS] = tokens.verify(token)
+
+
 class BearerAuthProvider(Provider):
     """Makes the caller's verified claims available to handlers that ask for them."""
 
@@ -51,10 +105,10 @@ class BearerAuthProvider(Provider):
         request: Request,  # type: ignore[type-arg]  # dishka keys on the bare class
         tokens: AccessTokens,
     ) -> AccessClaims:
-        token = bearer_token(request)
-        if token is None:
+        claims = _claims(request, tokens)
+        if claims is None:
             raise MissingCredentials
-        return tokens.verify(token)
+        return claims
 
     @provide(scope=Scope.REQUEST)
     def viewer(
@@ -63,5 +117,12 @@ class BearerAuthProvider(Provider):
         tokens: AccessTokens,
     ) -> Viewer:
         """Anonymous without a header; a header with a bad token is still a 401."""
-        token = bearer_token(request)
-        return Viewer(None if token is None else tokens.verify(token))
+        return Viewer(_claims(request, tokens))
+
+
+def _claims(request: Request[Any, Any, Any], tokens: AccessTokens) -> AccessClaims | None:
+    claims: AccessClaims | None = cast(dict[str, Any], request.scope).get(_CLAIMS)
+    if claims is not None:
+        return claims
+    token = bearer_token(request)  # a route the guard did not cover
+    return None if token is None else tokens.verify(token)

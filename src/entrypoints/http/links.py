@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,10 +11,14 @@ from litestar import Request
 
 
 class Links:
-    def __init__(self, base_url: str, path: str, query: dict[str, str]) -> None:
-        self._base = base_url.rstrip("/")
-        self._path = path
-        self._query = query
+    """Built per request; the request's URL is parsed only when a link is first needed."""
+
+    def __init__(self, request: Request[Any, Any, Any]) -> None:
+        self._request = request
+
+    @cached_property
+    def _base(self) -> str:
+        return str(self._request.base_url).rstrip("/")
 
     def media(self, name: str | None) -> str | None:
         return None if name is None else f"{self._base}/media/{name}"
@@ -23,15 +28,11 @@ class Links:
 
     def next_page(self, cursor: str) -> str:
         """This request's URL with ``cursor`` replaced (RFC 8288 ``rel="next"`` target)."""
-        query = {**self._query, "cursor": cursor}
-        return f"{self._base}{self._path}?{urlencode(query)}"
+        query = {**self._request.query_params, "cursor": cursor}
+        return f"{self._base}{self._request.url.path}?{urlencode(query)}"
 
 
 class LinksProvider(Provider):
     @provide(scope=Scope.REQUEST)
     def links(self, request: Request) -> Links:  # type: ignore[type-arg]
-        return links_for(request)
-
-
-def links_for(request: Request[Any, Any, Any]) -> Links:
-    return Links(str(request.base_url), request.url.path, dict(request.query_params))
+        return Links(request)
