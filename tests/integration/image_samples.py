@@ -8,11 +8,14 @@ comment, XMP), ``png_with_metadata_bytes``, ``webp_with_metadata_bytes``,
 Files that must be refused: ``svg_bytes``, ``html_bytes``, ``bmp_bytes``, ``tiff_bytes``,
 ``truncated_jpeg_bytes``, ``truncated_png_bytes``, ``huge_png_header_bytes``,
 ``huge_jpeg_header_bytes``, ``gif_frame_beyond_canvas_bytes``, ``gif_with_many_frames_bytes``,
-``webp_huge_canvas_bytes``, ``random_bytes``. ``handmade_gif_bytes`` writes other odd GIFs.
+``webp_huge_canvas_bytes``, ``random_bytes``, ``png_bomb_bytes`` (a whole 20000x20000 PNG),
+``png_text_bomb_bytes``, ``gif_header_script_bytes``, ``gif_javascript_polyglot_bytes``,
+``png_signature_html_bytes``, ``jpeg_signature_html_bytes``, ``png_cut_after_header_bytes``,
+``jpeg_cut_before_scan_bytes``. ``handmade_gif_bytes`` writes other odd GIFs.
 Polyglots (a valid image that is also something else; accepted, but the payload must go):
-``gif_html_polyglot_bytes``, ``png_script_polyglot_bytes``, ``jpeg_zip_polyglot_bytes``, all
-carrying ``POLYGLOT_MARKER``.
-Every function is deterministic and takes a few milliseconds.
+``gif_html_polyglot_bytes``, ``png_script_polyglot_bytes``, ``jpeg_zip_polyglot_bytes``,
+``png_zip_polyglot_bytes``, ``png_html_polyglot_bytes``, all carrying ``POLYGLOT_MARKER``.
+Every function is deterministic and takes a few milliseconds (the two bombs: ~0.2 s each).
 """
 
 from __future__ import annotations
@@ -295,11 +298,13 @@ def jpeg_with_icc_bytes(width: int = 16, height: int = 16) -> bytes:
 # --- Files that are not an accepted image ---
 
 
-def svg_bytes() -> bytes:
-    """An SVG image with a script: XML, not an accepted format."""
+def svg_bytes(*, script: bool = True) -> bytes:
+    """An SVG image (with a script, unless ``script=False``): XML, not an accepted format."""
     return (
         b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-        b'<rect width="10" height="10" fill="red"/>' + POLYGLOT_MARKER + b"</svg>"
+        b'<rect width="10" height="10" fill="red"/>'
+        + (POLYGLOT_MARKER if script else b"")
+        + b"</svg>"
     )
 
 
@@ -350,6 +355,35 @@ def huge_png_header_bytes(width: int = 20000, height: int = 20000) -> bytes:
         + _png_chunk(b"IDAT", idat)
         + _png_chunk(b"IEND", b"")
     )
+
+
+def png_bomb_bytes(side: int = 20000) -> bytes:
+    """A whole, valid PNG of ``side`` x ``side`` black pixels at one bit each: 20000² is 400
+    million pixels (400 MB once Pillow decodes it) in about 50 KB of real, complete image
+    data. Unlike ``huge_png_header_bytes``, a decoder would have to go all the way."""
+    ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    rows = (b"\0" * (1 + (side + 7) // 8)) * 1000  # filter byte 0, then the row's bits
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(rows) for _ in range(side // 1000))
+    idat += compressor.compress(rows[: (side % 1000) * (1 + (side + 7) // 8)])
+    idat += compressor.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def png_text_bomb_bytes(megabytes: int = 64) -> bytes:
+    """A small valid PNG with a zTXt chunk that inflates to ``megabytes`` MB of zeros
+    (about 60 KB of it on the wire): a bomb in the metadata rather than in the pixels."""
+    compressor = zlib.compressobj(9)
+    block = b"\0" * (1024 * 1024)
+    text = b"".join(compressor.compress(block) for _ in range(megabytes)) + compressor.flush()
+    data = png_bytes(16, 16)
+    after_ihdr = 8 + 25
+    return data[:after_ihdr] + _png_chunk(b"zTXt", b"Comment\0\0" + text) + data[after_ihdr:]
 
 
 def huge_jpeg_header_bytes(
@@ -435,7 +469,56 @@ def png_script_polyglot_bytes() -> bytes:
 def jpeg_zip_polyglot_bytes() -> bytes:
     """A valid JPEG followed by a ZIP archive (holding an HTML page with
     ``POLYGLOT_MARKER``): it opens as an image and as an archive."""
+    return jpeg_bytes(16, 16) + zip_bytes()
+
+
+def zip_bytes() -> bytes:
+    """A ZIP archive holding an HTML page that carries ``POLYGLOT_MARKER``."""
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zipped:
         zipped.writestr("index.html", html_bytes())
-    return jpeg_bytes(16, 16) + archive.getvalue()
+    return archive.getvalue()
+
+
+def png_zip_polyglot_bytes() -> bytes:
+    """A valid PNG (no text chunk) with a ZIP archive appended after its IEND chunk."""
+    return png_bytes(16, 16) + zip_bytes()
+
+
+def png_html_polyglot_bytes() -> bytes:
+    """A valid PNG (no text chunk) with an HTML page appended after its IEND chunk."""
+    return png_bytes(16, 16) + html_bytes()
+
+
+def gif_header_script_bytes() -> bytes:
+    """A GIF89a signature and a plausible 1x1 screen descriptor, then a script and no image:
+    a browser sniffing the start sees a GIF, one reading it as HTML runs the script."""
+    return b"GIF89a\x01\x00\x01\x00\x00\x00\x00" + html_bytes()
+
+
+def gif_javascript_polyglot_bytes() -> bytes:
+    """The classic GIF/JavaScript polyglot: ``GIF89a/*...*/=...;`` is also a valid script
+    (the signature becomes a variable, the binary header a comment)."""
+    return b"GIF89a/*\x00\x00\x00\x00*/=1;alert(document.cookie);//;" + POLYGLOT_MARKER
+
+
+def png_signature_html_bytes() -> bytes:
+    """A PNG signature followed by an HTML page and no chunks at all."""
+    return b"\x89PNG\r\n\x1a\n" + html_bytes()
+
+
+def jpeg_signature_html_bytes() -> bytes:
+    """A JPEG start-of-image and APP0 marker followed by an HTML page."""
+    return b"\xff\xd8\xff\xe0" + html_bytes()
+
+
+def png_cut_after_header_bytes() -> bytes:
+    """A PNG that stops right after its IHDR chunk: a size, and no pixels at all."""
+    data = png_bytes(16, 16)
+    return data[: 8 + 25]
+
+
+def jpeg_cut_before_scan_bytes() -> bytes:
+    """A JPEG that stops right before its image data: every table, and no pixels."""
+    data = jpeg_bytes(16, 16)
+    return data[: data.index(b"\xff\xda")]
