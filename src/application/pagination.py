@@ -18,6 +18,22 @@ _PREFIX = "k1:"
 _MAX_CURSOR_LENGTH = 64
 
 
+# The cursors this API gives out, as a regular expression (for the OpenAPI schema): "k1:"
+# then a key of 1-17 digits without a leading zero, in unpadded base64url. "k1:" encodes to
+# "azE6"; each three digits to four characters (a digit's byte is 0x30-0x39), a final one
+# or two digits to two or three.
+_LEAD = "(?:M[Tjz]|N[DTjz]|O[DT])"  # the first two characters of a group starting with 1-9
+_PAIR = "(?:M[DTjz]|N[DTjz]|O[DT])"  # ... of a group starting with any digit
+_MID = "[AEIMQUYcgk]"  # the third character: the group's second digit
+_END = "[w-z0-5]"  # the fourth: its third digit
+_ONE_NONZERO = "(?:M[Qgw]|N[AQgw]|O[AQ])"  # a lone last digit, 1-9
+_ONE = "(?:M[AQgw]|N[AQgw]|O[AQ])"  # a lone last digit, 0-9
+CURSOR_PATTERN = (
+    f"^azE6(?:{_LEAD}{_MID}{_END}(?:{_PAIR}{_MID}{_END}){{0,4}}(?:{_PAIR}{_MID}|{_ONE})?"
+    f"|{_LEAD}{_MID}|{_ONE_NONZERO})$"
+)
+
+
 def encode_cursor(key: int) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{key}".encode()).decode().rstrip("=")
 

@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.errors import FieldError, ValidationError
+from domain.text import WHITESPACE
 
 _USERNAME = re.compile(r"[A-Za-z0-9_]{3,30}")
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the
 # mail server's business; this only refuses what cannot be an address.
-_EMAIL = re.compile(r"[^@\s\x00]{1,64}@[^@\s.\x00]+(\.[^@\s.\x00]+)+")
+EMAIL_PATTERN = (
+    f"[^@{WHITESPACE}\\x00]{{1,64}}@[^@{WHITESPACE}.\\x00]+(\\.[^@{WHITESPACE}.\\x00]+)+"
+)
+_EMAIL = re.compile(EMAIL_PATTERN)
 MAX_EMAIL_LENGTH = 254
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128

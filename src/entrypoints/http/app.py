@@ -8,6 +8,8 @@ from litestar import Controller, Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.routes import HTTPRoute
+from litestar.types import Message, Scope
 
 from entrypoints.config import AppConfig
 from entrypoints.di import make_container
@@ -21,6 +23,7 @@ from entrypoints.http.controllers.tweets import FeedController, TweetsController
 from entrypoints.http.controllers.users import UsersController
 from entrypoints.http.links import LinksProvider
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.schemas import RequestBodySchemaPlugin
 from entrypoints.http.strict_json import StrictJsonRequest
 
 API_PREFIX = "/api/v1"
@@ -45,6 +48,29 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
     )
+
+
+class AllowHeader:
+    """Works around Litestar 2's automatic OPTIONS handler, which answers with the methods of
+    the first handler registered on a path only (litestar-org/litestar#4169, fixed in v3):
+    ``Allow`` lists every method of the path."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, bytes] = {}
+
+    def learn(self, app: Litestar) -> None:
+        for route in app.routes:
+            if isinstance(route, HTTPRoute):
+                self._by_path[route.path_format] = ", ".join(sorted(route.methods)).encode()
+
+    async def before_send(self, message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+            return
+        allow = self._by_path.get(scope.get("path_template", ""))
+        if allow is None:
+            return
+        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+        message["headers"] = [*headers, (b"allow", allow)]
 
 
 def _own(controller: type[Controller]) -> type[Controller]:
@@ -73,6 +99,8 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
     )
     root = DishkaRouter("/", route_handlers=[_own(HealthController), _own(MediaController)])
 
+    allow_header = AllowHeader()
+
     async def close_container() -> None:
         await container.close()
 
@@ -83,7 +111,10 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         request_max_body_size=MAX_JSON_BODY_BYTES,
         on_shutdown=[close_container],
         request_class=StrictJsonRequest,
+        plugins=[RequestBodySchemaPlugin()],
+        before_send=[allow_header.before_send],
     )
+    allow_header.learn(app)
     setup_dishka(container, app)
     return app
 

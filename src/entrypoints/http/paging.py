@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 from litestar import Response
 from litestar.params import Parameter
 
-from application.pagination import MAX_PAGE_SIZE, Page, PageRequest
+from application.pagination import CURSOR_PATTERN, MAX_PAGE_SIZE, Page, PageRequest
 from entrypoints.http.links import Links
 
 T = TypeVar("T")
@@ -20,7 +20,7 @@ Limit = Annotated[
 ]
 Cursor = Annotated[
     str | None,
-    Parameter(description="next_cursor of the previous page."),
+    Parameter(description="next_cursor of the previous page.", pattern=CURSOR_PATTERN),
 ]
 
 

@@ -3,31 +3,107 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import msgspec
+from litestar._openapi.schema_generation import SchemaCreator
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.params import KwargDefinition
+from litestar.typing import FieldDefinition
 from msgspec import UNSET, UnsetType
 
 from application.ports.tweet_reader import TweetView
 from application.ports.user_reader import ProfileView, UserSummary
 from application.token_issuer import TokenPair
-from domain.settings import RuntimeSettings
-from domain.users import User
+from domain.settings import SETTING_RANGES, RuntimeSettings
+from domain.tweets import MAX_TWEET_LENGTH
+from domain.users import (
+    EMAIL_PATTERN,
+    MAX_BIO_LENGTH,
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    User,
+)
 from entrypoints.http.links import Links
+
+# What the OpenAPI schema says about a field (msgspec ignores these annotations; the use
+# cases validate). They repeat the domain's rules so that generated clients and
+# Schemathesis send what the API accepts, and only that.
+UsernameField = Annotated[str, KwargDefinition(pattern=r"^[A-Za-z0-9_]{3,30}$")]
+EmailField = Annotated[
+    str,
+    KwargDefinition(
+        max_length=MAX_EMAIL_LENGTH,
+        pattern=f"^{EMAIL_PATTERN}$",
+    ),
+]
+PasswordField = Annotated[
+    str,
+    KwargDefinition(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="Not a common password, nor the username or email.",
+    ),
+]
+NameField = Annotated[str, KwargDefinition(max_length=MAX_NAME_LENGTH)]
+BioField = Annotated[str, KwargDefinition(max_length=MAX_BIO_LENGTH)]
+TweetTextField = Annotated[
+    str,
+    KwargDefinition(
+        max_length=MAX_TWEET_LENGTH,
+        description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points); "
+        "only whitespace (or nothing) if the tweet has an image.",
+    ),
+]
+
+
+NULL = Schema(type=OpenAPIType.NULL)
+
+
+def _range(setting: str) -> KwargDefinition:
+    low, high = SETTING_RANGES[setting]
+    return KwargDefinition(ge=low, le=high)
 
 
 class RequestBody(msgspec.Struct, forbid_unknown_fields=True):
-    pass
+    """A JSON request body: unknown fields are refused (``additionalProperties: false``)."""
+
+    # Attributes of its OpenAPI Schema object, for rules across fields.
+    schema_extra: ClassVar[dict[str, Any]] = {}
+
+
+class RequestBodySchemaPlugin(StructSchemaPlugin):
+    """Litestar documents a Struct without its ``forbid_unknown_fields`` and without rules
+    across fields; this says both, so the schema admits exactly what the API accepts."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return not field_definition.is_union and field_definition.is_subclass_of(RequestBody)
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        schema.additional_properties = False
+        for name, prop in (schema.properties or {}).items():
+            # An optional field (``T | UnsetType``) comes out as a oneOf of one schema.
+            if isinstance(prop, Schema) and prop.one_of is not None and len(prop.one_of) == 1:
+                schema.properties[name] = prop.one_of[0]  # type: ignore[index]
+        for name, value in field_definition.type_.schema_extra.items():
+            setattr(schema, name, value)
+        return schema
 
 
 class RegisterRequest(RequestBody):
-    username: str
-    email: str
-    password: str
+    username: UsernameField
+    email: EmailField
+    password: PasswordField
     password_confirm: str | None = None
-    first_name: str = ""
-    last_name: str = ""
-    bio: str = ""
+    first_name: NameField = ""
+    last_name: NameField = ""
+    bio: BioField = ""
 
 
 class LoginRequest(RequestBody):
@@ -35,29 +111,54 @@ class LoginRequest(RequestBody):
     username: str | None = None
     email: str | None = None
 
+    # Exactly one of username or email (a null one counts as absent).
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "one_of": [
+            Schema(
+                required=[given],
+                properties={given: Schema(type=OpenAPIType.STRING), other: NULL},
+            )
+            for given, other in (("username", "email"), ("email", "username"))
+        ]
+    }
+
 
 class RefreshTokenRequest(RequestBody):
     refresh_token: str
 
 
 class UpdateMeRequest(RequestBody):
-    username: str | UnsetType = UNSET
-    email: str | UnsetType = UNSET
-    first_name: str | UnsetType = UNSET
-    last_name: str | UnsetType = UNSET
-    bio: str | UnsetType = UNSET
-    password: str | UnsetType = UNSET
+    username: UsernameField | UnsetType = UNSET
+    email: EmailField | UnsetType = UNSET
+    first_name: NameField | UnsetType = UNSET
+    last_name: NameField | UnsetType = UNSET
+    bio: BioField | UnsetType = UNSET
+    password: PasswordField | UnsetType = UNSET
     current_password: str | UnsetType = UNSET
+
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "dependent_required": {"password": ["current_password"], "current_password": ["password"]}
+    }
 
 
 class SettingsPatch(RequestBody):
-    access_token_ttl_seconds: int | UnsetType = UNSET
-    refresh_token_ttl_seconds: int | UnsetType = UNSET
-    refresh_reuse_grace_seconds: int | UnsetType = UNSET
-    login_failures_per_account: int | UnsetType = UNSET
-    login_failures_per_address: int | UnsetType = UNSET
-    registrations_per_address_per_hour: int | UnsetType = UNSET
-    max_image_bytes: int | UnsetType = UNSET
+    access_token_ttl_seconds: Annotated[int, _range("access_token_ttl_seconds")] | UnsetType = UNSET
+    refresh_token_ttl_seconds: Annotated[int, _range("refresh_token_ttl_seconds")] | UnsetType = (
+        UNSET
+    )
+    refresh_reuse_grace_seconds: (
+        Annotated[int, _range("refresh_reuse_grace_seconds")] | UnsetType
+    ) = UNSET
+    login_failures_per_account: Annotated[int, _range("login_failures_per_account")] | UnsetType = (
+        UNSET
+    )
+    login_failures_per_address: Annotated[int, _range("login_failures_per_address")] | UnsetType = (
+        UNSET
+    )
+    registrations_per_address_per_hour: (
+        Annotated[int, _range("registrations_per_address_per_hour")] | UnsetType
+    ) = UNSET
+    max_image_bytes: Annotated[int, _range("max_image_bytes")] | UnsetType = UNSET
 
 
 class TokenPairResponse(msgspec.Struct):
@@ -230,7 +331,7 @@ class LikeResponse(msgspec.Struct):
 
 
 class TweetTextRequest(RequestBody):
-    text: str
+    text: TweetTextField
 
 
 class UserStatusRequest(RequestBody):

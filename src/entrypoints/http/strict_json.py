@@ -49,7 +49,13 @@ async def decode_json_body(request: Request[Any, Any, Any], target: type[T]) -> 
             detail="Send the body as 'Content-Type: application/json'.",
         )
     try:
-        return msgspec.json.decode(body or b"null", type=target)
+        try:
+            return msgspec.json.decode(body or b"null", type=target)
+        except msgspec.ValidationError:
+            # JSON has one number type: 411.0 is the integer 411 (as JSON Schema says), and
+            # some encoders write integers so. Retry with such numbers as ints.
+            loose = msgspec.json.decode(body or b"null")
+            return msgspec.convert(_integral_floats_as_ints(loose), type=target, strict=True)
     except msgspec.ValidationError as error:
         match = _ERROR_PATH.match(str(error))
         key = match.group("path") if match and match.group("path") else "body"
@@ -60,6 +66,16 @@ async def decode_json_body(request: Request[Any, Any, Any], target: type[T]) -> 
             detail=f"The body is not valid JSON: {error}",
             extra=[{"key": "body", "message": "is not valid JSON"}],
         ) from error
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+    return value
 
 
 class StrictJsonRequest(Request[Any, Any, Any]):

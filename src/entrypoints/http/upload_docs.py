@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from litestar.openapi.spec import (
+    Encoding,
     OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
@@ -13,6 +14,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from domain.text import WHITESPACE
 from domain.tweets import MAX_TWEET_LENGTH
 
 _IMAGE = Schema(
@@ -22,8 +24,18 @@ _IMAGE = Schema(
 )
 _TEXT = Schema(
     type=OpenAPIType.STRING,
+    max_length=MAX_TWEET_LENGTH,
     description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points).",
 )
+_JSON_TEXT = Schema(
+    type=OpenAPIType.STRING,
+    max_length=MAX_TWEET_LENGTH,
+    pattern=f"[^{WHITESPACE}]",
+    description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points); "
+    "not only whitespace.",
+)
+# The image formats the API decodes (it checks the bytes, never the part's Content-Type).
+_IMAGE_ENCODING = {"image": Encoding(content_type="image/jpeg, image/png, image/gif, image/webp")}
 
 
 @dataclass
@@ -36,7 +48,7 @@ class PostTweetOperation(Operation):
                 "application/json": OpenAPIMediaType(
                     schema=Schema(
                         type=OpenAPIType.OBJECT,
-                        properties={"text": _TEXT},
+                        properties={"text": _JSON_TEXT},
                         required=["text"],
                         additional_properties=False,
                     )
@@ -46,7 +58,13 @@ class PostTweetOperation(Operation):
                         type=OpenAPIType.OBJECT,
                         properties={"text": _TEXT, "image": _IMAGE},
                         additional_properties=False,
-                    )
+                        # Text that is only whitespace needs an image.
+                        any_of=[
+                            Schema(required=["image"]),
+                            Schema(properties={"text": _JSON_TEXT}, required=["text"]),
+                        ],
+                    ),
+                    encoding=_IMAGE_ENCODING,
                 ),
             },
         )
@@ -64,7 +82,8 @@ class SetAvatarOperation(Operation):
                         properties={"image": _IMAGE},
                         required=["image"],
                         additional_properties=False,
-                    )
+                    ),
+                    encoding=_IMAGE_ENCODING,
                 )
             },
         )
