@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from domain.errors import AdminRequired, InvalidAccessToken
 from domain.users import User
 
 
-async def active_user(users: UserRepository, user_id: int) -> User:
+async def active_user(users: UserLookup, user_id: int) -> User:
     """The caller's account; a token of a deleted or deactivated account is invalid."""
     user = await users.get(user_id)
     if user is None or not user.is_active:
@@ -15,7 +15,7 @@ async def active_user(users: UserRepository, user_id: int) -> User:
     return user
 
 
-async def active_admin(users: UserRepository, user_id: int) -> User:
+async def active_admin(users: UserLookup, user_id: int) -> User:
     """The caller's account, which must be an administrator right now."""
     user = await active_user(users, user_id)
     if not user.is_admin:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from application.ports.tweets import TweetRepository
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from domain.errors import TweetNotFound, UserNotFound
 from domain.ids import is_id
 from domain.tweets import Tweet
 from domain.users import User, is_username
 
 
-async def user_named(users: UserRepository, username: str) -> User:
+async def user_named(users: UserLookup, username: str) -> User:
     user = await users.get_by_username(username) if is_username(username) else None
     if user is None:
         raise UserNotFound

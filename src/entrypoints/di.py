@@ -24,6 +24,7 @@ from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.attempt_log import InMemoryAttemptLog
 from adapters.pillow_images import PillowImageProcessor
 from adapters.settings_cache import CachedSettingsReader, SettingsCache
+from adapters.sql.driver_reads import ReadConnections
 from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
@@ -116,6 +117,16 @@ class InfrastructureProvider(Provider):
             yield session
 
     @provide
+    async def read_connections(self, engine: AsyncEngine) -> AsyncIterator[ReadConnections]:
+        connections = ReadConnections(engine)
+        yield connections
+        await connections.close()
+
+    # Readers keep no per-request state: one each per process.
+    tweet_reader = provide(SqlTweetReader, provides=TweetReader)
+    user_reader = provide(SqlUserReader, provides=UserReader)
+
+    @provide
     def password_hasher(self) -> Iterator[PasswordHasher]:
         hasher = Argon2PasswordHasher()
         yield hasher
@@ -155,8 +166,6 @@ class RepositoryProvider(Provider):
     likes = provide(SqlLikeRepository, provides=LikeRepository)
     follows = provide(SqlFollowRepository, provides=FollowRepository)
     home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
-    tweet_reader = provide(SqlTweetReader, provides=TweetReader)
-    user_reader = provide(SqlUserReader, provides=UserReader)
 
 
 class UseCaseProvider(Provider):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from adapters.sql.driver_reads import ReadConnections
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
 from adapters.sql.users import SqlUserRepository
@@ -20,6 +21,13 @@ NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
+async def reads(engine: AsyncEngine) -> AsyncIterator[ReadConnections]:
+    connections = ReadConnections(engine)
+    yield connections
+    await connections.close()
+
+
+@pytest.fixture
 async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     async with AsyncSession(engine, expire_on_commit=False) as session:
         yield session
@@ -29,8 +37,10 @@ def new_user(username: str = "alice", email: str = "alice@example.com") -> User:
     return User(username=username, email=email, password_hash="hash", created_at=NOW)
 
 
-async def test_users_round_trip_with_case_insensitive_lookups(db: AsyncSession) -> None:
-    users = SqlUserRepository(db)
+async def test_users_round_trip_with_case_insensitive_lookups(
+    db: AsyncSession, reads: ReadConnections
+) -> None:
+    users = SqlUserRepository(db, reads)
     stored = await users.add(new_user("Alice", "Alice@Example.com"))
     await db.commit()
 
@@ -53,18 +63,24 @@ async def test_users_round_trip_with_case_insensitive_lookups(db: AsyncSession) 
     [("ALICE", "other@example.com", UsernameTaken), ("bob", "ALICE@example.com", EmailTaken)],
 )
 async def test_uniqueness_is_enforced_by_the_database(
-    engine: AsyncEngine, username: str, email: str, error: type[Exception]
+    engine: AsyncEngine,
+    reads: ReadConnections,
+    username: str,
+    email: str,
+    error: type[Exception],
 ) -> None:
     async with AsyncSession(engine) as first:
-        await SqlUserRepository(first).add(new_user())
+        await SqlUserRepository(first, reads).add(new_user())
         await first.commit()
     async with AsyncSession(engine) as second:
         with pytest.raises(error):
-            await SqlUserRepository(second).add(new_user(username, email))
+            await SqlUserRepository(second, reads).add(new_user(username, email))
 
 
-async def test_update_to_a_taken_username_is_a_conflict(db: AsyncSession) -> None:
-    users = SqlUserRepository(db)
+async def test_update_to_a_taken_username_is_a_conflict(
+    db: AsyncSession, reads: ReadConnections
+) -> None:
+    users = SqlUserRepository(db, reads)
     await users.add(new_user())
     bob = await users.add(new_user("bob", "bob@example.com"))
     await db.commit()
@@ -73,8 +89,10 @@ async def test_update_to_a_taken_username_is_a_conflict(db: AsyncSession) -> Non
         await users.update(bob)
 
 
-async def test_refresh_token_is_consumed_exactly_once(db: AsyncSession) -> None:
-    user = await SqlUserRepository(db).add(new_user())
+async def test_refresh_token_is_consumed_exactly_once(
+    db: AsyncSession, reads: ReadConnections
+) -> None:
+    user = await SqlUserRepository(db, reads).add(new_user())
     sessions = SqlSessionRepository(db)
     session = await sessions.add_session(Session(user_id=user.id, created_at=NOW))
     token = await sessions.add_token(
@@ -97,8 +115,10 @@ async def test_refresh_token_is_consumed_exactly_once(db: AsyncSession) -> None:
     assert rotated.rotated_at == NOW
 
 
-async def test_revoking_all_sessions_can_spare_one(db: AsyncSession) -> None:
-    users = SqlUserRepository(db)
+async def test_revoking_all_sessions_can_spare_one(
+    db: AsyncSession, reads: ReadConnections
+) -> None:
+    users = SqlUserRepository(db, reads)
     alice, bob = await users.add(new_user()), await users.add(new_user("bob", "b@example.com"))
     sessions = SqlSessionRepository(db)
     kept, dropped, others = [
@@ -118,7 +138,7 @@ async def test_revoking_all_sessions_can_spare_one(db: AsyncSession) -> None:
     assert await revoked_at(others.id) is None
 
 
-async def test_settings_default_then_persist(db: AsyncSession) -> None:
+async def test_settings_default_then_persist(db: AsyncSession, reads: ReadConnections) -> None:
     settings = SqlSettingsRepository(db)
     assert await settings.load() == RuntimeSettings()
     changed = RuntimeSettings().changed({"access_token_ttl_seconds": 60})

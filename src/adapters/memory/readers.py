@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from adapters.memory.store import MemoryStore
+from adapters.memory.users import InMemoryUserRepository
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
 from domain.tweets import Tweet
@@ -69,6 +70,13 @@ class InMemoryTweetReader(TweetReader):
 class InMemoryUserReader(UserReader):
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
+        self._users = InMemoryUserRepository(store)
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._users.get(user_id)
+
+    async def get_by_username(self, username: str) -> User | None:
+        return await self._users.get_by_username(username)
 
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None:
         user = self._store.users.get(user_id)

@@ -4,13 +4,14 @@ Measured on this project's machine (``bench/``): one primary-key SELECT through 
 ``AsyncSession`` costs about 400 µs of a worker's time, through asyncpg directly about 130 µs.
 The statements stay SQLAlchemy Core, compiled once per dialect, and their rows go through
 SQLAlchemy's own type processing (UTC datetimes, SQLite's integer booleans), so SQLite and
-PostgreSQL run the same code. Outside a transaction a read takes a pooled connection for one
-statement, without BEGIN/ROLLBACK; once the request's session has begun a transaction, reads
-use its connection, so they see its writes.
+PostgreSQL run the same code (other drivers go through SQLAlchemy). Reads run without
+BEGIN/ROLLBACK on connections kept for them (``ReadConnections``); a repository's reads use its
+session's connection once the session's transaction has begun, so they see its writes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
 Processor = Callable[[Any], Any]
+DIRECT_DRIVERS = frozenset({"asyncpg", "aiosqlite"})
 
 # Errors that mean the database cannot answer now (a 503), not that the statement is wrong.
 UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -98,68 +100,111 @@ class ReadQuery:
     """
 
     def __init__(self, statement: Select[Any]) -> None:
-        self._statement = statement
+        self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
-            compiled = self._compiled[dialect.name] = _Compiled.of(self._statement, dialect)
+            compiled = self._compiled[dialect.name] = _Compiled.of(self.statement, dialect)
         return compiled
 
 
 async def _fetch(driver: Any, dialect: Dialect, compiled: _Compiled, arguments: list[Any]) -> Any:
-    if dialect.driver == "asyncpg":
-        return await driver.fetch(compiled.sql, *arguments)
-    async with driver.execute(compiled.sql, arguments) as cursor:  # aiosqlite
-        return await cursor.fetchall()
+    try:
+        if dialect.driver == "asyncpg":
+            return await driver.fetch(compiled.sql, *arguments)
+        async with driver.execute(compiled.sql, arguments) as cursor:  # aiosqlite
+            return await cursor.fetchall()
+    except UNAVAILABLE as error:
+        raise _unavailable(error) from error
 
 
-class DriverReads:
-    """Runs ``ReadQuery``s for one request (see the module docstring)."""
+def _unavailable(error: BaseException) -> DisconnectionError:
+    return DisconnectionError(f"database unavailable: {type(error).__name__}")
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        engine = session.bind
-        if not isinstance(engine, AsyncEngine):
-            raise TypeError("the session must be bound to an AsyncEngine")
+
+def _closed(connection: PoolProxiedConnection) -> bool:
+    is_closed = getattr(connection.driver_connection, "is_closed", None)  # asyncpg's
+    return bool(is_closed and is_closed())
+
+
+class ReadConnections:
+    """Runs ``ReadQuery``s outside any transaction, on connections it keeps.
+
+    Checking a connection out of SQLAlchemy's pool and back costs about 40 µs of CPU, more
+    than a primary-key query on asyncpg, so these connections stay checked out, at most
+    ``size`` of them (half the pool, leaving the rest to sessions), and go back to the pool
+    when the app shuts down. A connection the server closed (a restart) is replaced before
+    use; one that fails a query is discarded.
+    """
+
+    def __init__(self, engine: AsyncEngine, size: int | None = None) -> None:
         self._engine = engine
         self._dialect = engine.dialect
-        self._direct = self._dialect.driver in {"asyncpg", "aiosqlite"}
+        if size is None:
+            pool_size = getattr(engine.sync_engine.pool, "size", None)
+            size = max(1, pool_size() // 2) if callable(pool_size) else 1
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[PoolProxiedConnection] = []
 
     async def all(self, query: ReadQuery, **params: Any) -> list[Any]:
-        if not self._direct:  # another driver: SQLAlchemy runs the same statement
-            result = await self._session.execute(query._statement, params)
-            return list(result.tuples())
+        if self._dialect.driver not in DIRECT_DRIVERS:  # SQLAlchemy runs the same statement
+            async with self._engine.connect() as sqlalchemy_connection:
+                return list(await sqlalchemy_connection.execute(query.statement, params))
         compiled = query.compiled(self._dialect)
         arguments = compiled.arguments(params)
-        if self._session.in_transaction():
-            connection = await (await self._session.connection()).get_raw_connection()
-            return compiled.rows(await self._run(connection, compiled, arguments))
-        try:
-            connection = await self._engine.raw_connection()
-        except UNAVAILABLE as error:
-            raise _unavailable(error) from error
-        try:
-            records = await self._run(connection, compiled, arguments)
-        except BaseException as error:
-            await greenlet_spawn(connection.invalidate, error)
-            raise
-        await greenlet_spawn(connection.close)
+        async with self._slots:
+            connection = await self._connection()
+            try:
+                records = await _fetch(
+                    connection.driver_connection, self._dialect, compiled, arguments
+                )
+            except BaseException as error:
+                await greenlet_spawn(connection.invalidate, error)
+                raise
+            self._idle.append(connection)
         return compiled.rows(records)
 
     async def first(self, query: ReadQuery, **params: Any) -> Any | None:
         rows = await self.all(query, **params)
         return rows[0] if rows else None
 
-    async def _run(
-        self, connection: PoolProxiedConnection, compiled: _Compiled, arguments: list[Any]
-    ) -> Any:
+    async def close(self) -> None:
+        while self._idle:
+            await greenlet_spawn(self._idle.pop().close)
+
+    async def _connection(self) -> PoolProxiedConnection:
+        while self._idle:
+            connection = self._idle.pop()
+            if not _closed(connection):
+                return connection
+            await greenlet_spawn(connection.invalidate)
         try:
-            return await _fetch(connection.driver_connection, self._dialect, compiled, arguments)
+            return await self._engine.raw_connection()
         except UNAVAILABLE as error:
             raise _unavailable(error) from error
 
 
-def _unavailable(error: BaseException) -> DisconnectionError:
-    return DisconnectionError(f"database unavailable: {type(error).__name__}")
+class SessionReads:
+    """``ReadQuery``s for a repository: on the session's connection once its transaction has
+    begun (so they see its writes), otherwise on ``ReadConnections``."""
+
+    def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
+        self._session = session
+        self._connections = connections
+
+    async def first(self, query: ReadQuery, **params: Any) -> Any | None:
+        if not self._session.in_transaction():
+            return await self._connections.first(query, **params)
+        dialect = self._session.bind.dialect if self._session.bind else None
+        if dialect is None or dialect.driver not in DIRECT_DRIVERS:
+            result = await self._session.execute(query.statement, params)
+            return result.first()
+        compiled = query.compiled(dialect)
+        connection = await (await self._session.connection()).get_raw_connection()
+        records = await _fetch(
+            connection.driver_connection, dialect, compiled, compiled.arguments(params)
+        )
+        rows = compiled.rows(records)
+        return rows[0] if rows else None

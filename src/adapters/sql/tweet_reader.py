@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, null, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sql.driver_reads import DriverReads, ReadQuery
+from adapters.sql.driver_reads import ReadConnections, ReadQuery
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.tables import likes, timeline_entries, tweets, users
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
@@ -83,8 +82,8 @@ def _view(row: Any) -> TweetView:
 
 
 class SqlTweetReader(TweetReader):
-    def __init__(self, session: AsyncSession) -> None:
-        self._reads = DriverReads(session)
+    def __init__(self, connections: ReadConnections) -> None:
+        self._reads = connections
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
         row = await self._reads.first(

@@ -3,12 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, null, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sql.driver_reads import DriverReads, ReadQuery
+from adapters.sql.driver_reads import ReadConnections, ReadQuery
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.tables import follows, users
-from adapters.sql.users import user_from_row
+from adapters.sql.users import UserLookups, user_from_row
 from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
 from domain.users import User
 
@@ -54,8 +53,15 @@ _RECENTLY_ACTIVE = ReadQuery(
 
 
 class SqlUserReader(UserReader):
-    def __init__(self, session: AsyncSession) -> None:
-        self._reads = DriverReads(session)
+    def __init__(self, connections: ReadConnections) -> None:
+        self._reads = connections
+        self._lookups = UserLookups(connections)
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._lookups.get(user_id)
+
+    async def get_by_username(self, username: str) -> User | None:
+        return await self._lookups.get_by_username(username)
 
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None:
         viewer = {} if viewer_id is None else {"viewer": viewer_id}

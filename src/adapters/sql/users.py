@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sql.driver_reads import DriverReads, ReadQuery
+from adapters.sql.driver_reads import ReadConnections, ReadQuery, SessionReads
 from adapters.sql.tables import users
 from application.ports.users import UserRepository
 from domain.errors import Conflict, EmailTaken, UsernameTaken
@@ -72,22 +72,11 @@ _BY_USERNAME = _user_where(users.c.username_canonical)
 _BY_EMAIL = _user_where(users.c.email_canonical)
 
 
-class SqlUserRepository(UserRepository):
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._reads = DriverReads(session)
+class UserLookups:
+    """Users by id, username or email through ``reads`` (anything with ``first``)."""
 
-    async def add(self, user: User) -> User:
-        try:
-            user.id = (
-                await self._session.scalar(
-                    insert(users).values(_row_values(user)).returning(users.c.id)
-                )
-                or 0
-            )
-        except IntegrityError as error:
-            raise (_conflict(error) or error) from error
-        return user
+    def __init__(self, reads: ReadConnections | SessionReads) -> None:
+        self._reads = reads
 
     async def get(self, user_id: int) -> User | None:
         return await self._one(_BY_ID, user_id)
@@ -102,6 +91,37 @@ class SqlUserRepository(UserRepository):
             return None
         return await self._one(_BY_EMAIL, canonical_email(email))
 
+    async def _one(self, query: ReadQuery, key: object) -> User | None:
+        row = await self._reads.first(query, key=key)
+        return None if row is None else user_from_row(row)
+
+
+class SqlUserRepository(UserRepository):
+    def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
+        self._session = session
+        self._lookups = UserLookups(SessionReads(session, connections))
+
+    async def add(self, user: User) -> User:
+        try:
+            user.id = (
+                await self._session.scalar(
+                    insert(users).values(_row_values(user)).returning(users.c.id)
+                )
+                or 0
+            )
+        except IntegrityError as error:
+            raise (_conflict(error) or error) from error
+        return user
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._lookups.get(user_id)
+
+    async def get_by_username(self, username: str) -> User | None:
+        return await self._lookups.get_by_username(username)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self._lookups.get_by_email(email)
+
     async def update(self, user: User) -> None:
         try:
             await self._session.execute(
@@ -109,7 +129,3 @@ class SqlUserRepository(UserRepository):
             )
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
-
-    async def _one(self, query: ReadQuery, key: object) -> User | None:
-        row = await self._reads.first(query, key=key)
-        return None if row is None else user_from_row(row)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from application.ports.user_lookup import UserLookup
 from domain.users import User
 
 
@@ -37,8 +38,11 @@ class ActiveUser:
     last_login: datetime
 
 
-class UserReader(Protocol):
-    """Read models of users; lists are (key, item) rows, newest key first."""
+class UserReader(UserLookup, Protocol):
+    """Read models of users; lists are (key, item) rows, newest key first.
+
+    Reads run outside any transaction: read-only use cases need no unit of work.
+    """
 
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None: ...
 

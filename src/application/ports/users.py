@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from application.ports.user_lookup import UserLookup
 from domain.users import User
 
 
-class UserRepository(Protocol):
+class UserRepository(UserLookup, Protocol):
     """Stores accounts. Username and email lookups are case-insensitive."""
 
     async def add(self, user: User) -> User:
@@ -13,14 +14,6 @@ class UserRepository(Protocol):
 
         Raises ``UsernameTaken`` or ``EmailTaken`` when another account has either.
         """
-        ...
-
-    async def get(self, user_id: int) -> User | None:
-        """The user with this id, active or not."""
-        ...
-
-    async def get_by_username(self, username: str) -> User | None:
-        """The user with this username, compared case-insensitively."""
         ...
 
     async def get_by_email(self, email: str) -> User | None:

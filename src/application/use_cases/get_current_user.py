@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.authorization import active_user
-from application.ports.users import UserRepository
+from application.ports.user_reader import UserReader
 from domain.users import User
 
 
@@ -15,7 +15,7 @@ class GetCurrentUserQuery:
 class GetCurrentUser:
     """The caller's own account; a deactivated or deleted account's token is refused."""
 
-    def __init__(self, users: UserRepository) -> None:
+    def __init__(self, users: UserReader) -> None:
         self._users = users
 
     async def __call__(self, query: GetCurrentUserQuery) -> User:

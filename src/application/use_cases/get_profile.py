@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from application.lookups import user_named
 from application.ports.user_reader import ProfileView, UserReader
-from application.ports.users import UserRepository
 from domain.errors import UserNotFound
 
 
@@ -17,12 +16,11 @@ class GetProfileQuery:
 class GetProfile:
     """A user's public profile with counts; ``followed_by_me`` for a signed-in viewer."""
 
-    def __init__(self, users: UserRepository, reader: UserReader) -> None:
-        self._users = users
+    def __init__(self, reader: UserReader) -> None:
         self._reader = reader
 
     async def __call__(self, query: GetProfileQuery) -> ProfileView:
-        user = await user_named(self._users, query.username)
+        user = await user_named(self._reader, query.username)
         profile = await self._reader.profile(user.id, query.viewer_id)
         if profile is None:
             raise UserNotFound

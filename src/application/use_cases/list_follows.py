@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from application.lookups import user_named
 from application.pagination import Page, PageRequest, page_of
 from application.ports.user_reader import UserReader, UserSummary
-from application.ports.users import UserRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +16,11 @@ class ListFollowsQuery:
 class ListFollowers:
     """Who follows a user, most recent follow first, keyset-paged."""
 
-    def __init__(self, users: UserRepository, reader: UserReader) -> None:
-        self._users = users
+    def __init__(self, reader: UserReader) -> None:
         self._reader = reader
 
     async def __call__(self, query: ListFollowsQuery) -> Page[UserSummary]:
-        user = await user_named(self._users, query.username)
+        user = await user_named(self._reader, query.username)
         rows = await self._reader.followers(user.id, query.page.before, query.page.fetch)
         return page_of(rows, query.page)
 
@@ -30,11 +28,10 @@ class ListFollowers:
 class ListFollowing:
     """Whom a user follows, most recent follow first, keyset-paged."""
 
-    def __init__(self, users: UserRepository, reader: UserReader) -> None:
-        self._users = users
+    def __init__(self, reader: UserReader) -> None:
         self._reader = reader
 
     async def __call__(self, query: ListFollowsQuery) -> Page[UserSummary]:
-        user = await user_named(self._users, query.username)
+        user = await user_named(self._reader, query.username)
         rows = await self._reader.following(user.id, query.page.before, query.page.fetch)
         return page_of(rows, query.page)

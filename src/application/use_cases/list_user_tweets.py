@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from application.lookups import user_named
 from application.pagination import Page, PageRequest, page_of
 from application.ports.tweet_reader import TweetReader, TweetView
-from application.ports.users import UserRepository
+from application.ports.user_reader import UserReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,7 @@ class ListUserTweetsQuery:
 class ListUserTweets:
     """A user's tweets, newest first, keyset-paged."""
 
-    def __init__(self, users: UserRepository, reader: TweetReader) -> None:
+    def __init__(self, users: UserReader, reader: TweetReader) -> None:
         self._users = users
         self._reader = reader
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from application.authorization import active_admin
 from application.pagination import Page, PageRequest, page_of
 from application.ports.user_reader import UserReader
-from application.ports.users import UserRepository
 from domain.users import User
 
 
@@ -18,11 +17,10 @@ class ListUsersQuery:
 class ListUsers:
     """Every account, newest first; administrators only (checked in storage)."""
 
-    def __init__(self, users: UserRepository, reader: UserReader) -> None:
-        self._users = users
+    def __init__(self, reader: UserReader) -> None:
         self._reader = reader
 
     async def __call__(self, query: ListUsersQuery) -> Page[User]:
-        await active_admin(self._users, query.actor_id)
+        await active_admin(self._reader, query.actor_id)
         rows = await self._reader.newest(query.page.before, query.page.fetch)
         return page_of(rows, query.page)
