@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import types
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
 import msgspec
 from litestar._openapi.schema_generation import SchemaCreator
@@ -68,6 +70,24 @@ def _range(setting: str) -> KwargDefinition:
     return KwargDefinition(ge=low, le=high)
 
 
+# Bounds of a KwargDefinition and the Schema attributes that state them.
+_BOUNDS = (
+    ("ge", "minimum"),
+    ("gt", "exclusive_minimum"),
+    ("le", "maximum"),
+    ("lt", "exclusive_maximum"),
+)
+
+
+def _kwarg_definitions(annotation: Any) -> Iterator[KwargDefinition]:
+    """The KwargDefinitions of a field's type, also inside ``Annotated[T, ...] | UnsetType``."""
+    if get_origin(annotation) is Annotated:
+        yield from (m for m in annotation.__metadata__ if isinstance(m, KwargDefinition))
+    elif get_origin(annotation) in (Union, types.UnionType):
+        for member in get_args(annotation):
+            yield from _kwarg_definitions(member)
+
+
 class RequestBody(msgspec.Struct, forbid_unknown_fields=True):
     """A JSON request body: unknown fields are refused (``additionalProperties: false``)."""
 
@@ -76,8 +96,10 @@ class RequestBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RequestBodySchemaPlugin(StructSchemaPlugin):
-    """Litestar documents a Struct without its ``forbid_unknown_fields`` and without rules
-    across fields; this says both, so the schema admits exactly what the API accepts."""
+    """Litestar documents a Struct without its ``forbid_unknown_fields``, without rules
+    across fields and, in an optional field, without a bound that is zero (``ge=0`` gives no
+    ``minimum``: litestar-org/litestar#3999, fixed only for plain fields); this says all
+    three, so the schema admits exactly what the API accepts."""
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
         return not field_definition.is_union and field_definition.is_subclass_of(RequestBody)
@@ -91,6 +113,14 @@ class RequestBodySchemaPlugin(StructSchemaPlugin):
             # An optional field (``T | UnsetType``) comes out as a oneOf of one schema.
             if isinstance(prop, Schema) and prop.one_of is not None and len(prop.one_of) == 1:
                 schema.properties[name] = prop.one_of[0]  # type: ignore[index]
+        for info in msgspec.structs.fields(field_definition.type_):
+            field_schema = (schema.properties or {}).get(info.encode_name)
+            if not isinstance(field_schema, Schema):
+                continue
+            for kwargs in _kwarg_definitions(info.type):
+                for bound, attribute in _BOUNDS:
+                    if getattr(kwargs, bound) is not None:
+                        setattr(field_schema, attribute, getattr(kwargs, bound))
         for name, value in field_definition.type_.schema_extra.items():
             setattr(schema, name, value)
         return schema
