@@ -1,18 +1,36 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.settings import SettingsRepository
+from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from domain.settings import RuntimeSettings
 
-# Each process reloads the settings at most this long after it last read them, so a change
-# made through any instance is applied everywhere within it (the contract allows 5 s).
+# A cached copy is used at most this long after it was read from storage, so a change made
+# through any instance is applied everywhere within it (the contract allows 5 s).
 SETTINGS_MAX_AGE = timedelta(seconds=2)
 
 
-class SettingsCache:
+class SettingsCopy(Protocol):
+    """Where the settings last read from storage are kept: this process, or shared."""
+
+    async def fresh(self, now: datetime) -> RuntimeSettings | None:
+        """The kept copy, unless there is none or it is too old."""
+        ...
+
+    async def fill(self, value: RuntimeSettings, now: datetime) -> None:
+        """Keep ``value``, just read from storage (a copy kept meanwhile may win)."""
+        ...
+
+    async def replace(self, value: RuntimeSettings, now: datetime) -> None:
+        """Keep ``value``, just committed, in place of any copy."""
+        ...
+
+
+class SettingsCache(SettingsCopy):
     """The last settings a process read, and when; one per process."""
 
     max_age = SETTINGS_MAX_AGE
@@ -21,31 +39,38 @@ class SettingsCache:
         self.value: RuntimeSettings | None = None
         self.loaded_at: datetime | None = None
 
-    def fresh(self, now: datetime) -> RuntimeSettings | None:
+    async def fresh(self, now: datetime) -> RuntimeSettings | None:
         if self.value is None or self.loaded_at is None:
             return None
         if not timedelta(0) <= now - self.loaded_at < self.max_age:
             return None
         return self.value
 
-    def store(self, value: RuntimeSettings, now: datetime) -> None:
+    async def fill(self, value: RuntimeSettings, now: datetime) -> None:
         self.value = value
         self.loaded_at = now
 
+    async def replace(self, value: RuntimeSettings, now: datetime) -> None:
+        await self.fill(value, now)
 
-class CachedSettingsReader(SettingsReader):
-    """Reads the settings through the process's cache, reloading when it is too old."""
 
-    def __init__(self, repository: SettingsRepository, cache: SettingsCache, clock: Clock) -> None:
+class CachedSettingsReader(SettingsReader, SettingsPublisher):
+    """Reads the settings through a cached copy, reloading it when it is too old; a change
+    committed here replaces the copy at once."""
+
+    def __init__(self, repository: SettingsRepository, cache: SettingsCopy, clock: Clock) -> None:
         self._repository = repository
         self._cache = cache
         self._clock = clock
 
     async def current(self) -> RuntimeSettings:
         now = self._clock.now()
-        cached = self._cache.fresh(now)
+        cached = await self._cache.fresh(now)
         if cached is not None:
             return cached
         loaded = await self._repository.load()
-        self._cache.store(loaded, now)
+        await self._cache.fill(loaded, now)
         return loaded
+
+    async def publish(self, settings: RuntimeSettings) -> None:
+        await self._cache.replace(settings, self._clock.now())

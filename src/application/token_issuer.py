@@ -19,6 +19,7 @@ class TokenPair:
     expires_in: int
     refresh_expires_in: int
     session_id: int
+    user_id: int
 
 
 class TokenIssuer:
@@ -73,4 +74,5 @@ class TokenIssuer:
             expires_in=settings.access_token_ttl_seconds,
             refresh_expires_in=settings.refresh_token_ttl_seconds,
             session_id=session_id,
+            user_id=user.id,
         )

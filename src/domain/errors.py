@@ -89,8 +89,16 @@ class AuthenticationFailed(DomainError):
 
 
 class InvalidCredentials(AuthenticationFailed):
+    """The client sees one answer for every cause; ``reason`` and ``user_id`` (when the
+    account exists) are for the security log only."""
+
     code = "invalid_credentials"
     default_detail = "No active account found with the given credentials"
+
+    def __init__(self, reason: str = "invalid_credentials", user_id: int | None = None) -> None:
+        super().__init__()
+        self.reason = reason
+        self.user_id = user_id
 
 
 class InvalidAccessToken(AuthenticationFailed):
@@ -116,6 +124,11 @@ class RefreshTokenRotated(AuthenticationFailed):
 class RefreshTokenReused(AuthenticationFailed):
     code = "refresh_token_reused"
     default_detail = "The refresh token was already used; the session has been revoked."
+
+    def __init__(self, session_id: int | None = None, user_id: int | None = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.user_id = user_id
 
 
 class TooManyAttempts(DomainError):

@@ -14,10 +14,11 @@ from application.use_cases.create_superuser import CreateSuperuser, CreateSuperu
 from domain.errors import DomainError, ValidationError
 from entrypoints.config import AppConfig, ConfigError
 from entrypoints.di import make_container
+from entrypoints.logs import configure_logging
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO)
     args = _parser().parse_args(argv)
     try:
         config = AppConfig.from_env()

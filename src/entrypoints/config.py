@@ -7,7 +7,9 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -29,6 +31,10 @@ class AppConfig:
     media_dir: Path = Path("media")
     data_dir: Path = Path(".chirp")
     redis_url: str | None = None
+    # Peers whose X-Forwarded-For is believed (CHIRP_TRUSTED_PROXIES); empty: trust none.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Browser origins allowed by CORS (CHIRP_CORS_ORIGINS); empty: no CORS headers at all.
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
@@ -44,7 +50,54 @@ class AppConfig:
             media_dir=Path(environ.get("CHIRP_MEDIA_DIR", "media")),
             data_dir=data_dir,
             redis_url=environ.get("CHIRP_REDIS_URL") or None,
+            trusted_proxies=parsed_networks(environ.get("CHIRP_TRUSTED_PROXIES", "")),
+            cors_origins=parsed_origins(environ.get("CHIRP_CORS_ORIGINS", "")),
         )
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parsed_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """``CHIRP_TRUSTED_PROXIES``: comma-separated addresses and CIDR networks."""
+    networks = []
+    for item in _items(value):
+        try:
+            networks.append(ip_network(item))
+        except ValueError as error:
+            raise ConfigError(
+                f"CHIRP_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR network "
+                f"({error}); give e.g. '10.0.0.1, 192.168.0.0/16, fd00::/8'"
+            ) from None
+    return tuple(networks)
+
+
+def parsed_origins(value: str) -> tuple[str, ...]:
+    """``CHIRP_CORS_ORIGINS``: comma-separated origins such as ``https://app.example.com``
+    (``*`` allows any origin)."""
+    origins = []
+    for item in _items(value):
+        if item != "*" and not _is_origin(item):
+            raise ConfigError(
+                f"CHIRP_CORS_ORIGINS: {item!r} is not an origin; give scheme and host "
+                "(and port), without a path, e.g. 'https://app.example.com'"
+            )
+        origins.append(item.lower())  # browsers send scheme and host in lower case
+    return tuple(origins)
+
+
+def _is_origin(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not (parts.path or parts.query or parts.fragment or "@" in parts.netloc)
+    )
 
 
 def checked_secret(secret: bytes) -> bytes:

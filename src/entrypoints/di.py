@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 from dishka import (
+    AnyOf,
     AsyncContainer,
     Provider,
     Scope,
@@ -13,6 +14,7 @@ from dishka import (
     provide,
     provide_all,
 )
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.argon2_hasher import Argon2PasswordHasher
@@ -23,7 +25,9 @@ from adapters.jwt_access_tokens import JwtAccessTokens
 from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.attempt_log import InMemoryAttemptLog
 from adapters.pillow_images import PillowImageProcessor
-from adapters.settings_cache import CachedSettingsReader, SettingsCache
+from adapters.redis_attempt_log import RedisAttemptLog
+from adapters.redis_settings_cache import RedisSettingsCache
+from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
 from adapters.sql.driver_reads import ReadConnections
 from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
@@ -52,6 +56,7 @@ from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository
+from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader
@@ -148,9 +153,42 @@ class InfrastructureProvider(Provider):
 
     clock = provide(SystemClock, provides=Clock)
     common_passwords = provide(ZxcvbnCommonPasswords, provides=CommonPasswords)
-    settings_cache = provide(SettingsCache)
-    attempt_log = provide(InMemoryAttemptLog, provides=AttemptLog)
     database_health = provide(SqlDatabaseHealth, provides=DatabaseHealth)
+
+
+class InProcessStateProvider(Provider):
+    """Throttling counters and the settings cache in this process: for a single instance."""
+
+    scope = Scope.APP
+    settings_cache = provide(SettingsCache, provides=SettingsCopy)
+    attempt_log = provide(InMemoryAttemptLog, provides=AttemptLog)
+
+
+class RedisStateProvider(Provider):
+    """Throttling counters and the settings cache in Redis, shared by every instance."""
+
+    scope = Scope.APP
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._url = url
+
+    @provide
+    async def redis(self) -> AsyncIterator[Redis]:
+        # Bounded waits: an unreachable server becomes a 503 in seconds, not a hung request.
+        client = Redis.from_url(self._url, socket_timeout=2, socket_connect_timeout=2)
+        yield client
+        await client.aclose()
+
+    settings_cache = provide(RedisSettingsCache, provides=SettingsCopy)
+    attempt_log = provide(RedisAttemptLog, provides=AttemptLog)
+
+
+def shared_state_provider(config: AppConfig) -> Provider:
+    """Redis when ``CHIRP_REDIS_URL`` is set, else this process's memory."""
+    if config.redis_url:
+        return RedisStateProvider(config.redis_url)
+    return InProcessStateProvider()
 
 
 class RepositoryProvider(Provider):
@@ -160,7 +198,9 @@ class RepositoryProvider(Provider):
     users = provide(SqlUserRepository, provides=UserRepository)
     sessions = provide(SqlSessionRepository, provides=SessionRepository)
     settings = provide(SqlSettingsRepository, provides=SettingsRepository)
-    settings_reader = provide(CachedSettingsReader, provides=SettingsReader)
+    settings_reader = provide(
+        CachedSettingsReader, provides=AnyOf[SettingsReader, SettingsPublisher]
+    )
     transaction = provide(SqlTransactionManager, provides=TransactionManager)
     tweets = provide(SqlTweetRepository, provides=TweetRepository)
     likes = provide(SqlLikeRepository, provides=LikeRepository)
@@ -215,4 +255,6 @@ def core_providers() -> list[Provider]:
 
 def make_container(config: AppConfig, *providers: Provider) -> AsyncContainer:
     """The container for ``config``; later providers override earlier ones."""
-    return make_async_container(*core_providers(), *providers, context={AppConfig: config})
+    return make_async_container(
+        *core_providers(), shared_state_provider(config), *providers, context={AppConfig: config}
+    )

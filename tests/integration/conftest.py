@@ -18,6 +18,7 @@ import jwt
 import pytest
 from dishka import Provider, Scope, provide
 from litestar import Litestar
+from redis.asyncio import Redis
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,6 +32,8 @@ from application.ports.clock import Clock
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.integration.postgres_server import URL_ENV, postgres_binaries, throwaway_postgres
+from tests.integration.redis_server import URL_ENV as REDIS_URL_ENV
+from tests.integration.redis_server import redis_server_binary, throwaway_redis
 
 TEST_SECRET = b"integration-tests-secret-of-at-least-32-bytes"
 PASSWORD = "correct horse battery staple"
@@ -45,6 +48,26 @@ def postgres_url() -> Iterator[str]:
         pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN or CHIRP_TEST_POSTGRES_URL")
     with throwaway_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis server for the whole run (never skipped under CI=true)."""
+    if redis_server_binary() is None and not os.environ.get(REDIS_URL_ENV):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but redis-server was not found")
+        pytest.skip(f"redis-server not found; install it or set {REDIS_URL_ENV}")
+    with throwaway_redis() as url:
+        yield url
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    """A client of the Redis server, emptied for this test."""
+    client = Redis.from_url(redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -149,7 +149,9 @@ class World:
             self.users, self.sessions, self.hasher, self.policy, self.clock, self.tx
         )
         self.get_settings = GetSettings(self.users, self.settings_repository)
-        self.update_settings = UpdateSettings(self.users, self.settings_repository, self.tx)
+        self.update_settings = UpdateSettings(
+            self.users, self.settings_repository, self.tx, self.settings
+        )
         self.create_superuser = CreateSuperuser(self.accounts, self.clock, self.tx)
 
         self._wire_social()

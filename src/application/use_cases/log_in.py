@@ -71,11 +71,11 @@ class LogIn:
 
         if user is None:
             await self._hasher.verify_dummy(command.password)
-            raise InvalidCredentials
+            raise InvalidCredentials("unknown_account")
         if not await self._hasher.verify(user.password_hash, command.password):
-            raise InvalidCredentials
+            raise InvalidCredentials("wrong_password", user.id)
         if not user.is_active:
-            raise InvalidCredentials
+            raise InvalidCredentials("inactive_account", user.id)
 
         # A success is no failure: it neither counts against the address nor the account.
         await self._throttle.reset(account_key)

@@ -64,7 +64,7 @@ class RotateRefreshToken:
                 raise RefreshTokenRotated
             await self._sessions.revoke_session(session.id, now)
             await self._tx.commit()
-            raise RefreshTokenReused
+            raise RefreshTokenReused(session_id=session.id, user_id=token.user_id)
         if token.is_expired(now):
             raise RefreshTokenExpired
 

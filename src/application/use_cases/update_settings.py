@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from application.authorization import active_admin
 from application.ports.settings import SettingsRepository
+from application.ports.settings_publisher import SettingsPublisher
 from application.ports.transaction import TransactionManager
 from application.ports.users import UserRepository
 from domain.settings import RuntimeSettings
@@ -20,19 +21,26 @@ class UpdateSettings:
     """Change some runtime settings; administrators only.
 
     Unknown keys and out-of-range values are all reported and nothing changes.
-    Every instance applies the change within the settings cache's staleness bound.
+    Once committed the change is published: every instance applies it within the settings
+    cache's staleness bound, at once where the cache is shared.
     """
 
     def __init__(
-        self, users: UserRepository, settings: SettingsRepository, tx: TransactionManager
+        self,
+        users: UserRepository,
+        settings: SettingsRepository,
+        tx: TransactionManager,
+        publisher: SettingsPublisher,
     ) -> None:
         self._users = users
         self._settings = settings
         self._tx = tx
+        self._publisher = publisher
 
     async def __call__(self, command: UpdateSettingsCommand) -> RuntimeSettings:
         await active_admin(self._users, command.actor_id)
         updated = (await self._settings.load()).changed(command.changes)
         await self._settings.save(updated)
         await self._tx.commit()
+        await self._publisher.publish(updated)
         return updated

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dishka import Provider
 from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
 from litestar import Controller, Litestar
+from litestar.config.cors import CORSConfig
+from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -23,8 +25,10 @@ from entrypoints.http.controllers.tweets import FeedController, TweetsController
 from entrypoints.http.controllers.users import UsersController
 from entrypoints.http.links import LinksProvider
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.request_context import ResponseHeaders
 from entrypoints.http.schemas import RequestBodySchemaPlugin
 from entrypoints.http.strict_json import StrictJsonRequest
+from entrypoints.logs import JsonFormatter
 
 API_PREFIX = "/api/v1"
 MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -73,6 +77,19 @@ class AllowHeader:
         message["headers"] = [*headers, (b"allow", allow)]
 
 
+def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
+    """CORS for the configured origins only; none configured: no CORS headers at all."""
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["Link", "Location", "Retry-After", "WWW-Authenticate", "X-Request-ID"],
+        max_age=600,
+    )
+
+
 def _own(controller: type[Controller]) -> type[Controller]:
     """A subclass for one app: DishkaRouter wraps a controller class's handlers in place,
     so registering the shared class in every app built (tests build hundreds) would wrap
@@ -112,7 +129,10 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         on_shutdown=[close_container],
         request_class=StrictJsonRequest,
         plugins=[RequestBodySchemaPlugin()],
-        before_send=[allow_header.before_send],
+        before_send=[allow_header.before_send, ResponseHeaders().before_send],
+        cors_config=cors_config(config.cors_origins),
+        # Litestar's queued, non-blocking log handler, writing one JSON object per line.
+        logging_config=LoggingConfig(formatters={"standard": {"()": JsonFormatter}}),
     )
     allow_header.learn(app)
     setup_dishka(container, app)

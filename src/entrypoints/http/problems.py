@@ -13,6 +13,8 @@ from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 from msgspec import UNSET, UnsetType
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -32,6 +34,7 @@ from domain.errors import (
     ValidationError,
     WrongCurrentPassword,
 )
+from entrypoints.http.request_context import log_extra
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("chirp.http")
@@ -166,7 +169,7 @@ def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dic
 
 
 def _database_unavailable(_: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
-    logger.warning("database unavailable: %s", type(error).__name__)
+    logger.warning("database unavailable: %s", type(error).__name__, extra=log_extra(_.scope))
     return problem(
         HTTPStatus.SERVICE_UNAVAILABLE,
         "service_unavailable",
@@ -175,10 +178,22 @@ def _database_unavailable(_: Request[Any, Any, Any], error: Exception) -> Respon
     )
 
 
+def _shared_state_unavailable(
+    _: Request[Any, Any, Any], error: Exception
+) -> Response[dict[str, Any]]:
+    logger.warning("redis unavailable: %s", type(error).__name__)
+    return problem(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "service_unavailable",
+        "A service Chirp depends on is unavailable; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 def _unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return _database_unavailable(_, error)
-    logger.exception("unhandled error", exc_info=error)
+    logger.exception("unhandled error", exc_info=error, extra=log_extra(_.scope))
     return problem(
         HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side."
     )
@@ -191,5 +206,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DisconnectionError: _database_unavailable,
     PoolTimeoutError: _database_unavailable,
     ConnectionError: _database_unavailable,
+    RedisConnectionError: _shared_state_unavailable,
+    RedisTimeoutError: _shared_state_unavailable,
     Exception: _unexpected,
 }

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from dishka import FromDishka
-from litestar import Controller, get, patch
+from litestar import Controller, Request, get, patch
 from litestar.params import JSONBody
 
 from application.ports.access_tokens import AccessClaims
@@ -10,6 +12,7 @@ from application.use_cases.get_settings import GetSettings, GetSettingsQuery
 from application.use_cases.update_settings import UpdateSettings, UpdateSettingsCommand
 from entrypoints.http.auth import BEARER_SECURITY
 from entrypoints.http.problems import documented
+from entrypoints.http.request_context import audit
 from entrypoints.http.schemas import SettingsPatch, SettingsResponse
 
 
@@ -28,6 +31,7 @@ class AdminSettingsController(Controller):
     @patch("/", responses=documented(400, 401, 403, 413))
     async def update(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[SettingsPatch],
         claims: FromDishka[AccessClaims],
         update_settings: FromDishka[UpdateSettings],
@@ -36,4 +40,11 @@ class AdminSettingsController(Controller):
         changes = msgspec.structs.asdict(data)
         changes = {k: v for k, v in changes.items() if v is not msgspec.UNSET}
         settings = await update_settings(UpdateSettingsCommand(claims.user_id, changes))
+        audit(
+            request.scope,
+            "settings_changed",
+            "settings changed",
+            actor_id=claims.user_id,
+            keys=sorted(changes),
+        )
         return SettingsResponse.of(settings)

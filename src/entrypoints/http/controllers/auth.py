@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hmac
+import logging
+from hashlib import sha256
 from typing import Any
 
 from dishka import FromDishka
@@ -16,9 +19,13 @@ from application.use_cases.rotate_refresh_token import (
     RotateRefreshToken,
     RotateRefreshTokenCommand,
 )
+from domain.errors import InvalidCredentials, RefreshTokenReused, TooManyAttempts
+from entrypoints.config import AppConfig
 from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.client_address import client_address
 from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
+from entrypoints.http.request_context import audit
 from entrypoints.http.schemas import (
     LoginRequest,
     RefreshTokenRequest,
@@ -29,9 +36,11 @@ from entrypoints.http.schemas import (
 )
 
 
-def client_address(request: Request[Any, Any, Any]) -> str:
-    """The peer's address (trusted proxies are not configured yet, so no X-Forwarded-For)."""
-    return request.client.host if request.client else "unknown"
+def identifier_digest(secret: bytes, identifier: str) -> str:
+    """A keyed digest of a login name that matches no account, for the log: it links
+    attempts at one name without writing the name (often a mistyped password) down."""
+    key = hmac.new(secret, b"chirp/log/login-identifier", sha256).digest()
+    return hmac.new(key, identifier.lower().encode(), sha256).hexdigest()[:16]
 
 
 # Token responses must never be stored by a cache (RFC 6749 section 5.1).
@@ -54,20 +63,35 @@ class AuthController(Controller):
         data: JSONBody[RegisterRequest],
         register_user: FromDishka[RegisterUser],
         links: FromDishka[Links],
+        config: FromDishka[AppConfig],
     ) -> RegisterResponse:
         """Open an account; the response carries the first token pair."""
-        result = await register_user(
-            RegisterUserCommand(
-                username=data.username,
-                email=data.email,
-                password=data.password,
-                password_confirm=data.password_confirm,
-                first_name=data.first_name,
-                last_name=data.last_name,
-                bio=data.bio,
-                client_address=client_address(request),
+        address = client_address(request, config.trusted_proxies)
+        try:
+            result = await register_user(
+                RegisterUserCommand(
+                    username=data.username,
+                    email=data.email,
+                    password=data.password,
+                    password_confirm=data.password_confirm,
+                    first_name=data.first_name,
+                    last_name=data.last_name,
+                    bio=data.bio,
+                    client_address=address,
+                )
             )
-        )
+        except TooManyAttempts as error:
+            audit(
+                request.scope,
+                "throttled",
+                "too many registrations",
+                logging.WARNING,
+                action="register",
+                address=address,
+                retry_after=error.retry_after,
+            )
+            raise
+        audit(request.scope, "user_registered", "user registered", user_id=result.user.id)
         return RegisterResponse(
             user=UserPrivate.of(result.user, links), tokens=TokenPairResponse.of(result.tokens)
         )
@@ -83,15 +107,51 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[LoginRequest],
         log_in: FromDishka[LogIn],
+        config: FromDishka[AppConfig],
     ) -> TokenPairResponse:
         """Log in with exactly one of username or email, and the password."""
-        pair = await log_in(
-            LogInCommand(
-                password=data.password,
-                username=data.username,
-                email=data.email,
-                client_address=client_address(request),
+        address = client_address(request, config.trusted_proxies)
+        try:
+            pair = await log_in(
+                LogInCommand(
+                    password=data.password,
+                    username=data.username,
+                    email=data.email,
+                    client_address=address,
+                )
             )
+        except InvalidCredentials as error:
+            who: dict[str, Any] = {"user_id": error.user_id}
+            if error.user_id is None:
+                identifier = data.username if data.username is not None else data.email
+                who["identifier_digest"] = identifier_digest(config.jwt_secret, identifier or "")
+            audit(
+                request.scope,
+                "login_failed",
+                "login failed",
+                logging.WARNING,
+                reason=error.reason,
+                address=address,
+                **who,
+            )
+            raise
+        except TooManyAttempts as error:
+            audit(
+                request.scope,
+                "throttled",
+                "too many login attempts",
+                logging.WARNING,
+                action="login",
+                address=address,
+                retry_after=error.retry_after,
+            )
+            raise
+        audit(
+            request.scope,
+            "login_succeeded",
+            "login succeeded",
+            user_id=pair.user_id,
+            session_id=pair.session_id,
         )
         return TokenPairResponse.of(pair)
 
@@ -102,10 +162,24 @@ class AuthController(Controller):
         responses=documented(400, 401, 413),
     )
     async def refresh(
-        self, data: JSONBody[RefreshTokenRequest], rotate: FromDishka[RotateRefreshToken]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RefreshTokenRequest],
+        rotate: FromDishka[RotateRefreshToken],
     ) -> TokenPairResponse:
         """Rotate a refresh token: the old one stops working, a new pair is issued."""
-        pair = await rotate(RotateRefreshTokenCommand(refresh_token=data.refresh_token))
+        try:
+            pair = await rotate(RotateRefreshTokenCommand(refresh_token=data.refresh_token))
+        except RefreshTokenReused as error:
+            audit(
+                request.scope,
+                "refresh_token_reused",
+                "refresh token reused: session revoked",
+                logging.WARNING,
+                session_id=error.session_id,
+                user_id=error.user_id,
+            )
+            raise
         return TokenPairResponse.of(pair)
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, responses=documented(400, 401, 413))
@@ -122,7 +196,17 @@ class AuthController(Controller):
         responses=documented(401),
     )
     async def logout_all(
-        self, claims: FromDishka[AccessClaims], log_out_everywhere: FromDishka[LogOutEverywhere]
+        self,
+        request: Request[Any, Any, Any],
+        claims: FromDishka[AccessClaims],
+        log_out_everywhere: FromDishka[LogOutEverywhere],
     ) -> None:
         """End every session of the caller."""
         await log_out_everywhere(LogOutEverywhereCommand(user_id=claims.user_id))
+        audit(
+            request.scope,
+            "logged_out_everywhere",
+            "every session ended",
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+        )

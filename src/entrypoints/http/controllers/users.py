@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from dishka import FromDishka
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
@@ -21,6 +21,7 @@ from entrypoints.http.auth import BEARER_SECURITY, Viewer
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.problems import documented
+from entrypoints.http.request_context import audit
 from entrypoints.http.schemas import (
     ActiveUserResponse,
     TweetPage,
@@ -85,15 +86,24 @@ class UsersController(Controller):
         claims: FromDishka[AccessClaims],
         change: FromDishka[ChangeUserStatus],
         links: FromDishka[Links],
+        request: Request[Any, Any, Any],
     ) -> UserAdminView:
         """Activate, deactivate, promote or demote an account (administrators only)."""
-        user = await change(
-            ChangeUserStatusCommand(
-                claims.user_id,
-                username,
-                is_active=given(data.is_active),
-                is_admin=given(data.is_admin),
-            )
+        command = ChangeUserStatusCommand(
+            claims.user_id,
+            username,
+            is_active=given(data.is_active),
+            is_admin=given(data.is_admin),
+        )
+        user = await change(command)
+        changed = {"is_active": command.is_active, "is_admin": command.is_admin}
+        audit(
+            request.scope,
+            "user_status_changed",
+            "user status changed",
+            actor_id=claims.user_id,
+            target_id=user.id,
+            changes={name: value for name, value in changed.items() if value is not None},
         )
         return UserAdminView.of(user, links)
 
