@@ -290,7 +290,7 @@ SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM follows),
        (SELECT count(*) FROM timeline_entries)
 """
 
-_EMPTY = """
+EXISTING_ROWS = """
 SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM tweets)
      + (SELECT count(*) FROM follows) + (SELECT count(*) FROM likes)
 """
@@ -304,6 +304,26 @@ async def _step(connection: asyncpg.Connection, label: str, sql: str, *args: obj
     return elapsed
 
 
+async def counts(database_url: str, size: Size) -> dict[str, object]:
+    """The row counts of an already loaded database (for ``--database-url`` reuse)."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        users, follows, tweets, likes, timeline = await connection.fetchrow(_COUNTS)
+        size_bytes = int(await connection.fetchval("SELECT pg_database_size(current_database())"))
+    finally:
+        await connection.close()
+    return {
+        "users": users,
+        "follows": follows,
+        "tweets": tweets,
+        "likes": likes,
+        "timeline_entries": timeline,
+        "database_bytes": size_bytes,
+        "reused": True,
+        "size": size.name,
+    }
+
+
 async def load(database_url: str, size: Size, hashed_password: str) -> dict[str, object]:
     """Fill the empty, migrated database; return row counts and timings."""
     chosen = cohorts(size)
@@ -311,7 +331,7 @@ async def load(database_url: str, size: Size, hashed_password: str) -> dict[str,
     timings: dict[str, float] = {}
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
-        if await connection.fetchval(_EMPTY):
+        if await connection.fetchval(EXISTING_ROWS):
             raise RuntimeError("the benchmark database is not empty")
         for statement in _SESSION:
             await connection.execute(statement)

@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated scenario keys to run (default: all): " + ",".join(report.LABELS),
     )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results")
+    parser.add_argument(
+        "--database-url",
+        help="an existing PostgreSQL database (postgresql+asyncpg://...) instead of a "
+        "throwaway one; the dataset is loaded only if it is empty, so a loaded size L "
+        "database can be measured again without reloading",
+    )
     return parser
 
 
@@ -96,6 +102,7 @@ class Plan:
     only: frozenset[str]
     save: bool
     mode: str
+    database_url: str | None = None
 
 
 def _cpu_count() -> int:
@@ -141,6 +148,7 @@ def _plan(args: argparse.Namespace) -> Plan:
         only=only,
         save=not (args.no_save or args.smoke),
         mode=mode,
+        database_url=args.database_url,
     )
 
 
@@ -262,7 +270,7 @@ class Harness:
         self.hashed = dataset.password_hash()
         done()
         done = self._timed("postgres_start")
-        self.url = self.stack.enter_context(throwaway_postgres(DATABASE))
+        self.url = self.plan.database_url or self.stack.enter_context(throwaway_postgres(DATABASE))
         done()
         self.pg_version = str(asyncio.run(_fetchval(self.url, "SHOW server_version")))
         log(f"PostgreSQL {self.pg_version} on port {make_url(self.url).port}")
@@ -276,12 +284,16 @@ class Harness:
         done = self._timed("migrate")
         run([self._chirp, "db", "upgrade"], env=self.env, cwd=self.workdir, timeout=300)
         done()
+        username, email, password = ADMIN
+        if asyncio.run(_fetchval(self.url, dataset.EXISTING_ROWS)):
+            self.dataset = asyncio.run(dataset.counts(self.url, self.size))
+            log(f"reusing the loaded database: {self.dataset}")
+            return
         log(f"loading size {self.size.name} ...")
         done = self._timed("load")
         self.dataset = asyncio.run(dataset.load(self.url, self.size, self.hashed))
         done()
         log(f"loaded in {self.phases['load']:.1f} s: {self.dataset}")
-        username, email, password = ADMIN
         run(
             [
                 self._chirp,

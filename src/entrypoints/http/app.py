@@ -15,7 +15,7 @@ from litestar.types import Message, Scope
 
 from entrypoints.config import AppConfig
 from entrypoints.di import make_container
-from entrypoints.http.auth import BEARER_SCHEME, BearerAuthProvider, authenticate
+from entrypoints.http.auth import BEARER_SCHEME, BearerAuthProvider, authentication
 from entrypoints.http.controllers.admin_settings import AdminSettingsController
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.health import HealthController
@@ -112,7 +112,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
             _own(TweetsController),
             _own(FeedController),
         ],
-        guards=[authenticate],
+        middleware=[authentication],
     )
     root = DishkaRouter("/", route_handlers=[_own(HealthController), _own(MediaController)])
 
