@@ -15,8 +15,9 @@ DAY = 86400
 LOGIN_FAILURES_PER_ACCOUNT_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURES_PER_ADDRESS_WINDOW = timedelta(minutes=10)
 REGISTRATIONS_PER_ADDRESS_WINDOW = timedelta(hours=1)
+UPLOADS_PER_USER_WINDOW = timedelta(hours=1)
 
-# Inclusive bounds of every setting. For the three throttling limits 0 means unlimited.
+# Inclusive bounds of every setting. For the four throttling limits 0 means unlimited.
 SETTING_RANGES: dict[str, tuple[int, int]] = {
     "access_token_ttl_seconds": (5, DAY),
     "refresh_token_ttl_seconds": (60, 365 * DAY),
@@ -25,6 +26,7 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "login_failures_per_address": (0, 1_000_000),
     "registrations_per_address_per_hour": (0, 1_000_000),
     "max_image_bytes": (1024, 50 * 1024 * 1024),
+    "uploads_per_user_per_hour": (0, 100_000),
 }
 
 
@@ -39,6 +41,7 @@ class RuntimeSettings:
     login_failures_per_address: int = 100
     registrations_per_address_per_hour: int = 20
     max_image_bytes: int = 5 * 1024 * 1024
+    uploads_per_user_per_hour: int = 60
 
     @property
     def access_token_ttl(self) -> timedelta:

@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import PASSWORD, register
+from adapters.memory.clock import ManualClock
+from adapters.sql.tables import metadata
+from domain.sessions import hash_refresh_token
+from tests.integration.conftest import PASSWORD, assert_unauthorized, login, refresh, register
 
 RACERS = 20
-ROUNDS = 20
+# Issue 5 asks for 100 rounds: PostgreSQL runs them (6-11 s on a 2-core machine). SQLite
+# admits one writer at a time, so its racers queue on the database lock; 20 rounds there.
+ROUNDS = {"postgresql": 100, "sqlite": 20}
+DEFAULT_GRACE = timedelta(seconds=10)
 
 
-async def test_one_refresh_token_many_racers_exactly_one_wins(client: httpx.AsyncClient) -> None:
+async def database_dump(engine: AsyncEngine) -> str:
+    """Every row of every table, as text: what a stolen backup would show."""
+    lines = []
+    async with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            rows = await connection.execute(select(table))
+            lines.extend(f"{table.name}: {tuple(row)!r}" for row in rows)
+    return "\n".join(lines)
+
+
+async def test_one_refresh_token_many_racers_exactly_one_wins(
+    client: httpx.AsyncClient, engine: AsyncEngine, backend: str
+) -> None:
     refresh_token = (await register(client)).tokens["refresh_token"]
-    for _ in range(ROUNDS):
+    issued = [refresh_token]
+    for _ in range(ROUNDS[backend]):
         responses = await asyncio.gather(
             *(
                 client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
@@ -28,10 +50,47 @@ async def test_one_refresh_token_many_racers_exactly_one_wins(client: httpx.Asyn
         assert losers == {"refresh_token_rotated"}
         (winner,) = (r for r in responses if r.status_code == 200)
         refresh_token = winner.json()["refresh_token"]
+        issued.append(refresh_token)
 
-    # The survivor of 20 rounds is still a working token of a live session.
+    # The survivor of every round is still a working token of a live session.
     response = await client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
     assert response.status_code == 200
+    issued.append(response.json()["refresh_token"])
+
+    # The database holds each issued refresh token only as its SHA-256 hash.
+    dump = await database_dump(engine)
+    assert len(set(issued)) == len(issued)
+    assert [token for token in issued if token in dump] == []
+    assert [token for token in issued if hash_refresh_token(token) not in dump] == []
+
+
+async def test_a_replay_after_the_grace_window_racing_the_owner_revokes_the_session(
+    clocked_client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """A thief replays a rotated-away token while the owner refreshes with the current one:
+    whoever the database serves first, afterwards no token of the session works."""
+    client = clocked_client
+    await register(client)
+    for _ in range(ROUNDS["sqlite"]):
+        response = await login(client, username="alice")
+        assert response.status_code == 200, response.text
+        stolen = response.json()["refresh_token"]
+        response = await refresh(client, stolen)
+        assert response.status_code == 200, response.text
+        current = response.json()["refresh_token"]
+        clock.advance(DEFAULT_GRACE + timedelta(seconds=1))
+
+        thief, owner = await asyncio.gather(refresh(client, stolen), refresh(client, current))
+
+        # The replay is theft whenever it comes; if the owner came first, the session is
+        # revoked either way, and the owner's new token must not outlive it.
+        assert_unauthorized(thief, "refresh_token_reused")
+        if owner.status_code == 200:
+            assert_unauthorized(await refresh(client, owner.json()["refresh_token"]))
+        else:
+            assert_unauthorized(owner, "invalid_refresh_token")
+        assert_unauthorized(await refresh(client, current), "invalid_refresh_token")
+        assert_unauthorized(await refresh(client, stolen), "invalid_refresh_token")
 
 
 async def test_concurrent_registrations_of_one_username_one_wins(

@@ -399,3 +399,32 @@ async def test_an_undecodable_text_part_is_a_400(
     assert_problem(response, 400, "validation_error")
     assert media_files(media_dir) == set()
     assert await tweet_rows(engine) == 0
+
+
+async def test_past_uploads_per_user_per_hour_an_upload_is_refused_and_writes_nothing(
+    client: httpx.AsyncClient, engine: AsyncEngine, media_dir: Path
+) -> None:
+    (root,) = await insert_users(engine, "root", admin=True)
+    alice, bob = await insert_users(engine, "alice", "bob")
+    response = await client.patch(
+        f"{API}/admin/settings", json={"uploads_per_user_per_hour": 2}, headers=root.auth
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["uploads_per_user_per_hour"] == 2
+    image = samples.png_bytes(8, 8)
+    stored = {media_name(stored_url(t, await upload(client, t, alice, image))) for t in TARGETS}
+    avatar = await avatar_url(client, alice)
+
+    # The third upload within the hour, by either route, is refused before it is decoded.
+    for target in TARGETS:
+        refused = await upload(client, target, alice, image, "a.png", "image/png")
+        assert_problem(refused, 429, "too_many_attempts")
+        assert 0 < int(refused.headers["retry-after"]) <= 3600
+
+    assert media_files(media_dir) == stored
+    assert await tweet_rows(engine) == 1
+    assert await avatar_url(client, alice) == avatar
+    # The limit is per user, and a tweet without an image is no upload.
+    stored_url("avatar", await upload(client, "avatar", bob, image))
+    text_only = await client.post(f"{API}/tweets", json={"text": "hi"}, headers=alice.auth)
+    assert text_only.status_code == 201, text_only.text

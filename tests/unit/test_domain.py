@@ -136,6 +136,7 @@ def test_changed_reports_every_bad_key() -> None:
         ("refresh_reuse_grace_seconds", 0, 60),
         ("login_failures_per_account", 0, 100_000),
         ("registrations_per_address_per_hour", 0, 1_000_000),
+        ("uploads_per_user_per_hour", 0, 100_000),
     ],
 )
 def test_changed_accepts_exactly_the_inclusive_range(key: str, low: int, high: int) -> None:

@@ -21,6 +21,7 @@ CONTRACT_DEFAULTS = {
     "login_failures_per_address": 100,
     "registrations_per_address_per_hour": 20,
     "max_image_bytes": 5242880,
+    "uploads_per_user_per_hour": 60,
 }
 
 # Inclusive bounds from API.md "Runtime settings".

@@ -1,4 +1,4 @@
-"""Login and registration throttling (runtime settings, sliding windows)."""
+"""Login, registration and upload throttling (runtime settings, sliding windows)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from application.ports.image_processor import ProcessedImage
 from application.use_cases.log_in import LogInCommand
 from application.use_cases.register_user import RegisterUserCommand, RegisterUserResult
-from domain.errors import InvalidCredentials, TooManyAttempts, ValidationError
-from tests.unit.world import PASSWORD, World
+from application.use_cases.set_avatar import SetAvatarCommand
+from domain.errors import InvalidCredentials, InvalidImage, TooManyAttempts, ValidationError
+from domain.users import User
+from tests.unit.world import PASSWORD, World, image_bytes
 
 ACCOUNT_WINDOW = timedelta(minutes=15)
 
@@ -134,3 +137,72 @@ async def test_registrations_per_address_per_hour(world: World) -> None:
     await register(world, "third", address="10.0.0.2")
     world.clock.advance(hours=1)
     await register(world, "fourth")
+
+
+async def upload_avatar(world: World, user: User, image: bytes | None = None) -> User:
+    return await world.set_avatar(
+        SetAvatarCommand(user_id=user.id, image=image_bytes() if image is None else image)
+    )
+
+
+async def test_uploads_per_user_per_hour_cover_avatars_and_tweet_images(
+    world: World, admin: User, ann: User, ben: User
+) -> None:
+    await world.change_settings(admin.id, uploads_per_user_per_hour=2)
+    await upload_avatar(world, ann)
+    world.clock.advance(minutes=10)
+    await world.post(ann, image=image_bytes())
+    files, avatar = world.media.names, world.stored_user(ann.id).avatar
+
+    with pytest.raises(TooManyAttempts) as raised:
+        await upload_avatar(world, ann)
+    assert raised.value.code == "too_many_attempts"
+    assert raised.value.retry_after == 50 * 60  # the first upload leaves the hour then
+    with pytest.raises(TooManyAttempts):
+        await world.post(ann, text="with an image", image=image_bytes())
+
+    # Nothing was written.
+    assert world.media.names == files
+    assert world.stored_user(ann.id).avatar == avatar
+    assert len(world.stored_tweet_ids()) == 1
+    # A tweet without an image is no upload; the limit is per user; the window slides.
+    await world.post(ann, text="text only")
+    await upload_avatar(world, ben)
+    world.clock.advance(minutes=50)
+    await upload_avatar(world, ann)
+
+
+async def test_a_refused_upload_is_not_decoded_and_an_invalid_one_counts(
+    world: World, admin: User, ann: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[bytes] = []
+    process = world.images.process
+
+    async def counting(data: bytes) -> ProcessedImage:
+        decoded.append(data)
+        return await process(data)
+
+    monkeypatch.setattr(world.images, "process", counting)
+    await world.change_settings(admin.id, uploads_per_user_per_hour=2)
+    with pytest.raises(InvalidImage):
+        await upload_avatar(world, ann, b"not an image")
+    await upload_avatar(world, ann)
+    assert len(decoded) == 2
+
+    for _ in range(5):
+        with pytest.raises(TooManyAttempts):
+            await upload_avatar(world, ann)
+    assert len(decoded) == 2
+
+
+async def test_sixty_uploads_an_hour_by_default_and_zero_means_unlimited(
+    world: World, admin: User, ann: User
+) -> None:
+    for _ in range(60):
+        await upload_avatar(world, ann)
+    with pytest.raises(TooManyAttempts):
+        await upload_avatar(world, ann)
+
+    await world.change_settings(admin.id, uploads_per_user_per_hour=0)
+    for _ in range(100):
+        await upload_avatar(world, ann)

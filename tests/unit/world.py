@@ -165,7 +165,9 @@ class World:
         self.tweet_reader = InMemoryTweetReader(self.store)
         self.media = InMemoryMediaStorage()
         self.images = FakeImageProcessor()
-        self.uploads = ImageUploads(self.images, self.media, self.settings)
+        self.uploads = ImageUploads(
+            self.images, self.media, self.settings, self.throttle, self.clock
+        )
         self.post_tweet = self.post_tweet_with(self.tweets)
         self.get_tweet = GetTweet(self.tweet_reader)
         self.edit_tweet = EditTweet(self.tweets, self.tweet_reader, self.clock, self.tx)

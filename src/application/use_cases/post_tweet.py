@@ -24,7 +24,8 @@ class PostTweet:
 
     - Text: NFC, trimmed, at most 280 code points; empty only with an image.
     - The image is verified and cleaned before it is stored under a random name; if the
-      tweet then cannot be saved, the stored image is deleted again.
+      tweet then cannot be saved, the stored image is deleted again. Uploads are
+      rate-limited per user (``uploads_per_user_per_hour``: ``too_many_attempts``).
     - The tweet lands in the author's and every follower's home feed.
     """
 
@@ -46,7 +47,11 @@ class PostTweet:
 
     async def __call__(self, command: PostTweetCommand) -> TweetView:
         text = TweetText.parse(command.text, has_image=command.image is not None)
-        image = None if command.image is None else await self._uploads.store(command.image)
+        image = (
+            None
+            if command.image is None
+            else await self._uploads.store(command.image, command.author_id)
+        )
         try:
             tweet = await self._tweets.add(
                 Tweet(

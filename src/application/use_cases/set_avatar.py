@@ -18,6 +18,8 @@ class SetAvatarCommand:
 class SetAvatar:
     """Replace the caller's avatar with a verified, cleaned image.
 
+    Uploads are rate-limited per user (``uploads_per_user_per_hour``: ``too_many_attempts``).
+
     The new file is deleted if the account cannot be saved; the old one once it is.
     """
 
@@ -30,7 +32,7 @@ class SetAvatar:
 
     async def __call__(self, command: SetAvatarCommand) -> User:
         user = await active_user(self._users, command.user_id)
-        new = await self._uploads.store(command.image)
+        new = await self._uploads.store(command.image, user.id)
         old, user.avatar = user.avatar, new
         try:
             await self._users.update(user)

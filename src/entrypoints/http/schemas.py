@@ -189,6 +189,9 @@ class SettingsPatch(RequestBody):
         Annotated[int, _range("registrations_per_address_per_hour")] | UnsetType
     ) = UNSET
     max_image_bytes: Annotated[int, _range("max_image_bytes")] | UnsetType = UNSET
+    uploads_per_user_per_hour: Annotated[int, _range("uploads_per_user_per_hour")] | UnsetType = (
+        UNSET
+    )
 
 
 class TokenPairResponse(msgspec.Struct):
@@ -255,6 +258,7 @@ class SettingsResponse(msgspec.Struct):
     login_failures_per_address: int
     registrations_per_address_per_hour: int
     max_image_bytes: int
+    uploads_per_user_per_hour: int
 
     @classmethod
     def of(cls, settings: RuntimeSettings) -> SettingsResponse:

@@ -71,7 +71,7 @@ class MeController(Controller):
     @put(
         "/avatar",
         request_max_body_size=MAX_UPLOAD_BODY_BYTES,
-        responses=documented(400, 401, 413, 415),
+        responses=documented(400, 401, 413, 415, 429),
         operation_class=SetAvatarOperation,
     )
     async def set_avatar(

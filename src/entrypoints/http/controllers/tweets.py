@@ -44,7 +44,7 @@ class TweetsController(Controller):
         status_code=HTTP_201_CREATED,
         security=BEARER_SECURITY,
         request_max_body_size=MAX_UPLOAD_BODY_BYTES,
-        responses=documented(400, 401, 413, 415),
+        responses=documented(400, 401, 413, 415, 429),
         operation_class=PostTweetOperation,
     )
     async def create(
