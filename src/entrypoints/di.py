@@ -34,6 +34,7 @@ from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
 from adapters.sql.home_timelines import SqlHomeTimelines
 from adapters.sql.likes import SqlLikeRepository
+from adapters.sql.outage import close_session
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
 from adapters.sql.transaction import SqlTransactionManager
@@ -118,8 +119,11 @@ class InfrastructureProvider(Provider):
     async def session(
         self, factory: async_sessionmaker[AsyncSession]
     ) -> AsyncIterator[AsyncSession]:
-        async with factory() as session:
+        session = factory()
+        try:
             yield session
+        finally:
+            await close_session(session)
 
     @provide
     async def read_connections(self, engine: AsyncEngine) -> AsyncIterator[ReadConnections]:

@@ -3,7 +3,9 @@
 ``throwaway_postgres()`` initialises a cluster in a fresh temporary directory,
 starts ``postgres`` on a free loopback port, creates the test database and
 yields its SQLAlchemy URL; on exit the server is stopped and the directory is
-removed.  Only the standard library is used.
+removed.  ``throwaway_cluster()`` does the same but yields a ``ThrowawayPostgres``
+that can also be stopped and started again on the same port and data directory
+(for fault injection).  Only the standard library is used.
 """
 
 from __future__ import annotations
@@ -218,6 +220,17 @@ class _Server:
             time.sleep(0.05)
         return False
 
+    def restart(self) -> None:
+        """Start the stopped server again on the port it had (same data directory)."""
+        if self.proc is not None:
+            raise RuntimeError("PostgreSQL is already running")
+        self.proc = self._launch()
+        if not self._wait_ready(self.proc):
+            raise RuntimeError(
+                f"PostgreSQL exited with code {self.proc.returncode} while restarting on "
+                f"port {self.port}; log tail:\n{self.log_tail()}"
+            )
+
     def start(self) -> None:
         for attempt in range(1, _PORT_ATTEMPTS + 1):
             self.port = _free_port()
@@ -273,6 +286,62 @@ class _Server:
                     warnings.warn(f"could not remove {self.root}: {exc}", stacklevel=2)
 
 
+class ThrowawayPostgres:
+    """A running throwaway cluster that a test may stop and start again.
+
+    ``url`` stays valid across ``stop()``/``start()``: the server comes back on the same
+    port with the same data directory, so committed data survives a restart.
+    """
+
+    def __init__(self, server: _Server, database: str) -> None:
+        self._server = server
+        self.url = (
+            f"postgresql+asyncpg://{_SUPERUSER}@{_HOST}:{server.port}/"
+            f"{urllib.parse.quote(database, safe='')}"
+        )
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def running(self) -> bool:
+        return self._server.proc is not None
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT): sessions are disconnected, open transactions roll back;
+        returns once the postmaster has exited."""
+        self._server.stop()
+
+    def start(self) -> None:
+        """Start the stopped server again; returns once it accepts connections."""
+        self._server.restart()
+
+    def log_tail(self, limit: int = 4000) -> str:
+        return self._server.log_tail(limit)
+
+
+@contextlib.contextmanager
+def throwaway_cluster(database: str = "chirp_test") -> Iterator[ThrowawayPostgres]:
+    """A fresh cluster of this process's own (never ``$CHIRP_TEST_POSTGRES_URL``), with
+    ``database`` created; stopped and deleted on exit."""
+    bin_dir = postgres_binaries()
+    if bin_dir is None:
+        raise RuntimeError(f"PostgreSQL binaries not found; install PostgreSQL 15 or set {BIN_ENV}")
+    server = _Server(bin_dir)
+    # Fallback for runs that never reach the finally block below in order.
+    atexit.register(server.close)
+    try:
+        server.initdb()
+        server.start()
+        server.create_database(database)
+        yield ThrowawayPostgres(server, database)
+    finally:
+        server.close()
+        # Skipped if close() itself is interrupted, so atexit can retry.
+        atexit.unregister(server.close)
+
+
 @contextlib.contextmanager
 def throwaway_postgres(database: str = "chirp_test") -> Iterator[str]:
     """Yield a SQLAlchemy URL 'postgresql+asyncpg://postgres@127.0.0.1:<port>/<database>'.
@@ -284,24 +353,10 @@ def throwaway_postgres(database: str = "chirp_test") -> Iterator[str]:
     if override:
         yield override
         return
-    bin_dir = postgres_binaries()
-    if bin_dir is None:
+    if postgres_binaries() is None:
         raise RuntimeError(
             f"PostgreSQL binaries not found; install PostgreSQL 15, set {BIN_ENV} "
             f"or set {URL_ENV} to an existing database"
         )
-    server = _Server(bin_dir)
-    # Fallback for runs that never reach the finally block below in order.
-    atexit.register(server.close)
-    try:
-        server.initdb()
-        server.start()
-        server.create_database(database)
-        yield (
-            f"postgresql+asyncpg://{_SUPERUSER}@{_HOST}:{server.port}/"
-            f"{urllib.parse.quote(database, safe='')}"
-        )
-    finally:
-        server.close()
-        # Skipped if close() itself is interrupted, so atexit can retry.
-        atexit.unregister(server.close)
+    with throwaway_cluster(database) as cluster:
+        yield cluster.url

@@ -12,32 +12,21 @@ session's connection once the session's transaction has begun, so they see its w
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Dialect, Select
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
+from adapters.sql.outage import UNAVAILABLE, database_unavailable
+
 Processor = Callable[[Any], Any]
 DIRECT_DRIVERS = frozenset({"asyncpg", "aiosqlite"})
-
-# Errors that mean the database cannot answer now (a 503), not that the statement is wrong.
-UNAVAILABLE: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    sqlite3.OperationalError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.InsufficientResourcesError,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +105,10 @@ async def _fetch(driver: Any, dialect: Dialect, compiled: _Compiled, arguments: 
             return await driver.fetch(compiled.sql, *arguments)
         async with driver.execute(compiled.sql, arguments) as cursor:  # aiosqlite
             return await cursor.fetchall()
-    except UNAVAILABLE as error:
-        raise _unavailable(error) from error
+    except Exception as error:
+        if isinstance(error, UNAVAILABLE) or database_unavailable(error):
+            raise _unavailable(error) from error
+        raise
 
 
 def _unavailable(error: BaseException) -> DisconnectionError:
@@ -182,8 +173,12 @@ class ReadConnections:
             await greenlet_spawn(connection.invalidate)
         try:
             return await self._engine.raw_connection()
-        except UNAVAILABLE as error:
-            raise _unavailable(error) from error
+        except Exception as error:
+            # A refused connect comes as the driver's error, SQLAlchemy's or the dialect's
+            # emulated DB-API one ("the database system is starting up").
+            if isinstance(error, UNAVAILABLE) or database_unavailable(error):
+                raise _unavailable(error) from error
+            raise
 
 
 class SessionReads:

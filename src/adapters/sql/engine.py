@@ -3,26 +3,49 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from adapters.sql.outage import database_unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def create_engine(database_url: str, **options: Any) -> AsyncEngine:
-    """An async engine for any SQLAlchemy URL, tuned for its backend."""
+def create_engine(
+    database_url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **options: Any
+) -> AsyncEngine:
+    """An async engine for any SQLAlchemy URL, tuned for its backend.
+
+    On SQLite a write that finds the database locked is retried by SQLite itself for
+    ``sqlite_busy_timeout_ms``, then fails ("database is locked": a 503).
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **options)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+
+        def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_connection, sqlite_busy_timeout_ms)
+
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     options.setdefault("pool_size", 20)
     options.setdefault("max_overflow", 10)
     engine = create_async_engine(url, **options)
     if url.get_driver_name() == "asyncpg":
         event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+        event.listen(engine.sync_engine, "handle_error", _mark_unavailable)
     return engine
+
+
+def _mark_unavailable(context: ExceptionContext) -> None:
+    """Flag as a disconnect (so ``connection_invalidated``, a 503) what SQLAlchemy's asyncpg
+    dialect does not: e.g. "the database system is starting up" (57P03) while connecting,
+    "terminating connection due to administrator command" (57P01). Only the connection
+    concerned is replaced; the checkout event finds any other dead ones."""
+    if not context.is_disconnect and database_unavailable(context.original_exception):
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False
 
 
 def _refuse_closed_connection(_dbapi_connection: Any, _record: Any, proxy: Any) -> None:
@@ -33,11 +56,11 @@ def _refuse_closed_connection(_dbapi_connection: Any, _record: Any, proxy: Any) 
         raise DisconnectionError
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     # WAL lets readers run beside the single writer; foreign keys are off by default.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
