@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 
 from adapters.sql.engine import create_engine
@@ -74,6 +75,8 @@ def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     from granian.constants import Interfaces, Loops  # noqa: PLC0415
 
     asyncio.run(_migrate(config))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    os.environ.setdefault("CHIRP_HASH_THREADS", str(max(1, (cores or 1) // args.workers)))
     Granian(
         "entrypoints.http.app:app_from_env",
         factory=True,

@@ -35,6 +35,10 @@ class AppConfig:
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     # Browser origins allowed by CORS (CHIRP_CORS_ORIGINS); empty: no CORS headers at all.
     cors_origins: tuple[str, ...] = ()
+    # Threads hashing passwords in this process (CHIRP_HASH_THREADS); None: one per core.
+    # `chirp serve --workers N` sets it to cores / N, so the workers together run one argon2
+    # at a time per core: more would only share the cores and memory among more hashes.
+    hash_threads: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
@@ -52,7 +56,16 @@ class AppConfig:
             redis_url=environ.get("CHIRP_REDIS_URL") or None,
             trusted_proxies=parsed_networks(environ.get("CHIRP_TRUSTED_PROXIES", "")),
             cors_origins=parsed_origins(environ.get("CHIRP_CORS_ORIGINS", "")),
+            hash_threads=_positive("CHIRP_HASH_THREADS", environ.get("CHIRP_HASH_THREADS")),
         )
+
+
+def _positive(name: str, value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name}: {value!r} is not a positive integer")
+    return int(value)
 
 
 def _items(value: str) -> list[str]:

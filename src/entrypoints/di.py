@@ -136,8 +136,8 @@ class InfrastructureProvider(Provider):
     user_reader = provide(SqlUserReader, provides=UserReader)
 
     @provide
-    def password_hasher(self) -> Iterator[PasswordHasher]:
-        hasher = Argon2PasswordHasher()
+    def password_hasher(self, config: AppConfig) -> Iterator[PasswordHasher]:
+        hasher = Argon2PasswordHasher(threads=config.hash_threads)
         yield hasher
         hasher.close()
 

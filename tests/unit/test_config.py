@@ -38,3 +38,12 @@ def test_variables_are_read(tmp_path: Path) -> None:
     assert config.database_url == "postgresql+asyncpg://chirp@db/chirp"
     assert config.media_dir == tmp_path / "media"
     assert config.redis_url == "redis://localhost:6379/0"
+
+
+def test_hash_threads_are_read_and_checked() -> None:
+    base = {"CHIRP_JWT_SECRET": "s" * 40}
+    assert AppConfig.from_env(base).hash_threads is None
+    assert AppConfig.from_env({**base, "CHIRP_HASH_THREADS": "3"}).hash_threads == 3
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(ConfigError, match="CHIRP_HASH_THREADS"):
+            AppConfig.from_env({**base, "CHIRP_HASH_THREADS": bad})

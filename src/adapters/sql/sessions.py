@@ -10,6 +10,10 @@ from adapters.sql.tables import refresh_tokens, sessions
 from application.ports.sessions import SessionRepository
 from domain.sessions import RefreshToken, Session
 
+# Built once: the values come as execution parameters, so SQLAlchemy reuses the statement.
+_INSERT_SESSION = insert(sessions).returning(sessions.c.id)
+_INSERT_TOKEN = insert(refresh_tokens).returning(refresh_tokens.c.id)
+
 
 class SqlSessionRepository(SessionRepository):
     def __init__(self, session: AsyncSession) -> None:
@@ -18,13 +22,12 @@ class SqlSessionRepository(SessionRepository):
     async def add_session(self, session: Session) -> Session:
         session.id = (
             await self._db.scalar(
-                insert(sessions)
-                .values(
-                    user_id=session.user_id,
-                    created_at=session.created_at,
-                    revoked_at=session.revoked_at,
-                )
-                .returning(sessions.c.id)
+                _INSERT_SESSION,
+                {
+                    "user_id": session.user_id,
+                    "created_at": session.created_at,
+                    "revoked_at": session.revoked_at,
+                },
             )
             or 0
         )
@@ -58,17 +61,16 @@ class SqlSessionRepository(SessionRepository):
     async def add_token(self, token: RefreshToken) -> RefreshToken:
         token.id = (
             await self._db.scalar(
-                insert(refresh_tokens)
-                .values(
-                    session_id=token.session_id,
-                    user_id=token.user_id,
-                    token_hash=token.token_hash,
-                    parent_id=token.parent_id,
-                    created_at=token.created_at,
-                    expires_at=token.expires_at,
-                    rotated_at=token.rotated_at,
-                )
-                .returning(refresh_tokens.c.id)
+                _INSERT_TOKEN,
+                {
+                    "session_id": token.session_id,
+                    "user_id": token.user_id,
+                    "token_hash": token.token_hash,
+                    "parent_id": token.parent_id,
+                    "created_at": token.created_at,
+                    "expires_at": token.expires_at,
+                    "rotated_at": token.rotated_at,
+                },
             )
             or 0
         )

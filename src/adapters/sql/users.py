@@ -70,6 +70,9 @@ def _user_where(column: Any) -> ReadQuery:
 _BY_ID = _user_where(users.c.id)
 _BY_USERNAME = _user_where(users.c.username_canonical)
 _BY_EMAIL = _user_where(users.c.email_canonical)
+# Built once: the values come as execution parameters, so SQLAlchemy reuses the statement.
+_INSERT = insert(users).returning(users.c.id)
+_UPDATE = update(users).where(users.c.id == bindparam("user_id"))
 
 
 class UserLookups:
@@ -103,12 +106,7 @@ class SqlUserRepository(UserRepository):
 
     async def add(self, user: User) -> User:
         try:
-            user.id = (
-                await self._session.scalar(
-                    insert(users).values(_row_values(user)).returning(users.c.id)
-                )
-                or 0
-            )
+            user.id = await self._session.scalar(_INSERT, _row_values(user)) or 0
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
         return user
@@ -124,8 +122,6 @@ class SqlUserRepository(UserRepository):
 
     async def update(self, user: User) -> None:
         try:
-            await self._session.execute(
-                update(users).where(users.c.id == user.id).values(_row_values(user))
-            )
+            await self._session.execute(_UPDATE, {**_row_values(user), "user_id": user.id})
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
