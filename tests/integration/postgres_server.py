@@ -13,30 +13,24 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import pwd
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import time
 import urllib.parse
-import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from tests.integration.local_server import HOST as _HOST
+from tests.integration.local_server import LocalServer
 
 URL_ENV = "CHIRP_TEST_POSTGRES_URL"
 BIN_ENV = "CHIRP_PG_BIN"
 PREFERRED_VERSION = "15"
 
 _PG_ROOT = Path("/usr/lib/postgresql")
-_HOST = "127.0.0.1"
 _SUPERUSER = "postgres"
 _STARTUP_TIMEOUT = 30.0
-_STOP_TIMEOUT = 10.0
-_PORT_ATTEMPTS = 3
-# The server refuses to run as root, so under root it runs as this user.
-_UNPRIVILEGED_USER = "nobody"
 # Durability is pointless for a cluster that is deleted after the run.
 _SERVER_SETTINGS = {
     "fsync": "off",
@@ -78,63 +72,26 @@ def postgres_binaries() -> Path | None:
     return next((c for c in candidates if _has_server(c)), None)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def _traversable_by_others(path: Path) -> bool:
-    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents))
-
-
 def _child_env() -> dict[str, str]:
     # PGHOST, PGOPTIONS, PGDATA ... from the caller must not leak into the
     # throwaway cluster or its client tools.
     return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
 
 
-class _Server:
+class _Server(LocalServer):
     """One cluster: its temporary directory, account and postmaster process."""
 
-    def __init__(self, bin_dir: Path) -> None:
-        self.bin_dir = bin_dir
-        self.account: tuple[int, int] | None = None
-        if os.geteuid() == 0:
-            try:
-                entry = pwd.getpwnam(_UNPRIVILEGED_USER)
-            except KeyError:
-                raise RuntimeError(
-                    f"running as root but user {_UNPRIVILEGED_USER!r} does not exist"
-                ) from None
-            self.account = (entry.pw_uid, entry.pw_gid)
-            # The unprivileged user must be able to reach its data directory;
-            # mkdtemp's 0700 mode plus the chown below keep it private.
-            tmp = Path(tempfile.gettempdir()).resolve()
-            if not _traversable_by_others(tmp):
-                raise RuntimeError(
-                    f"{_UNPRIVILEGED_USER!r} cannot traverse the temporary directory "
-                    f"{tmp}; point TMPDIR at a world-traversable place such as /tmp"
-                )
-        self.root = Path(tempfile.mkdtemp(prefix="chirp-pg-"))
-        self.data = self.root / "data"
-        self.sockets = self.root / "sockets"
-        self.log = self.root / "postgres.log"
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.sockets.mkdir(mode=0o700)
-        if self.account is not None:
-            for path in (self.root, self.sockets):
-                os.chown(path, *self.account)
+    name = "PostgreSQL"
+    stop_signal = signal.SIGINT  # "fast" shutdown; children exit when the postmaster does
 
-    def _popen_user(self) -> tuple[int | None, int | None, list[int] | None]:
-        if self.account is None:
-            return None, None, None
-        return self.account[0], self.account[1], []
+    def __init__(self, bin_dir: Path) -> None:
+        super().__init__("chirp-pg-", "postgres.log")
+        self.bin_dir = bin_dir
+        self.data = self.root / "data"
+        self.sockets = self.owned_dir("sockets")
 
     def _run(self, args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
-        user, group, extra_groups = self._popen_user()
-        return subprocess.run(
+        return subprocess.run(  # type: ignore[call-overload,no-any-return]
             args,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -142,21 +99,13 @@ class _Server:
             text=True,
             env=_child_env(),
             cwd=self.root,
-            user=user,
-            group=group,
-            extra_groups=extra_groups,
             timeout=timeout,
             check=False,
+            **self.as_user(),
         )
 
     def _bin(self, name: str) -> str:
         return str(self.bin_dir / name)
-
-    def log_tail(self, limit: int = 4000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-limit:]
-        except OSError as exc:
-            return f"<cannot read {self.log}: {exc}>"
 
     def initdb(self) -> None:
         base = [
@@ -184,22 +133,7 @@ class _Server:
         ]  # fmt: skip
         for name, value in _SERVER_SETTINGS.items():
             args += ["-c", f"{name}={value}"]
-        user, group, extra_groups = self._popen_user()
-        with self.log.open("ab") as log:
-            # Own session: a Ctrl-C aimed at pytest must not reach the server
-            # before the context manager has shut it down in order.
-            return subprocess.Popen(
-                args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=_child_env(),
-                cwd=self.root,
-                user=user,
-                group=group,
-                extra_groups=extra_groups,
-                start_new_session=True,
-            )
+        return self.spawn(args, env=_child_env())
 
     def _wait_ready(self, proc: subprocess.Popen[bytes]) -> bool:
         """Return True once connections are accepted, False if the server died."""
@@ -231,20 +165,6 @@ class _Server:
                 f"port {self.port}; log tail:\n{self.log_tail()}"
             )
 
-    def start(self) -> None:
-        for attempt in range(1, _PORT_ATTEMPTS + 1):
-            self.port = _free_port()
-            self.proc = self._launch()
-            if self._wait_ready(self.proc):
-                return
-            tail = self.log_tail()
-            # Another process may grab the port between probing and binding.
-            if "Address already in use" not in tail or attempt == _PORT_ATTEMPTS:
-                raise RuntimeError(
-                    f"PostgreSQL exited with code {self.proc.returncode} during "
-                    f"start-up; log tail:\n{tail}"
-                )
-
     def create_database(self, database: str) -> None:
         if database == "postgres":
             return
@@ -259,31 +179,6 @@ class _Server:
             raise RuntimeError(
                 f"createdb {database!r} failed (exit {result.returncode}):\n{result.stdout}"
             )
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)  # "fast" shutdown
-            try:
-                proc.wait(_STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                # Children run in sessions of their own (postgres calls setsid),
-                # so killpg would add nothing; they exit when the postmaster dies.
-                proc.kill()
-                proc.wait()
-
-    def close(self) -> None:
-        """Stop the server and delete the directory; safe to call repeatedly."""
-        try:
-            self.stop()
-        finally:
-            if self.root.exists():
-                try:
-                    shutil.rmtree(self.root)
-                except OSError as exc:
-                    warnings.warn(f"could not remove {self.root}: {exc}", stacklevel=2)
 
 
 class ThrowawayPostgres:
