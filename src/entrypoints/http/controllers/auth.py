@@ -47,6 +47,20 @@ def identifier_digest(secret: bytes, identifier: str) -> str:
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+def _audit_throttled(
+    request: Request[Any, Any, Any], action: str, address: str, error: TooManyAttempts
+) -> None:
+    audit(
+        request.scope,
+        "throttled",
+        f"too many {action} attempts",
+        logging.WARNING,
+        action=action,
+        address=address,
+        retry_after=error.retry_after,
+    )
+
+
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
@@ -81,15 +95,7 @@ class AuthController(Controller):
                 )
             )
         except TooManyAttempts as error:
-            audit(
-                request.scope,
-                "throttled",
-                "too many registrations",
-                logging.WARNING,
-                action="register",
-                address=address,
-                retry_after=error.retry_after,
-            )
+            _audit_throttled(request, "register", address, error)
             raise
         audit(request.scope, "user_registered", "user registered", user_id=result.user.id)
         return RegisterResponse(
@@ -136,15 +142,7 @@ class AuthController(Controller):
             )
             raise
         except TooManyAttempts as error:
-            audit(
-                request.scope,
-                "throttled",
-                "too many login attempts",
-                logging.WARNING,
-                action="login",
-                address=address,
-                retry_after=error.retry_after,
-            )
+            _audit_throttled(request, "login", address, error)
             raise
         audit(
             request.scope,
