@@ -110,6 +110,29 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_apart(
         assert_problem(await fail(11, "198.51.100.5"), 401, "invalid_credentials")
 
 
+async def test_an_ipv6_client_cannot_rotate_through_its_64(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    trusted = (ip_network(TEST_PEER),)
+    async with app_client(engine, tmp_path, trusted_proxies=trusted) as client:
+        admin = await register_admin(client, engine)
+        await limit_failures_per_address(client, admin, 2)
+
+        async def fail(n: int, forwarded_for: str) -> httpx.Response:
+            return await client.post(
+                f"{API}/auth/login",
+                json={"username": f"nobody{n}", "password": "wrong password"},
+                headers={"X-Forwarded-For": forwarded_for},
+            )
+
+        for n in range(2):
+            response = await fail(n, f"2001:db8:1:2::{n + 1}")
+            assert_problem(response, 401, "invalid_credentials")
+        # Another address of the same /64 is the same client; another /64 is not.
+        assert_problem(await fail(2, "2001:db8:1:2:ffff::9"), 429, "too_many_attempts")
+        assert_problem(await fail(3, "2001:db8:1:3::1"), 401, "invalid_credentials")
+
+
 # --- Security headers ---
 
 

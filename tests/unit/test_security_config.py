@@ -10,7 +10,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 import pytest
 
 from entrypoints.config import AppConfig, ConfigError
-from entrypoints.http.client_address import pick_client_address
+from entrypoints.http.client_address import address_group, pick_client_address
 from entrypoints.logs import JsonFormatter
 
 SECRET = "s" * 32
@@ -161,3 +161,18 @@ def test_an_exception_stays_inside_its_line() -> None:
     line = JsonFormatter().format(made)
     assert len(line.splitlines()) == 1
     assert "ValueError: first\nsecond" in json.loads(line)["exception"]
+
+
+@pytest.mark.parametrize(
+    ("address", "group"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::ffff:10.0.0.1", "::ffff:10.0.0.1"),  # v4-mapped stays one address
+        ("unknown", "unknown"),
+    ],
+)
+def test_per_address_limits_count_an_ipv6_client_by_its_64(address: str, group: str) -> None:
+    assert address_group(address) == group

@@ -59,3 +59,12 @@ def client_address(request: Request[Any, Any, Any], trusted: Sequence[Network]) 
         return peer or UNKNOWN
     forwarded_for = ",".join(request.headers.getall("x-forwarded-for", []))
     return pick_client_address(peer, forwarded_for, trusted)
+
+
+def address_group(address: str) -> str:
+    """What per-address limits count: the address, or for IPv6 its /64, since one client
+    (a home or a VM) is usually handed a whole /64 and could rotate through it."""
+    parsed = _parsed(address)
+    if isinstance(parsed, IPv6Address):
+        return str(IPv6Network((parsed, 64), strict=False))
+    return address

@@ -22,7 +22,7 @@ from application.use_cases.rotate_refresh_token import (
 from domain.errors import InvalidCredentials, RefreshTokenReused, TooManyAttempts
 from entrypoints.config import AppConfig
 from entrypoints.http.auth import BEARER_SECURITY
-from entrypoints.http.client_address import client_address
+from entrypoints.http.client_address import address_group, client_address
 from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
 from entrypoints.http.request_context import audit
@@ -91,7 +91,7 @@ class AuthController(Controller):
                     first_name=data.first_name,
                     last_name=data.last_name,
                     bio=data.bio,
-                    client_address=address,
+                    client_address=address_group(address),
                 )
             )
         except TooManyAttempts as error:
@@ -123,7 +123,7 @@ class AuthController(Controller):
                     password=data.password,
                     username=data.username,
                     email=data.email,
-                    client_address=address,
+                    client_address=address_group(address),
                 )
             )
         except InvalidCredentials as error:
