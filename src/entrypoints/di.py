@@ -24,8 +24,10 @@ from adapters.common_passwords import ZxcvbnCommonPasswords
 from adapters.jwt_access_tokens import JwtAccessTokens
 from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.attempt_log import InMemoryAttemptLog
+from adapters.memory.shared_state_health import InProcessStateHealth
 from adapters.pillow_images import PillowImageProcessor
 from adapters.redis_attempt_log import RedisAttemptLog
+from adapters.redis_health import RedisStateHealth
 from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
 from adapters.sql.driver_reads import ReadConnections
@@ -59,6 +61,7 @@ from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository
 from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
+from application.ports.shared_state_health import SharedStateHealth
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader
 from application.ports.tweets import TweetRepository
@@ -166,6 +169,7 @@ class InProcessStateProvider(Provider):
     scope = Scope.APP
     settings_cache = provide(SettingsCache, provides=SettingsCopy)
     attempt_log = provide(InMemoryAttemptLog, provides=AttemptLog)
+    health = provide(InProcessStateHealth, provides=SharedStateHealth)
 
 
 class RedisStateProvider(Provider):
@@ -186,6 +190,7 @@ class RedisStateProvider(Provider):
 
     settings_cache = provide(RedisSettingsCache, provides=SettingsCopy)
     attempt_log = provide(RedisAttemptLog, provides=AttemptLog)
+    health = provide(RedisStateHealth, provides=SharedStateHealth)
 
 
 def shared_state_provider(config: AppConfig) -> Provider:

@@ -59,6 +59,7 @@ async def test_login_failures_on_either_instance_count_against_one_limit(
         instance(engine, redis_url, tmp_path) as first,
         instance(engine, redis_url, tmp_path) as second,
     ):
+        assert (await first.get("/health/ready")).status_code == 200  # Redis answers
         await register(first, "alice")
         # Ten failures (the per-account limit), alternating between the instances.
         for attempt in range(10):
@@ -124,6 +125,8 @@ async def test_an_unreachable_redis_is_a_503_problem(engine: AsyncEngine, tmp_pa
     nowhere = f"redis://127.0.0.1:{free_port()}/0"
     async with instance(engine, nowhere, tmp_path) as client:
         assert (await client.get("/health")).status_code == 200
+        ready = await client.get("/health/ready")
+        assert_problem(ready, 503, "service_unavailable")
 
         response = await client.post(
             f"{API}/auth/login", json={"username": "alice", "password": PASSWORD}

@@ -7,6 +7,7 @@ from dishka import FromDishka
 from litestar import Controller, Response, get
 
 from application.ports.health import DatabaseHealth
+from application.ports.shared_state_health import SharedStateHealth
 from entrypoints.http.problems import documented, problem
 from entrypoints.http.schemas import HealthResponse
 
@@ -22,11 +23,13 @@ class HealthController(Controller):
 
     @get("/ready", responses=documented(503))
     async def ready(
-        self, database: FromDishka[DatabaseHealth]
+        self, database: FromDishka[DatabaseHealth], shared: FromDishka[SharedStateHealth]
     ) -> Response[HealthResponse] | Response[dict[str, Any]]:
-        """The database answers (503 when it does not)."""
-        if await database.is_ready():
+        """The database and the shared state (Redis, when configured) answer (else 503)."""
+        if not await database.is_ready():
+            detail = "The database does not answer."
+        elif not await shared.is_ready():
+            detail = "The shared state store does not answer."
+        else:
             return Response(HealthResponse(status="ok"))
-        return problem(
-            HTTPStatus.SERVICE_UNAVAILABLE, "service_unavailable", "The database does not answer."
-        )
+        return problem(HTTPStatus.SERVICE_UNAVAILABLE, "service_unavailable", detail)
