@@ -1,12 +1,13 @@
 """Per-request id and security headers, added to every response by one before_send hook.
 
 Kept cheap on purpose (it runs on every response): the headers are precomputed bytes, the
-request id is an incoming ``X-Request-ID`` when it is a short safe token, else 8 random
-bytes in hex, computed once per request and kept in the ASGI scope's state.
+request id is an incoming ``X-Request-ID`` when it is a short safe token, else this
+process's random prefix and a counter, computed once per request and kept in the ASGI scope's state.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -19,6 +20,9 @@ from entrypoints.logs import FIELDS, REQUEST_ID
 _STATE_KEY = "chirp.request_id"
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
 _REQUEST_ID_HEADER = b"x-request-id"
+# New ids: a random prefix per process and a counter; unique, and no syscall per request.
+_ID_PREFIX = os.urandom(5).hex()
+_id_counter = itertools.count(1)
 
 DOCS_PATH = "/schema"
 MEDIA_PATH = "/media/"
@@ -34,12 +38,13 @@ def request_id(scope: Scope) -> str:
     state = scope["state"]
     found: str | None = state.get(_STATE_KEY)
     if found is None:
-        found = os.urandom(8).hex()
         for name, value in scope["headers"]:
             if name == _REQUEST_ID_HEADER:
                 if _SAFE_REQUEST_ID.fullmatch(value):
                     found = value.decode("ascii")
                 break
+        if found is None:
+            found = f"{_ID_PREFIX}{next(_id_counter):x}"
         state[_STATE_KEY] = found
     return found
 
