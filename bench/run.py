@@ -43,6 +43,9 @@ from bench.processes import request_json as http
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "chirp_bench"
+# A server sized like a real one: with the tests' 128 MB, size L's hot pages (~0.5 GB) would
+# be copied in from the OS cache on every feed. A --database-url server wants the same.
+POSTGRES_SETTINGS = {"shared_buffers": "1GB", "max_wal_size": "8GB"}
 SERVER_WORKERS = 2
 ADMIN = ("benchadmin", "benchadmin@bench.example", "Bench-admin-pass-9137")
 ACCESS_TTL = 86_400
@@ -270,7 +273,9 @@ class Harness:
         self.hashed = dataset.password_hash()
         done()
         done = self._timed("postgres_start")
-        self.url = self.plan.database_url or self.stack.enter_context(throwaway_postgres(DATABASE))
+        self.url = self.plan.database_url or self.stack.enter_context(
+            throwaway_postgres(DATABASE, POSTGRES_SETTINGS)
+        )
         done()
         self.pg_version = str(asyncio.run(_fetchval(self.url, "SHOW server_version")))
         log(f"PostgreSQL {self.pg_version} on port {make_url(self.url).port}")

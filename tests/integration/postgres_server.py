@@ -18,7 +18,7 @@ import signal
 import subprocess
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from tests.integration.local_server import HOST as _HOST
@@ -84,9 +84,10 @@ class _Server(LocalServer):
     name = "PostgreSQL"
     stop_signal = signal.SIGINT  # "fast" shutdown; children exit when the postmaster does
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, settings: Mapping[str, str] | None = None) -> None:
         super().__init__("chirp-pg-", "postgres.log")
         self.bin_dir = bin_dir
+        self.settings = {**_SERVER_SETTINGS, **(settings or {})}
         self.data = self.root / "data"
         self.sockets = self.owned_dir("sockets")
 
@@ -131,7 +132,7 @@ class _Server(LocalServer):
             "-p", str(self.port),
             "-k", str(self.sockets),
         ]  # fmt: skip
-        for name, value in _SERVER_SETTINGS.items():
+        for name, value in self.settings.items():
             args += ["-c", f"{name}={value}"]
         return self.spawn(args, env=_child_env())
 
@@ -217,13 +218,16 @@ class ThrowawayPostgres:
 
 
 @contextlib.contextmanager
-def throwaway_cluster(database: str = "chirp_test") -> Iterator[ThrowawayPostgres]:
+def throwaway_cluster(
+    database: str = "chirp_test", settings: Mapping[str, str] | None = None
+) -> Iterator[ThrowawayPostgres]:
     """A fresh cluster of this process's own (never ``$CHIRP_TEST_POSTGRES_URL``), with
-    ``database`` created; stopped and deleted on exit."""
+    ``database`` created and server ``settings`` over the defaults; stopped and deleted on
+    exit."""
     bin_dir = postgres_binaries()
     if bin_dir is None:
         raise RuntimeError(f"PostgreSQL binaries not found; install PostgreSQL 15 or set {BIN_ENV}")
-    server = _Server(bin_dir)
+    server = _Server(bin_dir, settings)
     # Fallback for runs that never reach the finally block below in order.
     atexit.register(server.close)
     try:
@@ -238,7 +242,9 @@ def throwaway_cluster(database: str = "chirp_test") -> Iterator[ThrowawayPostgre
 
 
 @contextlib.contextmanager
-def throwaway_postgres(database: str = "chirp_test") -> Iterator[str]:
+def throwaway_postgres(
+    database: str = "chirp_test", settings: Mapping[str, str] | None = None
+) -> Iterator[str]:
     """Yield a SQLAlchemy URL 'postgresql+asyncpg://postgres@127.0.0.1:<port>/<database>'.
 
     The server lives only inside the ``with`` block.  If ``$CHIRP_TEST_POSTGRES_URL``
@@ -253,5 +259,5 @@ def throwaway_postgres(database: str = "chirp_test") -> Iterator[str]:
             f"PostgreSQL binaries not found; install PostgreSQL 15, set {BIN_ENV} "
             f"or set {URL_ENV} to an existing database"
         )
-    with throwaway_cluster(database) as cluster:
+    with throwaway_cluster(database, settings) as cluster:
         yield cluster.url
