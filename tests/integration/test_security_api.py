@@ -62,6 +62,15 @@ async def limit_failures_per_address(client: httpx.AsyncClient, admin: Account, 
 # --- Trusted proxies ---
 
 
+async def fail_login(client: httpx.AsyncClient, n: int, forwarded_for: str) -> httpx.Response:
+    """A failed login of a made-up account ``nobody<n>``, forwarded for ``forwarded_for``."""
+    return await client.post(
+        f"{API}/auth/login",
+        json={"username": f"nobody{n}", "password": "wrong password"},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+
+
 async def test_rotating_x_forwarded_for_does_not_dodge_the_address_limit(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
@@ -92,22 +101,17 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_apart(
         admin = await register_admin(client, engine)
         await limit_failures_per_address(client, admin, 2)
 
-        async def fail(n: int, forwarded_for: str) -> httpx.Response:
-            return await client.post(
-                f"{API}/auth/login",
-                json={"username": f"nobody{n}", "password": "wrong password"},
-                headers={"X-Forwarded-For": forwarded_for},
-            )
-
         # Five clients, two failures each: nobody reaches the limit of another.
         for n in range(10):
-            assert_problem(await fail(n, f"198.51.100.{n % 5}"), 401, "invalid_credentials")
+            assert_problem(
+                await fail_login(client, n, f"198.51.100.{n % 5}"), 401, "invalid_credentials"
+            )
         # The third failure of one forwarded client is refused; a hop the client wrote
         # itself (left of the address the proxy saw) changes nothing.
-        response = await fail(10, "6.6.6.6, 198.51.100.0")
+        response = await fail_login(client, 10, "6.6.6.6, 198.51.100.0")
         assert_problem(response, 429, "too_many_attempts")
         assert int(response.headers["retry-after"]) > 0
-        assert_problem(await fail(11, "198.51.100.5"), 401, "invalid_credentials")
+        assert_problem(await fail_login(client, 11, "198.51.100.5"), 401, "invalid_credentials")
 
 
 async def test_an_ipv6_client_cannot_rotate_through_its_64(
@@ -118,19 +122,14 @@ async def test_an_ipv6_client_cannot_rotate_through_its_64(
         admin = await register_admin(client, engine)
         await limit_failures_per_address(client, admin, 2)
 
-        async def fail(n: int, forwarded_for: str) -> httpx.Response:
-            return await client.post(
-                f"{API}/auth/login",
-                json={"username": f"nobody{n}", "password": "wrong password"},
-                headers={"X-Forwarded-For": forwarded_for},
-            )
-
         for n in range(2):
-            response = await fail(n, f"2001:db8:1:2::{n + 1}")
+            response = await fail_login(client, n, f"2001:db8:1:2::{n + 1}")
             assert_problem(response, 401, "invalid_credentials")
         # Another address of the same /64 is the same client; another /64 is not.
-        assert_problem(await fail(2, "2001:db8:1:2:ffff::9"), 429, "too_many_attempts")
-        assert_problem(await fail(3, "2001:db8:1:3::1"), 401, "invalid_credentials")
+        assert_problem(
+            await fail_login(client, 2, "2001:db8:1:2:ffff::9"), 429, "too_many_attempts"
+        )
+        assert_problem(await fail_login(client, 3, "2001:db8:1:3::1"), 401, "invalid_credentials")
 
 
 # --- Security headers ---
