@@ -474,3 +474,22 @@ def next_link(response: httpx.Response) -> str | None:
     match = re.fullmatch(r'<([^>]+)>;\s*rel="next"', header.strip())
     assert match, header
     return match.group(1)
+
+
+# Uploaded files are stored under random names: 22 URL-safe characters and the real type.
+STORED_NAME = re.compile(r"[A-Za-z0-9_-]{22}\.(?:jpg|png|gif|webp)")
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    target: str,
+    account: Account,
+    data: bytes,
+    filename: str = "upload.bin",
+    content_type: str = "application/octet-stream",
+) -> httpx.Response:
+    """POST /tweets (image only) or PUT /me/avatar with ``data`` as the ``image`` file."""
+    files = {"image": (filename, data, content_type)}
+    if target == "tweet":
+        return await client.post("/api/v1/tweets", files=files, headers=account.auth)
+    return await client.put("/api/v1/me/avatar", files=files, headers=account.auth)

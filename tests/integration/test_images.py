@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
 import stat
 import struct
 from collections.abc import AsyncIterator, Callable
@@ -23,8 +22,7 @@ from application.ports.image_processor import MAX_IMAGE_SIDE, ProcessedImage
 from application.ports.media_storage import MediaStorage
 from domain.errors import InvalidImage
 from tests.integration import image_samples as samples
-
-STORED_NAME = re.compile(r"[A-Za-z0-9_-]{22}\.(jpg|png|gif|webp)")
+from tests.integration.conftest import STORED_NAME
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import io
 import os
-import re
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES
 from tests.integration import image_samples as samples
 from tests.integration.conftest import (
     API,
+    STORED_NAME,
     Account,
     assert_problem,
     insert_users,
@@ -40,28 +40,13 @@ from tests.integration.conftest import (
     media_files,
     media_name,
     serve,
+    upload,
 )
 
 ENDPOINTS = ["avatar", "tweet"]
-STORED_NAME = re.compile(r"[A-Za-z0-9_-]{22}\.(?:jpg|png|gif|webp)")
 BOUNDARY = "chirp-attack-boundary"
 # What an image re-encoded by the server ends with: nothing may follow.
 END_OF_IMAGE = {"png": b"IEND\xae\x42\x60\x82", "gif": b";", "jpeg": b"\xff\xd9"}
-
-
-async def upload(
-    client: httpx.AsyncClient,
-    endpoint: str,
-    account: Account,
-    data: bytes,
-    filename: str = "upload.png",
-    content_type: str = "image/png",
-) -> httpx.Response:
-    """PUT /me/avatar, or POST /tweets with an image and no text, ``data`` as ``image``."""
-    files = {"image": (filename, data, content_type)}
-    if endpoint == "tweet":
-        return await client.post(f"{API}/tweets", files=files, headers=account.auth)
-    return await client.put(f"{API}/me/avatar", files=files, headers=account.auth)
 
 
 async def upload_raw(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.integration import image_samples as samples
 from tests.integration.conftest import (
     API,
+    STORED_NAME,
     Account,
     assert_problem,
     insert_users,
@@ -26,25 +27,10 @@ from tests.integration.conftest import (
     media_files,
     media_name,
     serve,
+    upload,
 )
 
-STORED_NAME = r"[A-Za-z0-9_-]{22}\.(jpg|png|gif|webp)"
 TARGETS = ["tweet", "avatar"]
-
-
-async def upload(
-    client: httpx.AsyncClient,
-    target: str,
-    account: Account,
-    data: bytes,
-    filename: str = "upload.bin",
-    content_type: str = "application/octet-stream",
-) -> httpx.Response:
-    """POST /tweets (image only) or PUT /me/avatar with ``data`` as the ``image`` file."""
-    files = {"image": (filename, data, content_type)}
-    if target == "tweet":
-        return await client.post(f"{API}/tweets", files=files, headers=account.auth)
-    return await client.put(f"{API}/me/avatar", files=files, headers=account.auth)
 
 
 def stored_url(target: str, response: httpx.Response) -> str:
