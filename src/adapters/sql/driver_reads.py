@@ -111,6 +111,20 @@ async def _fetch(driver: Any, dialect: Dialect, compiled: _Compiled, arguments: 
         raise
 
 
+async def _run(
+    query: ReadQuery, connection: PoolProxiedConnection, dialect: Dialect, params: dict[str, Any]
+) -> list[Any]:
+    compiled = query.compiled(dialect)
+    records = await _fetch(
+        connection.driver_connection, dialect, compiled, compiled.arguments(params)
+    )
+    return compiled.rows(records)
+
+
+def _first(rows: list[Any]) -> Any | None:
+    return rows[0] if rows else None
+
+
 def _unavailable(error: BaseException) -> DisconnectionError:
     return DisconnectionError(f"database unavailable: {type(error).__name__}")
 
@@ -143,23 +157,18 @@ class ReadConnections:
         if self._dialect.driver not in DIRECT_DRIVERS:  # SQLAlchemy runs the same statement
             async with self._engine.connect() as sqlalchemy_connection:
                 return list(await sqlalchemy_connection.execute(query.statement, params))
-        compiled = query.compiled(self._dialect)
-        arguments = compiled.arguments(params)
         async with self._slots:
             connection = await self._connection()
             try:
-                records = await _fetch(
-                    connection.driver_connection, self._dialect, compiled, arguments
-                )
+                rows = await _run(query, connection, self._dialect, params)
             except BaseException as error:
                 await greenlet_spawn(connection.invalidate, error)
                 raise
             self._idle.append(connection)
-        return compiled.rows(records)
+        return rows
 
     async def first(self, query: ReadQuery, **params: Any) -> Any | None:
-        rows = await self.all(query, **params)
-        return rows[0] if rows else None
+        return _first(await self.all(query, **params))
 
     async def close(self) -> None:
         while self._idle:
@@ -196,10 +205,5 @@ class SessionReads:
         if dialect is None or dialect.driver not in DIRECT_DRIVERS:
             result = await self._session.execute(query.statement, params)
             return result.first()
-        compiled = query.compiled(dialect)
         connection = await (await self._session.connection()).get_raw_connection()
-        records = await _fetch(
-            connection.driver_connection, dialect, compiled, compiled.arguments(params)
-        )
-        rows = compiled.rows(records)
-        return rows[0] if rows else None
+        return _first(await _run(query, connection, dialect, params))
