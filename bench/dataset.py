@@ -304,24 +304,27 @@ async def _step(connection: asyncpg.Connection, label: str, sql: str, *args: obj
     return elapsed
 
 
-async def counts(database_url: str, size: Size) -> dict[str, object]:
-    """The row counts of an already loaded database (for ``--database-url`` reuse)."""
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        users, follows, tweets, likes, timeline = await connection.fetchrow(_COUNTS)
-        size_bytes = int(await connection.fetchval("SELECT pg_database_size(current_database())"))
-    finally:
-        await connection.close()
+async def _counted(connection: asyncpg.Connection) -> dict[str, int]:
+    users, follows, tweets, likes, timeline = await connection.fetchrow(_COUNTS)
     return {
         "users": users,
         "follows": follows,
         "tweets": tweets,
         "likes": likes,
         "timeline_entries": timeline,
-        "database_bytes": size_bytes,
-        "reused": True,
-        "size": size.name,
+        "database_bytes": int(
+            await connection.fetchval("SELECT pg_database_size(current_database())")
+        ),
     }
+
+
+async def counts(database_url: str, size: Size) -> dict[str, object]:
+    """The row counts of an already loaded database (for ``--database-url`` reuse)."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        return {**await _counted(connection), "reused": True, "size": size.name}
+    finally:
+        await connection.close()
 
 
 async def load(database_url: str, size: Size, hashed_password: str) -> dict[str, object]:
@@ -396,19 +399,15 @@ async def load(database_url: str, size: Size, hashed_password: str) -> dict[str,
         await connection.execute("RESET session_replication_role")
         timings["vacuum_analyze"] = await _step(connection, "vacuum analyze", "VACUUM ANALYZE")
         timings["total"] = time.perf_counter() - start
-        users, follows, tweets, likes, timeline = await connection.fetchrow(_COUNTS)
-        size_bytes = int(await connection.fetchval("SELECT pg_database_size(current_database())"))
+        counted = await _counted(connection)
     finally:
         await connection.close()
-    if timeline != entries:
-        raise RuntimeError(f"timeline_entries holds {timeline} rows, expected {entries}")
+    if counted["timeline_entries"] != entries:
+        raise RuntimeError(
+            f"timeline_entries holds {counted['timeline_entries']} rows, expected {entries}"
+        )
     return {
-        "users": users,
-        "follows": follows,
-        "tweets": tweets,
-        "likes": likes,
-        "timeline_entries": timeline,
-        "database_bytes": size_bytes,
+        **counted,
         "big_account": {"id": BIG_ACCOUNT_ID, "username": username(BIG_ACCOUNT_ID)},
         "followees_per_user": size.followees,
         "deep_followees": size.deep_followees,
