@@ -30,7 +30,7 @@ from adapters.redis_attempt_log import RedisAttemptLog
 from adapters.redis_health import RedisStateHealth
 from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
-from adapters.sql.driver_reads import ReadConnections
+from adapters.sql.driver_statements import ReadConnections
 from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth

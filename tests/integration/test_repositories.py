@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from adapters.sql.driver_reads import ReadConnections
+from adapters.sql.driver_statements import ReadConnections
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
 from adapters.sql.users import SqlUserRepository
@@ -93,7 +93,7 @@ async def test_refresh_token_is_consumed_exactly_once(
     db: AsyncSession, reads: ReadConnections
 ) -> None:
     user = await SqlUserRepository(db, reads).add(new_user())
-    sessions = SqlSessionRepository(db)
+    sessions = SqlSessionRepository(db, reads)
     session = await sessions.add_session(Session(user_id=user.id, created_at=NOW))
     token = await sessions.add_token(
         RefreshToken(
@@ -120,7 +120,7 @@ async def test_revoking_all_sessions_can_spare_one(
 ) -> None:
     users = SqlUserRepository(db, reads)
     alice, bob = await users.add(new_user()), await users.add(new_user("bob", "b@example.com"))
-    sessions = SqlSessionRepository(db)
+    sessions = SqlSessionRepository(db, reads)
     kept, dropped, others = [
         await sessions.add_session(Session(user_id=owner.id, created_at=NOW))
         for owner in (alice, alice, bob)
@@ -148,3 +148,27 @@ async def test_settings_default_then_persist(db: AsyncSession, reads: ReadConnec
     await settings.save(changed.changed({"refresh_reuse_grace_seconds": 0}))
     await db.commit()
     assert (await settings.load()).refresh_reuse_grace_seconds == 0
+
+
+async def test_driver_level_writes_belong_to_the_session_transaction(
+    engine: AsyncEngine, reads: ReadConnections
+) -> None:
+    """Users and sessions are written on the driver's connection (driver_statements): the
+    session's rollback undoes them, its own statements see them, its commit keeps them."""
+    async with AsyncSession(engine) as rolled_back:
+        user = await SqlUserRepository(rolled_back, reads).add(new_user())
+        sessions = SqlSessionRepository(rolled_back, reads)
+        first = await sessions.add_session(Session(user_id=user.id, created_at=NOW))
+        await sessions.revoke_user_sessions(user.id, NOW)  # through SQLAlchemy
+        found = await sessions.get_session(first.id)
+        assert found is not None
+        assert found.revoked_at == NOW
+        await rolled_back.rollback()
+    async with AsyncSession(engine) as fresh:
+        assert await SqlUserRepository(fresh, reads).get_by_username("alice") is None
+        assert await SqlSessionRepository(fresh, reads).get_session(first.id) is None
+
+    async with AsyncSession(engine) as committed:
+        user = await SqlUserRepository(committed, reads).add(new_user())
+        await committed.commit()
+    assert await SqlUserRepository(AsyncSession(engine), reads).get(user.id) == user

@@ -42,7 +42,7 @@ def counting_engine(url: str, log: StatementLog) -> AsyncEngine:
     """The app's engine, made as in production, with every statement recorded in ``log``.
 
     SQLite: the sqlite3 trace callback of each connection sees every statement SQLite runs,
-    whichever way it came (SQLAlchemy's cursors or the driver-level reads of driver_reads).
+    whichever way it came (SQLAlchemy's cursors or the driver-level reads of driver_statements).
     asyncpg: its query logger sees what runs through the connection's own ``fetch`` and
     ``execute`` (the driver-level reads, BEGIN and COMMIT), but not SQLAlchemy's statements,
     which asyncpg runs as prepared statements; SQLAlchemy's cursor event adds those.

@@ -1,40 +1,53 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.sql.driver_statements import (
+    ReadConnections,
+    ReadQuery,
+    SessionStatements,
+    WriteStatement,
+)
 from adapters.sql.tables import refresh_tokens, sessions
 from application.ports.sessions import SessionRepository
 from domain.sessions import RefreshToken, Session
 
-# Built once: the values come as execution parameters, so SQLAlchemy reuses the statement.
-_INSERT_SESSION = insert(sessions).returning(sessions.c.id)
-_INSERT_TOKEN = insert(refresh_tokens).returning(refresh_tokens.c.id)
+# Login and refresh are hot paths: their statements run on the driver (driver_statements).
+_INSERT_SESSION = WriteStatement(insert(sessions).returning(sessions.c.id))
+_INSERT_TOKEN = WriteStatement(insert(refresh_tokens).returning(refresh_tokens.c.id))
+_SESSION = ReadQuery(select(sessions).where(sessions.c.id == bindparam("session_id")))
+_TOKEN = ReadQuery(select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("hash")))
+# A conditional UPDATE, not read-then-write: the database lets exactly one concurrent caller
+# see rotated_at IS NULL.
+_MARK_ROTATED = WriteStatement(
+    update(refresh_tokens)
+    .where(refresh_tokens.c.id == bindparam("token_id"), refresh_tokens.c.rotated_at.is_(None))
+    .values(rotated_at=bindparam("now"))
+)
 
 
 class SqlSessionRepository(SessionRepository):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
         self._db = session
+        self._statements = SessionStatements(session, connections)
 
     async def add_session(self, session: Session) -> Session:
         session.id = (
-            await self._db.scalar(
+            await self._statements.scalar(
                 _INSERT_SESSION,
-                {
-                    "user_id": session.user_id,
-                    "created_at": session.created_at,
-                    "revoked_at": session.revoked_at,
-                },
+                user_id=session.user_id,
+                created_at=session.created_at,
+                revoked_at=session.revoked_at,
             )
             or 0
         )
         return session
 
     async def get_session(self, session_id: int) -> Session | None:
-        row = (await self._db.execute(select(sessions).where(sessions.c.id == session_id))).first()
+        row = await self._statements.first(_SESSION, session_id=session_id)
         if row is None:
             return None
         return Session(
@@ -60,28 +73,22 @@ class SqlSessionRepository(SessionRepository):
 
     async def add_token(self, token: RefreshToken) -> RefreshToken:
         token.id = (
-            await self._db.scalar(
+            await self._statements.scalar(
                 _INSERT_TOKEN,
-                {
-                    "session_id": token.session_id,
-                    "user_id": token.user_id,
-                    "token_hash": token.token_hash,
-                    "parent_id": token.parent_id,
-                    "created_at": token.created_at,
-                    "expires_at": token.expires_at,
-                    "rotated_at": token.rotated_at,
-                },
+                session_id=token.session_id,
+                user_id=token.user_id,
+                token_hash=token.token_hash,
+                parent_id=token.parent_id,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+                rotated_at=token.rotated_at,
             )
             or 0
         )
         return token
 
     async def get_token_by_hash(self, token_hash: str) -> RefreshToken | None:
-        row = (
-            await self._db.execute(
-                select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
-            )
-        ).first()
+        row = await self._statements.first(_TOKEN, hash=token_hash)
         if row is None:
             return None
         return RefreshToken(
@@ -96,11 +103,4 @@ class SqlSessionRepository(SessionRepository):
         )
 
     async def mark_rotated(self, token_id: int, now: datetime) -> bool:
-        # A conditional UPDATE, not read-then-write: the database lets exactly one
-        # concurrent caller see rotated_at IS NULL.
-        result: CursorResult[Any] = await self._db.execute(  # type: ignore[assignment]
-            update(refresh_tokens)
-            .where(refresh_tokens.c.id == token_id, refresh_tokens.c.rotated_at.is_(None))
-            .values(rotated_at=now)
-        )
-        return result.rowcount == 1
+        return await self._statements.execute(_MARK_ROTATED, token_id=token_id, now=now) == 1

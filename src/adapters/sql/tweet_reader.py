@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, null, select
 
-from adapters.sql.driver_reads import ReadConnections, ReadQuery
+from adapters.sql.driver_statements import ReadConnections, ReadQuery
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.tables import likes, timeline_entries, tweets, users
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, null, select
 
-from adapters.sql.driver_reads import ReadConnections, ReadQuery
+from adapters.sql.driver_statements import ReadConnections, ReadQuery
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.tables import follows, users
 from adapters.sql.users import UserLookups, user_from_row

@@ -6,7 +6,12 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sql.driver_reads import ReadConnections, ReadQuery, SessionReads
+from adapters.sql.driver_statements import (
+    ReadConnections,
+    ReadQuery,
+    SessionStatements,
+    WriteStatement,
+)
 from adapters.sql.tables import users
 from application.ports.users import UserRepository
 from domain.errors import Conflict, EmailTaken, UsernameTaken
@@ -70,15 +75,14 @@ def _user_where(column: Any) -> ReadQuery:
 _BY_ID = _user_where(users.c.id)
 _BY_USERNAME = _user_where(users.c.username_canonical)
 _BY_EMAIL = _user_where(users.c.email_canonical)
-# Built once: the values come as execution parameters, so SQLAlchemy reuses the statement.
-_INSERT = insert(users).returning(users.c.id)
-_UPDATE = update(users).where(users.c.id == bindparam("user_id"))
+_INSERT = WriteStatement(insert(users).returning(users.c.id))
+_UPDATE = WriteStatement(update(users).where(users.c.id == bindparam("user_id")))
 
 
 class UserLookups:
     """Users by id, username or email through ``reads`` (anything with ``first``)."""
 
-    def __init__(self, reads: ReadConnections | SessionReads) -> None:
+    def __init__(self, reads: ReadConnections | SessionStatements) -> None:
         self._reads = reads
 
     async def get(self, user_id: int) -> User | None:
@@ -101,12 +105,12 @@ class UserLookups:
 
 class SqlUserRepository(UserRepository):
     def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
-        self._session = session
-        self._lookups = UserLookups(SessionReads(session, connections))
+        self._statements = SessionStatements(session, connections)
+        self._lookups = UserLookups(self._statements)
 
     async def add(self, user: User) -> User:
         try:
-            user.id = await self._session.scalar(_INSERT, _row_values(user)) or 0
+            user.id = await self._statements.scalar(_INSERT, **_row_values(user)) or 0
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
         return user
@@ -122,6 +126,6 @@ class SqlUserRepository(UserRepository):
 
     async def update(self, user: User) -> None:
         try:
-            await self._session.execute(_UPDATE, {**_row_values(user), "user_id": user.id})
+            await self._statements.execute(_UPDATE, **_row_values(user), user_id=user.id)
         except IntegrityError as error:
             raise (_conflict(error) or error) from error

@@ -1,24 +1,29 @@
-"""Hot reads run on the database driver's own connection, past SQLAlchemy's execution layer.
+"""Hot statements run on the database driver's own connection, past SQLAlchemy's execution
+layer.
 
 Measured on this project's machine (``bench/``): one primary-key SELECT through an
-``AsyncSession`` costs about 400 µs of a worker's time, through asyncpg directly about 130 µs.
-The statements stay SQLAlchemy Core, compiled once per dialect, and their rows go through
-SQLAlchemy's own type processing (UTC datetimes, SQLite's integer booleans), so SQLite and
-PostgreSQL run the same code (other drivers go through SQLAlchemy). Reads run without
-BEGIN/ROLLBACK on connections kept for them (``ReadConnections``); a repository's reads use its
-session's connection once the session's transaction has begun, so they see its writes.
+``AsyncSession`` costs about 400 µs of a worker's time, through asyncpg directly about 130 µs;
+a login's three writes with their BEGIN and COMMIT about 770 µs through the session, 440 µs
+on its connection's driver. The statements stay SQLAlchemy Core, compiled once per dialect,
+with SQLAlchemy's own type processing on the way in and out (UTC datetimes, SQLite's integer
+booleans), so SQLite and PostgreSQL run the same code (other drivers go through SQLAlchemy).
+Reads run without BEGIN/ROLLBACK on connections kept for them (``ReadConnections``); a
+repository's writes, and its reads once its session's transaction has begun, run on the
+session's connection, inside the session's transaction (``SessionStatements``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect, Select
-from sqlalchemy.exc import DisconnectionError
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import Delete, Dialect, Insert, Select, Update
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
@@ -27,6 +32,8 @@ from adapters.sql.outage import UNAVAILABLE, database_unavailable
 
 Processor = Callable[[Any], Any]
 DIRECT_DRIVERS = frozenset({"asyncpg", "aiosqlite"})
+# A broken constraint, as each driver reports it (SQLAlchemy's IntegrityError wraps it).
+_DRIVER_INTEGRITY = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +42,17 @@ class _Compiled:
     names: tuple[str, ...]
     defaults: dict[str, Any]
     binders: tuple[Processor | None, ...]
+    returns_rows: bool
     row: Callable[..., Any]
     processors: tuple[tuple[int, Processor], ...]
 
     @classmethod
-    def of(cls, statement: Select[Any], dialect: Dialect) -> _Compiled:
-        compiled = statement.compile(dialect=dialect)
+    def of(
+        cls, statement: Any, dialect: Dialect, column_keys: Sequence[str] | None = None
+    ) -> _Compiled:
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         names = tuple(compiled.positiontup or ())
-        columns = list(statement.selected_columns)
+        columns = list(statement.exported_columns)  # a SELECT's columns, or RETURNING's
         processors = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
@@ -59,7 +69,8 @@ class _Compiled:
                 compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                 for name in names
             ),
-            row=namedtuple("Row", [column.key for column in columns], rename=True),  # type: ignore[misc]
+            returns_rows=bool(columns),
+            row=namedtuple("Row", [column.key for column in columns] or ["_"], rename=True),
             processors=tuple((i, p) for i, p in enumerate(processors) if p is not None),
         )
 
@@ -99,12 +110,37 @@ class ReadQuery:
         return compiled
 
 
+class WriteStatement:
+    """A Core INSERT, UPDATE or DELETE, compiled once per dialect and set of parameters.
+
+    As with SQLAlchemy's ``execute(statement, params)``, parameters named after columns are
+    the values to write; the others fill the statement's ``bindparam``s (its WHERE).
+    """
+
+    def __init__(self, statement: Insert | Update | Delete) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def compiled(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
+        key = (dialect.name, names)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _Compiled.of(self.statement, dialect, names)
+        return compiled
+
+
 async def _fetch(driver: Any, dialect: Dialect, compiled: _Compiled, arguments: list[Any]) -> Any:
+    """The rows, or for a statement that returns none, how many rows it changed."""
     try:
         if dialect.driver == "asyncpg":
-            return await driver.fetch(compiled.sql, *arguments)
+            if compiled.returns_rows:
+                return await driver.fetch(compiled.sql, *arguments)
+            status: str = await driver.execute(compiled.sql, *arguments)  # "UPDATE 1"
+            return int(status.rpartition(" ")[2] or 0)
         async with driver.execute(compiled.sql, arguments) as cursor:  # aiosqlite
-            return await cursor.fetchall()
+            return await cursor.fetchall() if compiled.returns_rows else cursor.rowcount
+    except _DRIVER_INTEGRITY as error:
+        raise IntegrityError(compiled.sql, arguments, error) from error
     except Exception as error:
         if isinstance(error, UNAVAILABLE) or database_unavailable(error):
             raise _unavailable(error) from error
@@ -190,9 +226,13 @@ class ReadConnections:
             raise
 
 
-class SessionReads:
-    """``ReadQuery``s for a repository: on the session's connection once its transaction has
-    begun (so they see its writes), otherwise on ``ReadConnections``."""
+class SessionStatements:
+    """A repository's statements, in its session's transaction.
+
+    Writes run on the session's connection, in the session's transaction (committed or
+    rolled back by the session). Reads run there too once that transaction has begun, so they
+    see its writes; before, they run on ``ReadConnections``.
+    """
 
     def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
         self._session = session
@@ -201,9 +241,49 @@ class SessionReads:
     async def first(self, query: ReadQuery, **params: Any) -> Any | None:
         if not self._session.in_transaction():
             return await self._connections.first(query, **params)
-        dialect = self._session.bind.dialect if self._session.bind else None
-        if dialect is None or dialect.driver not in DIRECT_DRIVERS:
+        dialect = self._dialect()
+        if dialect.driver not in DIRECT_DRIVERS:
             result = await self._session.execute(query.statement, params)
             return result.first()
         connection = await (await self._session.connection()).get_raw_connection()
         return _first(await _run(query, connection, dialect, params))
+
+    async def scalar(self, statement: WriteStatement, **params: Any) -> Any | None:
+        """The first column of the first row the statement returns (``RETURNING``), or None."""
+        dialect = self._dialect()
+        if dialect.driver not in DIRECT_DRIVERS:
+            return await self._session.scalar(statement.statement, params)
+        records = await self._write(statement, dialect, params)
+        return records[0][0] if records else None
+
+    async def execute(self, statement: WriteStatement, **params: Any) -> int:
+        """Runs a statement without ``RETURNING``: how many rows it changed."""
+        dialect = self._dialect()
+        if dialect.driver not in DIRECT_DRIVERS:
+            result = await self._session.execute(statement.statement, params)
+            return int(getattr(result, "rowcount", 0))
+        changed: int = await self._write(statement, dialect, params)
+        return changed
+
+    async def _write(
+        self, statement: WriteStatement, dialect: Dialect, params: dict[str, Any]
+    ) -> Any:
+        compiled = statement.compiled(dialect, tuple(params))
+        connection = await (await self._session.connection()).get_raw_connection()
+        driver: Any = connection.driver_connection
+        if dialect.driver == "asyncpg" and not driver.is_in_transaction():
+            # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its own first statement:
+            # have it begin now, so this write is in the transaction the session commits.
+            try:
+                await connection.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+            except Exception as error:
+                if database_unavailable(error):
+                    raise _unavailable(error) from error
+                raise
+        return await _fetch(driver, dialect, compiled, compiled.arguments(params))
+
+    def _dialect(self) -> Dialect:
+        bind = self._session.bind
+        if bind is None:
+            raise RuntimeError("the session has no engine")
+        return bind.dialect
