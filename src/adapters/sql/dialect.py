@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def insert_or_ignore(session: AsyncSession, table: Table) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect (both support it)."""
-    dialect = session.get_bind().dialect.name
+    return insert_or_ignore_in(session.get_bind().dialect.name, table)
+
+
+def insert_or_ignore_in(dialect: str, table: Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the named dialect."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing()

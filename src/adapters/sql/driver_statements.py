@@ -34,6 +34,8 @@ Processor = Callable[[Any], Any]
 DIRECT_DRIVERS = frozenset({"asyncpg", "aiosqlite"})
 # A broken constraint, as each driver reports it (SQLAlchemy's IntegrityError wraps it).
 _DRIVER_INTEGRITY = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
+Writing = Insert | Update | Delete
+Builder = Callable[[str], Writing]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,17 +117,28 @@ class WriteStatement:
 
     As with SQLAlchemy's ``execute(statement, params)``, parameters named after columns are
     the values to write; the others fill the statement's ``bindparam``s (its WHERE).
+    ``build`` makes the statement for a dialect's name when it differs between dialects
+    (``ON CONFLICT DO NOTHING``).
     """
 
-    def __init__(self, statement: Insert | Update | Delete) -> None:
-        self.statement = statement
+    def __init__(self, statement: Writing | None = None, *, build: Builder | None = None) -> None:
+        if build is None:
+            if statement is None:
+                raise TypeError("give a statement or a builder")
+            fixed = statement
+            build = lambda _dialect: fixed  # noqa: E731
+        self._build = build
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def statement(self, dialect: Dialect) -> Writing:
+        return self._build(dialect.name)
 
     def compiled(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
         key = (dialect.name, names)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = _Compiled.of(self.statement, dialect, names)
+            statement = self.statement(dialect)
+            compiled = self._compiled[key] = _Compiled.of(statement, dialect, names)
         return compiled
 
 
@@ -252,7 +265,7 @@ class SessionStatements:
         """The first column of the first row the statement returns (``RETURNING``), or None."""
         dialect = self._dialect()
         if dialect.driver not in DIRECT_DRIVERS:
-            return await self._session.scalar(statement.statement, params)
+            return await self._session.scalar(statement.statement(dialect), params)
         records = await self._write(statement, dialect, params)
         return records[0][0] if records else None
 
@@ -260,7 +273,7 @@ class SessionStatements:
         """Runs a statement without ``RETURNING``: how many rows it changed."""
         dialect = self._dialect()
         if dialect.driver not in DIRECT_DRIVERS:
-            result = await self._session.execute(statement.statement, params)
+            result = await self._session.execute(statement.statement(dialect), params)
             return int(getattr(result, "rowcount", 0))
         changed: int = await self._write(statement, dialect, params)
         return changed

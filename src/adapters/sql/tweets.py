@@ -1,28 +1,40 @@
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.sql.driver_statements import (
+    ReadConnections,
+    ReadQuery,
+    SessionStatements,
+    WriteStatement,
+)
 from adapters.sql.tables import tweets, users
 from application.ports.tweets import TweetRepository
 from domain.tweets import Tweet
 
+_INSERT = WriteStatement(insert(tweets).returning(tweets.c.id))
+_BY_ID = ReadQuery(select(tweets).where(tweets.c.id == bindparam("tweet")))
+_ADD_TO_AUTHOR_COUNT = WriteStatement(
+    update(users)
+    .where(users.c.id == bindparam("author"))
+    .values(tweets_count=users.c.tweets_count + bindparam("change"))
+)
+
 
 class SqlTweetRepository(TweetRepository):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
         self._db = session
+        self._statements = SessionStatements(session, connections)
 
     async def add(self, tweet: Tweet) -> Tweet:
         tweet.id = (
-            await self._db.scalar(
-                insert(tweets)
-                .values(
-                    author_id=tweet.author_id,
-                    text=tweet.text,
-                    image=tweet.image,
-                    created_at=tweet.created_at,
-                )
-                .returning(tweets.c.id)
+            await self._statements.scalar(
+                _INSERT,
+                author_id=tweet.author_id,
+                text=tweet.text,
+                image=tweet.image,
+                created_at=tweet.created_at,
             )
             or 0
         )
@@ -30,7 +42,7 @@ class SqlTweetRepository(TweetRepository):
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
-        row = (await self._db.execute(select(tweets).where(tweets.c.id == tweet_id))).first()
+        row = await self._statements.first(_BY_ID, tweet=tweet_id)
         if row is None:
             return None
         return Tweet(
@@ -59,8 +71,4 @@ class SqlTweetRepository(TweetRepository):
             await self._count_for_author(tweet.author_id, -1)
 
     async def _count_for_author(self, author_id: int, change: int) -> None:
-        await self._db.execute(
-            update(users)
-            .where(users.c.id == author_id)
-            .values(tweets_count=users.c.tweets_count + change)
-        )
+        await self._statements.execute(_ADD_TO_AUTHOR_COUNT, author=author_id, change=change)
