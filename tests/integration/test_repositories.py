@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from adapters.sql.driver_statements import ReadConnections
+from adapters.sql.driver_statements import ReadConnections, ReadQuery
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
 from adapters.sql.users import SqlUserRepository
@@ -172,3 +173,16 @@ async def test_driver_level_writes_belong_to_the_session_transaction(
         user = await SqlUserRepository(committed, reads).add(new_user())
         await committed.commit()
     assert await SqlUserRepository(AsyncSession(engine), reads).get(user.id) == user
+
+
+async def test_read_connections_plan_each_statement_once(
+    engine: AsyncEngine, reads: ReadConnections
+) -> None:
+    """On PostgreSQL the kept read connections use generic plans: re-planning the feed on
+    every call (PostgreSQL's choice for ``LIMIT $n``) cost more than running it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    mode = func.current_setting("plan_cache_mode").label("mode")
+    row = await reads.first(ReadQuery(select(mode)))
+    assert row is not None
+    assert row.mode == "force_generic_plan"
