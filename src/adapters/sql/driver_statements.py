@@ -161,8 +161,7 @@ async def _fetch(driver: Any, dialect: Dialect, compiled: _Compiled, arguments: 
     except _DRIVER_INTEGRITY as error:
         raise IntegrityError(compiled.sql, arguments, error) from error
     except Exception as error:
-        if isinstance(error, UNAVAILABLE) or database_unavailable(error):
-            raise _unavailable(error) from error
+        _raise_if_unavailable(error)
         raise
 
 
@@ -180,8 +179,10 @@ def _first(rows: list[Any]) -> Any | None:
     return rows[0] if rows else None
 
 
-def _unavailable(error: BaseException) -> DisconnectionError:
-    return DisconnectionError(f"database unavailable: {type(error).__name__}")
+def _raise_if_unavailable(error: BaseException) -> None:
+    """A 503's error in place of ``error`` when it means the database cannot answer."""
+    if isinstance(error, UNAVAILABLE) or database_unavailable(error):
+        raise DisconnectionError(f"database unavailable: {type(error).__name__}") from error
 
 
 def _closed(connection: PoolProxiedConnection) -> bool:
@@ -240,8 +241,7 @@ class ReadConnections:
         except Exception as error:
             # A refused connect comes as the driver's error, SQLAlchemy's or the dialect's
             # emulated DB-API one ("the database system is starting up").
-            if isinstance(error, UNAVAILABLE) or database_unavailable(error):
-                raise _unavailable(error) from error
+            _raise_if_unavailable(error)
             raise
         if self._dialect.driver == "asyncpg":
             driver: Any = connection.driver_connection
@@ -249,8 +249,7 @@ class ReadConnections:
                 await driver.execute(GENERIC_PLANS)
             except BaseException as error:
                 await greenlet_spawn(connection.invalidate, error)
-                if isinstance(error, UNAVAILABLE) or database_unavailable(error):
-                    raise _unavailable(error) from error
+                _raise_if_unavailable(error)
                 raise
         return connection
 
@@ -306,8 +305,7 @@ class SessionStatements:
             try:
                 await connection.dbapi_connection._start_transaction()  # type: ignore[union-attr]
             except Exception as error:
-                if database_unavailable(error):
-                    raise _unavailable(error) from error
+                _raise_if_unavailable(error)
                 raise
         return await _fetch(driver, dialect, compiled, compiled.arguments(params))
 
