@@ -176,12 +176,10 @@ async def test_driver_level_writes_belong_to_the_session_transaction(
 
 
 async def test_read_connections_plan_each_statement_once(
-    engine: AsyncEngine, reads: ReadConnections
+    reads: ReadConnections, postgres_only: None
 ) -> None:
     """On PostgreSQL the kept read connections use generic plans: re-planning the feed on
     every call (PostgreSQL's choice for ``LIMIT $n``) cost more than running it."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL setting")
     mode = func.current_setting("plan_cache_mode").label("mode")
     row = await reads.first(ReadQuery(select(mode)))
     assert row is not None
