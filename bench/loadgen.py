@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import statistics
@@ -10,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import cpu
 from bench.processes import log, pinned, run
 
 LUA_DIR = Path(__file__).resolve().parent / "lua"
@@ -117,10 +119,12 @@ def wrk(
     args: Sequence[str],
     settings: WrkSettings,
     warmup_args: Sequence[str] | None = None,
+    meter: cpu.CpuMeter | None = None,
 ) -> Measurement:
     """A warm-up run (discarded), then the timed run with ``--latency``.
 
-    ``warmup_args`` replace ``args`` for the warm-up (scripts that use up their data).
+    ``warmup_args`` replace ``args`` for the warm-up (scripts that use up their data);
+    ``meter`` measures where the CPU went during the timed run.
     """
     env = {**os.environ, "BENCH_LUA_DIR": str(LUA_DIR), "BENCH_SEED": str(LUA_SEED)}
 
@@ -151,9 +155,11 @@ def wrk(
         warm = _RPS.search(warmup)
         log(f"  {name}: warm-up {warm.group(1) if warm else '?'} req/s")
     timed = command(settings.seconds, args, latency=True)
-    output = run(timed, env=env, timeout=settings.seconds + 60)
+    with _measured(meter) as seconds:
+        output = run(timed, env=env, timeout=settings.seconds + 60)
     result = parse_wrk(name, output)
     result.command = " ".join(timed)
+    _add_cpu(result, seconds)
     errors = f", {result.error_count} errors {result.statuses}" if result.error_count else ""
     log(
         f"  {name}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
@@ -181,6 +187,7 @@ def pgbench(
     variables: str,
     settings: WrkSettings,
     workdir: Path,
+    meter: cpu.CpuMeter | None = None,
 ) -> Measurement:
     """``pgbench -M prepared`` on one custom script, with per-transaction logs for p50/p99."""
     script = workdir / f"{name}.sql"
@@ -213,7 +220,8 @@ def pgbench(
         [*base, "-T", str(settings.seconds), "-l", f"--log-prefix={prefix}", connection["dbname"]],
         settings.cpus,
     )
-    output = run(timed, env=env, cwd=workdir, timeout=settings.seconds + 60)
+    with _measured(meter, settle_seconds=1.0) as seconds:  # its backends end with it
+        output = run(timed, env=env, cwd=workdir, timeout=settings.seconds + 60)
     tps = _TPS.search(output)
     processed = _PROCESSED.search(output)
     if tps is None or processed is None:
@@ -236,5 +244,18 @@ def pgbench(
         command=" ".join(timed),
         extra={"script": script.read_text()},
     )
+    _add_cpu(result, seconds)
     log(f"  {name}: {result.rps:,.0f} tps, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms")
     return result
+
+
+def _measured(
+    meter: cpu.CpuMeter | None, settle_seconds: float = 0.0
+) -> contextlib.AbstractContextManager[dict[str, float]]:
+    return meter.measure(settle_seconds) if meter is not None else contextlib.nullcontext({})
+
+
+def _add_cpu(result: Measurement, seconds: dict[str, float]) -> None:
+    usage = cpu.per_request(seconds, result.requests)
+    if usage:
+        result.extra["cpu_us_per_request"] = usage

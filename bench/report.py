@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import PARTS
 from bench.loadgen import Measurement
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -190,6 +191,20 @@ def _errors(entry: Measurement) -> str:
     if not parts:  # pgbench: failed transactions
         parts = [f"{entry.non_2xx} failed"]
     return ", ".join(parts)
+
+
+def cpu_markdown(results: Mapping[str, Measurement], cores: int) -> str:
+    """Each part's CPU µs per request, beside what the cores offer per request at that rate."""
+    header = ["endpoint", *PARTS, "total", "cores ÷ rate"]
+    lines = ["| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
+    for key, label in LABELS.items():
+        entry = results.get(key)
+        usage = entry.extra.get("cpu_us_per_request") if entry is not None else None
+        if entry is None or not usage or entry.rps <= 0:
+            continue
+        cells = [f"{usage.get(part, 0):,.0f}" for part in (*PARTS, "total")]
+        lines.append(f"| {label} | {' | '.join(cells)} | {cores / entry.rps * 1e6:,.0f} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
 
 
 def markdown(size: str, results: Mapping[str, Measurement], ratio_list: list[Ratio]) -> str:

@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from tests.integration.postgres_server import postgres_binaries, throwaway_postgres
 
 from application.pagination import encode_cursor
-from bench import dataset, loadgen, report
+from bench import cpu, dataset, loadgen, report
 from bench.dataset import PAGE_SIZE, PASSWORD, Size
 from bench.feed_sql import home_feed_sql
 from bench.loadgen import Measurement, WrkSettings
@@ -258,6 +258,10 @@ class Harness:
         self.hello: Server | None = None
         self.hashed = ""
         self._chirp = str(Path(sys.executable).parent / "chirp")
+        self.meter = cpu.CpuMeter(self._server_pids) if cpu.available() else None
+
+    def _server_pids(self) -> list[int]:
+        return [pid for server in (self.app, self.hello) if server and (pid := server.pid)]
 
     def _timed(self, name: str) -> Callable[[], None]:
         start = time.perf_counter()
@@ -458,6 +462,7 @@ class Harness:
             f"\\set reader random(1, {self.size.users})",
             self.plan.wrk,
             self.workdir,
+            self.meter,
         )
         done()
 
@@ -491,6 +496,7 @@ class Harness:
                 scenario.args,
                 self.plan.wrk,
                 scenario.warmup_args,
+                self.meter,
             )
             done()
         if "feed_page50" in self.results:
@@ -594,6 +600,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.markdown(plan.size.name, harness.results, ratio_list))
     print()
+    cpu_table = report.cpu_markdown(harness.results, _cpu_count())
+    if cpu_table:
+        print(f"CPU µs per request, by part ({_cpu_count()} cores in all):\n\n{cpu_table}\n")
     for note in notes:
         print(f"- {note}")
     if plan.save:
