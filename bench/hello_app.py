@@ -19,24 +19,15 @@ app = Litestar(route_handlers=[hello])
 
 
 def main() -> None:
-    from granian import Granian  # noqa: PLC0415  # only the server process needs it
-    from granian.constants import Interfaces, Loops  # noqa: PLC0415
+    # Imported here: Granian's workers import this module for ``app`` alone.
+    from entrypoints.server import serve  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(description="Serve the hello-JSON ceiling app.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    # The same settings as entrypoints.cli._serve.
-    Granian(
-        "bench.hello_app:app",
-        address=args.host,
-        port=args.port,
-        workers=args.workers,
-        interface=Interfaces.ASGI,
-        loop=Loops.uvloop,
-        log_access=False,
-    ).serve()
+    serve("bench.hello_app:app", host=args.host, port=args.port, workers=args.workers)
 
 
 if __name__ == "__main__":
