@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from adapters.sql.driver_statements import ReadConnections, ReadQuery
+from adapters.sql.driver_statements import GENERIC_PLANS, ReadConnections, ReadQuery
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
+from adapters.sql.tweet_reader import HOME
 from adapters.sql.users import SqlUserRepository
 from domain.errors import EmailTaken, UsernameTaken
 from domain.sessions import RefreshToken, Session, hash_refresh_token
@@ -184,3 +186,45 @@ async def test_read_connections_plan_each_statement_once(
     row = await reads.first(ReadQuery(select(mode)))
     assert row is not None
     assert row.mode == "force_generic_plan"
+
+
+_HEAVY_LIKER = """
+INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash,
+                   created_at)
+SELECT n, 'user' || n, 'user' || n, n || '@example.com', n || '@example.com', 'hash', now()
+FROM generate_series(1, 2) AS n;
+INSERT INTO tweets (id, author_id, text, created_at)
+SELECT n, 2, 'tweet ' || n, now() FROM generate_series(1, 3000) AS n;
+INSERT INTO timeline_entries (user_id, tweet_id) SELECT 1, n FROM generate_series(1, 3000) AS n;
+INSERT INTO likes (user_id, tweet_id, created_at)
+SELECT 1, n, now() FROM generate_series(1, 3000, 2) AS n;
+ANALYZE users, tweets, timeline_entries, likes;
+"""
+
+
+async def test_a_feed_page_reads_one_like_per_tweet_however_many_the_reader_liked(
+    engine: AsyncEngine, postgres_only: None
+) -> None:
+    """``liked_by_me`` probes the likes of the page's tweets only. (PostgreSQL ran it as a
+    hashed subplan that read all 1,500 of this reader's likes for every page.)"""
+    page = 21
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.execute(_HEAVY_LIKER)
+        await driver.execute(GENERIC_PLANS)  # as on the read connections
+        await driver.execute(f"PREPARE home AS {HOME[False].compiled(engine.dialect).sql}")
+        explained = await driver.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE home(1, {page})")
+        await connection.rollback()
+
+    def likes_read(node: dict[str, Any]) -> float:
+        own = (
+            node["Actual Rows"] * node["Actual Loops"]
+            if node.get("Relation Name") == "likes"
+            else 0
+        )
+        return own + sum(likes_read(child) for child in node.get("Plans", []))
+
+    plan = explained[0]["Plan"]  # SQLAlchemy's asyncpg dialect decodes json
+    assert plan["Actual Rows"] == page
+    assert likes_read(plan) <= page
