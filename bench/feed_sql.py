@@ -13,3 +13,15 @@ def home_feed_sql(limit: int, variable: str = "reader") -> str:
     if compiled.names != ("viewer", "limit"):
         raise RuntimeError(f"unexpected feed parameters: {compiled.names}")
     return compiled.sql.replace("$1", f":{variable}").replace("$2", str(limit))
+
+
+def pick_one_of(variable: str, values: list[int]) -> str:
+    """pgbench meta-commands setting ``:variable`` to one of ``values``, uniformly at random
+    (pgbench has no arrays: a CASE over a random index)."""
+    if not values:
+        raise ValueError("nothing to pick from")
+    cases = " ".join(f"WHEN :{variable}_index = {i} THEN {value}" for i, value in enumerate(values))
+    return (
+        f"\\set {variable}_index random(0, {len(values) - 1})\n"
+        f"\\set {variable} CASE {cases} ELSE {values[0]} END"
+    )

@@ -36,7 +36,7 @@ from tests.integration.postgres_server import postgres_binaries, throwaway_postg
 from application.pagination import encode_cursor
 from bench import cpu, dataset, loadgen, report
 from bench.dataset import PAGE_SIZE, PASSWORD, Size
-from bench.feed_sql import home_feed_sql
+from bench.feed_sql import home_feed_sql, pick_one_of
 from bench.loadgen import Measurement, WrkSettings
 from bench.processes import HOST, Server, expect, free_port, log, output_of, pinned, run
 from bench.processes import request_json as http
@@ -459,7 +459,8 @@ class Harness:
                 "dbname": parts.database or DATABASE,
             },
             sql,
-            f"\\set reader random(1, {self.size.users})",
+            # The readers of wrk's feed runs: a feed's cost depends on whose it is.
+            pick_one_of("reader", dataset.cohorts(self.size).readers),
             self.plan.wrk,
             self.workdir,
             self.meter,
