@@ -228,3 +228,35 @@ async def test_a_feed_page_reads_one_like_per_tweet_however_many_the_reader_like
     plan = explained[0]["Plan"]  # SQLAlchemy's asyncpg dialect decodes json
     assert plan["Actual Rows"] == page
     assert likes_read(plan) <= page
+
+
+async def test_an_update_writes_only_what_its_caller_changed(
+    engine: AsyncEngine, reads: ReadConnections
+) -> None:
+    """A login that read the user before an admin deactivated it, and a password change,
+    records ``last_login`` without undoing either (no write-back of stale fields)."""
+    async with AsyncSession(engine) as setup:
+        user_id = (await SqlUserRepository(setup, reads).add(new_user())).id
+        await setup.commit()
+
+    async with AsyncSession(engine) as login, AsyncSession(engine) as admin:
+        logins = SqlUserRepository(login, reads)
+        logging_in = await logins.get_by_username("alice")
+        assert logging_in is not None
+
+        admins = SqlUserRepository(admin, reads)
+        target = await admins.get(user_id)
+        assert target is not None
+        target.deactivate()
+        target.change_password("new-hash", NOW)
+        await admins.update(target)
+        await admin.commit()
+
+        logging_in.record_login(NOW + timedelta(seconds=1))
+        await logins.update(logging_in)
+        await login.commit()
+
+    stored = await SqlUserRepository(AsyncSession(engine), reads).get(user_id)
+    assert stored is not None
+    assert (stored.is_active, stored.password_hash) == (False, "new-hash")
+    assert stored.last_login == NOW + timedelta(seconds=1)

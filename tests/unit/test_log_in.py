@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from adapters.memory.passwords import PlainPasswordHasher
 from application.use_cases.log_in import LogInCommand
 from application.use_cases.register_user import RegisterUserResult
+from application.use_cases.update_current_user import UpdateCurrentUserCommand
 from domain.errors import InvalidCredentials, ValidationError
 from tests.unit.world import PASSWORD, World
 
@@ -169,3 +171,40 @@ async def test_the_session_starts_at_login_time(world: World, alice: RegisterUse
     tokens = await world.log_in_as("alice")
 
     assert world.stored_session(tokens.session_id).created_at == world.clock.now()
+
+
+class SlowHasher(PlainPasswordHasher):
+    """Runs ``meanwhile`` while it checks a password, as others' requests run during argon2."""
+
+    def __init__(self, meanwhile: Callable[[], Awaitable[object]]) -> None:
+        super().__init__()
+        self._meanwhile: Callable[[], Awaitable[object]] | None = meanwhile
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        matches = await super().verify(password_hash, password)
+        if self._meanwhile is not None:
+            meanwhile, self._meanwhile = self._meanwhile, None
+            await meanwhile()
+        return matches
+
+
+async def test_a_login_keeps_a_password_change_made_while_it_checked_the_password(
+    world: World, alice: RegisterUserResult
+) -> None:
+    new_password = "a brand new secret"
+    change = UpdateCurrentUserCommand(
+        user_id=alice.user.id,
+        session_id=alice.tokens.session_id,
+        password=new_password,
+        current_password=PASSWORD,
+    )
+    log_in = world.log_in_with(SlowHasher(lambda: world.update_current_user(change)))
+
+    assert await log_in(LogInCommand(password=PASSWORD, username="alice"))
+
+    with pytest.raises(InvalidCredentials):
+        await world.log_in(LogInCommand(password=PASSWORD, username="alice"))
+    assert await world.log_in(LogInCommand(password=new_password, username="alice"))
+    user = await world.users.get(alice.user.id)
+    assert user is not None
+    assert user.last_login is not None

@@ -8,20 +8,28 @@ from application.ports.users import UserRepository
 from domain.errors import EmailTaken, UsernameTaken
 from domain.users import User, canonical_email, canonical_username
 
+_COUNTERS = frozenset({"followers_count", "following_count", "tweets_count"})
+_WRITABLE = tuple(
+    field.name for field in dataclasses.fields(User) if field.name not in {"id", *_COUNTERS}
+)
+
 
 class InMemoryUserRepository(UserRepository):
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
+        # id(user) -> (user, a copy as given out): the user kept, so its id is not reused.
+        self._loaded: dict[int, tuple[User, User]] = {}
 
     async def add(self, user: User) -> User:
         self._check_unique(user)
         user.id = self._store.next_id()
         self._store.users[user.id] = dataclasses.replace(user)
+        self._loaded[id(user)] = (user, dataclasses.replace(user))
         return user
 
     async def get(self, user_id: int) -> User | None:
         user = self._store.users.get(user_id)
-        return None if user is None else dataclasses.replace(user)
+        return None if user is None else self._copy(user)
 
     async def get_by_username(self, username: str) -> User | None:
         wanted = canonical_username(username)
@@ -32,21 +40,29 @@ class InMemoryUserRepository(UserRepository):
         return self._find(lambda u: canonical_email(u.email) == wanted)
 
     async def update(self, user: User) -> None:
-        self._check_unique(user)
         stored = self._store.users[user.id]
-        # Counters belong to the follow/tweet repositories, as in SQL: never written back.
-        self._store.users[user.id] = dataclasses.replace(
-            user,
-            followers_count=stored.followers_count,
-            following_count=stored.following_count,
-            tweets_count=stored.tweets_count,
-        )
+        _, loaded = self._loaded.get(id(user), (user, None))
+        # Only what this caller changed; counters belong to the follow/tweet repositories.
+        changes = {
+            name: getattr(user, name)
+            for name in _WRITABLE
+            if loaded is None or getattr(user, name) != getattr(loaded, name)
+        }
+        updated = dataclasses.replace(stored, **changes)
+        self._check_unique(updated)
+        self._store.users[user.id] = updated
+        self._loaded[id(user)] = (user, dataclasses.replace(user))
 
     def _find(self, matches: Callable[[User], bool]) -> User | None:
         for user in self._store.users.values():
             if matches(user):
-                return dataclasses.replace(user)
+                return self._copy(user)
         return None
+
+    def _copy(self, stored: User) -> User:
+        user = dataclasses.replace(stored)
+        self._loaded[id(user)] = (user, dataclasses.replace(stored))
+        return user
 
     def _check_unique(self, user: User) -> None:
         for other in self._store.users.values():

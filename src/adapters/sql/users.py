@@ -104,28 +104,54 @@ class UserLookups:
 
 
 class SqlUserRepository(UserRepository):
+    """Users through the request's session.
+
+    ``update`` writes only the columns changed since this repository gave out the user, so
+    a use case never writes back what it read: a login that waited on the password hash does
+    not undo a deactivation or a password change committed meanwhile.
+    """
+
     def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
         self._statements = SessionStatements(session, connections)
         self._lookups = UserLookups(self._statements)
+        # id(user) -> (user, its row as given out): the user kept, so its id is not reused.
+        self._loaded: dict[int, tuple[User, dict[str, Any]]] = {}
 
     async def add(self, user: User) -> User:
+        values = _row_values(user)
         try:
-            user.id = await self._statements.scalar(_INSERT, **_row_values(user)) or 0
+            user.id = await self._statements.scalar(_INSERT, **values) or 0
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
+        self._loaded[id(user)] = (user, values)
         return user
 
     async def get(self, user_id: int) -> User | None:
-        return await self._lookups.get(user_id)
+        return self._remember(await self._lookups.get(user_id))
 
     async def get_by_username(self, username: str) -> User | None:
-        return await self._lookups.get_by_username(username)
+        return self._remember(await self._lookups.get_by_username(username))
 
     async def get_by_email(self, email: str) -> User | None:
-        return await self._lookups.get_by_email(email)
+        return self._remember(await self._lookups.get_by_email(email))
 
     async def update(self, user: User) -> None:
+        values = _row_values(user)
+        _, loaded = self._loaded.get(id(user), (user, None))
+        changed = (
+            values
+            if loaded is None
+            else {column: value for column, value in values.items() if loaded[column] != value}
+        )
+        if not changed:
+            return
         try:
-            await self._statements.execute(_UPDATE, **_row_values(user), user_id=user.id)
+            await self._statements.execute(_UPDATE, **changed, user_id=user.id)
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
+        self._loaded[id(user)] = (user, values)
+
+    def _remember(self, user: User | None) -> User | None:
+        if user is not None:
+            self._loaded[id(user)] = (user, _row_values(user))
+        return user

@@ -21,7 +21,8 @@ class UserRepository(UserLookup, Protocol):
         ...
 
     async def update(self, user: User) -> None:
-        """Save every field of a stored user.
+        """Save the fields changed since this repository gave out the user (every field of one
+        it did not), so that changes others committed meanwhile to other fields are kept.
 
         Raises ``UsernameTaken`` or ``EmailTaken`` when the change collides with another account.
         """
