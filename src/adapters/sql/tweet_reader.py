@@ -78,14 +78,14 @@ _LIKERS = {paged: ReadQuery(_likers(paged)) for paged in (False, True)}
 
 def _view(row: Any) -> TweetView:
     return TweetView(
-        id=row.id,
-        text=row.text,
-        image=row.image,
-        author=UserSummary(id=row.author_id, username=row.username, avatar=row.avatar),
-        created_at=row.created_at,
-        edited_at=row.edited_at,
-        like_count=row.like_count,
-        liked_by_me=None if row.liked_by_me is None else bool(row.liked_by_me),
+        row.id,
+        row.text,
+        row.image,
+        UserSummary(row.author_id, row.username, row.avatar),
+        row.created_at,
+        row.edited_at,
+        row.like_count,
+        None if row.liked_by_me is None else bool(row.liked_by_me),
     )
 
 

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from application.ports.user_reader import UserSummary
 
 
-@dataclass(frozen=True, slots=True)
-class TweetView:
+class TweetView(NamedTuple):
     """A tweet as a reader sees it; ``liked_by_me`` is None for an anonymous reader."""
 
     id: int

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from application.ports.user_lookup import UserLookup
 from domain.users import User
 
 
-@dataclass(frozen=True, slots=True)
-class UserSummary:
+class UserSummary(NamedTuple):
+    """A user in a list. Read models built by the row are NamedTuples: immutable, and three
+    to four times cheaper to build than frozen dataclasses (a feed page builds 42)."""
+
     id: int
     username: str
     avatar: str | None
