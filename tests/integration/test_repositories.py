@@ -260,3 +260,17 @@ async def test_an_update_writes_only_what_its_caller_changed(
     assert stored is not None
     assert (stored.is_active, stored.password_hash) == (False, "new-hash")
     assert stored.last_login == NOW + timedelta(seconds=1)
+
+
+async def test_a_password_hash_is_upgraded_only_while_it_is_the_one_verified(
+    db: AsyncSession, reads: ReadConnections
+) -> None:
+    users = SqlUserRepository(db, reads)
+    user = await users.add(new_user())
+    await users.upgrade_password_hash(user.id, "another hash", "stale upgrade")
+    await users.upgrade_password_hash(user.id, "hash", "upgraded")
+    await db.commit()
+
+    stored = await users.get(user.id)
+    assert stored is not None
+    assert stored.password_hash == "upgraded"

@@ -176,8 +176,8 @@ async def test_the_session_starts_at_login_time(world: World, alice: RegisterUse
 class SlowHasher(PlainPasswordHasher):
     """Runs ``meanwhile`` while it checks a password, as others' requests run during argon2."""
 
-    def __init__(self, meanwhile: Callable[[], Awaitable[object]]) -> None:
-        super().__init__()
+    def __init__(self, meanwhile: Callable[[], Awaitable[object]], version: int = 1) -> None:
+        super().__init__(version)
         self._meanwhile: Callable[[], Awaitable[object]] | None = meanwhile
 
     async def verify(self, password_hash: str, password: str) -> bool:
@@ -188,8 +188,9 @@ class SlowHasher(PlainPasswordHasher):
         return matches
 
 
+@pytest.mark.parametrize("hasher_version", [1, 2], ids=["current hash", "hash to upgrade"])
 async def test_a_login_keeps_a_password_change_made_while_it_checked_the_password(
-    world: World, alice: RegisterUserResult
+    world: World, alice: RegisterUserResult, hasher_version: int
 ) -> None:
     new_password = "a brand new secret"
     change = UpdateCurrentUserCommand(
@@ -198,7 +199,9 @@ async def test_a_login_keeps_a_password_change_made_while_it_checked_the_passwor
         password=new_password,
         current_password=PASSWORD,
     )
-    log_in = world.log_in_with(SlowHasher(lambda: world.update_current_user(change)))
+    log_in = world.log_in_with(
+        SlowHasher(lambda: world.update_current_user(change), version=hasher_version)
+    )
 
     assert await log_in(LogInCommand(password=PASSWORD, username="alice"))
 

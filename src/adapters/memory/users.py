@@ -53,6 +53,11 @@ class InMemoryUserRepository(UserRepository):
         self._store.users[user.id] = updated
         self._loaded[id(user)] = (user, dataclasses.replace(user))
 
+    async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
+        stored = self._store.users[user_id]
+        if stored.password_hash == old:
+            self._store.users[user_id] = dataclasses.replace(stored, password_hash=new)
+
     def _find(self, matches: Callable[[User], bool]) -> User | None:
         for user in self._store.users.values():
             if matches(user):

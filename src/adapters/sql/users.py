@@ -77,6 +77,11 @@ _BY_USERNAME = _user_where(users.c.username_canonical)
 _BY_EMAIL = _user_where(users.c.email_canonical)
 _INSERT = WriteStatement(insert(users).returning(users.c.id))
 _UPDATE = WriteStatement(update(users).where(users.c.id == bindparam("user_id")))
+_UPGRADE_HASH = WriteStatement(
+    update(users)
+    .where(users.c.id == bindparam("user_id"), users.c.password_hash == bindparam("old"))
+    .values(password_hash=bindparam("new"))
+)
 
 
 class UserLookups:
@@ -150,6 +155,9 @@ class SqlUserRepository(UserRepository):
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
         self._loaded[id(user)] = (user, values)
+
+    async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
+        await self._statements.execute(_UPGRADE_HASH, user_id=user_id, old=old, new=new)
 
     def _remember(self, user: User | None) -> User | None:
         if user is not None:

@@ -27,3 +27,8 @@ class UserRepository(UserLookup, Protocol):
         Raises ``UsernameTaken`` or ``EmailTaken`` when the change collides with another account.
         """
         ...
+
+    async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
+        """Store ``new`` (the same password, hashed with current parameters) unless the hash
+        is no longer ``old``: a password changed meanwhile is kept."""
+        ...

@@ -81,7 +81,8 @@ class LogIn:
         await self._throttle.reset(account_key)
         await self._throttle.forget(address_key, now)
         if self._hasher.needs_rehash(user.password_hash):
-            user.password_hash = await self._hasher.hash(command.password)
+            upgraded = await self._hasher.hash(command.password)
+            await self._users.upgrade_password_hash(user.id, user.password_hash, upgraded)
         user.record_login(now)
         await self._users.update(user)
         tokens = await self._tokens.start_session(user)
