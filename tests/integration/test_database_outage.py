@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from dishka import Provider, Scope
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event, literal, select
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from adapters.sql.driver_statements import ReadConnections, ReadQuery
+from adapters.sql.engine import create_engine
 from application.ports.health import DatabaseHealth
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
@@ -55,3 +61,26 @@ async def test_an_unexpected_error_is_a_bare_500_problem(engine: AsyncEngine) ->
     assert response.json()["code"] == "internal_error"
     assert "SELECT" not in response.text
     assert "secret" not in response.text
+
+
+async def test_a_connection_closed_as_soon_as_made_is_an_outage(
+    engine: AsyncEngine, postgres_only: None
+) -> None:
+    """A server shutting down may close the pool's replacement for a dead connection too:
+    that is a database outage (a 503), not the pool's bare "This connection is closed"."""
+    closing = create_engine(engine.url.render_as_string(hide_password=False))
+
+    def close_at_once(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.terminate()
+
+    event.listen(closing.sync_engine, "connect", close_at_once)
+    reads = ReadConnections(closing)
+    try:
+        with pytest.raises(DisconnectionError):
+            await reads.first(ReadQuery(select(literal(1))))
+        async with AsyncSession(closing) as session:
+            with pytest.raises(ConnectionError):
+                await session.execute(select(literal(1)))
+    finally:
+        await reads.close()
+        await closing.dispose()

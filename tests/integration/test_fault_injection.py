@@ -104,6 +104,11 @@ class ChirpServer:
     def log_tail(self, limit: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-limit:]
 
+    def errors(self) -> str:
+        """The server's ERROR records, with their tracebacks (an unhandled error's cause)."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return "\n".join(line for line in lines if '"level": "ERROR"' in line)
+
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[ThrowawayPostgres]:
@@ -300,7 +305,10 @@ async def test_postgres_restart_under_load(
 
     # Only the success status of each operation, or a 503 problem: no 500, no other error.
     unexpected = [o for o in outcomes if o.status not in (SUCCESS[o.op], 503)]
-    assert not unexpected, (Counter((o.op, o.status) for o in unexpected), unexpected[:5], log)
+    # A string, so that pytest shows all of it (the server's tracebacks) when it fails.
+    assert not unexpected, (
+        f"{Counter((o.op, o.status) for o in unexpected)} {unexpected[:5]}\n{chirp_server.errors()}"
+    )
     unavailable = [o for o in outcomes if o.status == 503]
     for outcome in unavailable:
         assert_503_problem(outcome)

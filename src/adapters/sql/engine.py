@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from adapters.sql.outage import database_unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+_REPLACED = "chirp.replaced_closed_connection"
 
 
 def create_engine(
@@ -48,12 +49,21 @@ def _mark_unavailable(context: ExceptionContext) -> None:
         context.invalidate_pool_on_disconnect = False
 
 
-def _refuse_closed_connection(_dbapi_connection: Any, _record: Any, proxy: Any) -> None:
+def _refuse_closed_connection(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
     """A free pre-ping: asyncpg sees a server-closed socket (a restart) on its own, so the
     pool replaces such a connection instead of handing it out. ``pool_pre_ping`` would cost
-    three round trips (BEGIN; ping; ROLLBACK) on every checkout."""
-    if proxy.driver_connection.is_closed():
-        raise DisconnectionError
+    three round trips (BEGIN; ping; ROLLBACK) on every checkout.
+
+    If the replacement is closed as well (the server was shutting down), the pool would give
+    up with a bare ``InvalidRequestError``; a connection error says what happened (a 503).
+    """
+    if not proxy.driver_connection.is_closed():
+        record.record_info.pop(_REPLACED, None)
+        return
+    if record.record_info.pop(_REPLACED, False):
+        raise ConnectionResetError("the database closed a new connection at once")
+    record.record_info[_REPLACED] = True
+    raise DisconnectionError
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
