@@ -191,10 +191,11 @@ class ThrowawayPostgres:
 
     def __init__(self, server: _Server, database: str) -> None:
         self._server = server
-        self.url = (
-            f"postgresql+asyncpg://{_SUPERUSER}@{_HOST}:{server.port}/"
-            f"{urllib.parse.quote(database, safe='')}"
-        )
+        name = urllib.parse.quote(database, safe="")
+        self.url = f"postgresql+asyncpg://{_SUPERUSER}@{_HOST}:{server.port}/{name}"
+        # The same database through the server's Unix socket: no TCP stack on either side.
+        socket = urllib.parse.urlencode({"host": str(server.sockets), "port": server.port})
+        self.socket_url = f"postgresql+asyncpg://{_SUPERUSER}@/{name}?{socket}"
 
     @property
     def port(self) -> int:
