@@ -24,8 +24,7 @@ class InMemoryUserRepository(UserRepository):
         self._check_unique(user)
         user.id = self._store.next_id()
         self._store.users[user.id] = dataclasses.replace(user)
-        self._loaded[id(user)] = (user, dataclasses.replace(user))
-        return user
+        return self._remember(user)
 
     async def get(self, user_id: int) -> User | None:
         user = self._store.users.get(user_id)
@@ -51,7 +50,7 @@ class InMemoryUserRepository(UserRepository):
         updated = dataclasses.replace(stored, **changes)
         self._check_unique(updated)
         self._store.users[user.id] = updated
-        self._loaded[id(user)] = (user, dataclasses.replace(user))
+        self._remember(user)
 
     async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
         stored = self._store.users[user_id]
@@ -65,8 +64,11 @@ class InMemoryUserRepository(UserRepository):
         return None
 
     def _copy(self, stored: User) -> User:
-        user = dataclasses.replace(stored)
-        self._loaded[id(user)] = (user, dataclasses.replace(stored))
+        return self._remember(dataclasses.replace(stored))
+
+    def _remember(self, user: User) -> User:
+        """Keep a copy of ``user`` as given out, for ``update`` to compare against."""
+        self._loaded[id(user)] = (user, dataclasses.replace(user))
         return user
 
     def _check_unique(self, user: User) -> None:
