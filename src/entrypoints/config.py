@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./chirp.db"
 MIN_SECRET_BYTES = 32
@@ -42,14 +44,20 @@ class AppConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
-        """Read ``CHIRP_*`` variables; without ``CHIRP_JWT_SECRET``, use the kept secret."""
+        """Read ``CHIRP_*`` variables; without ``CHIRP_JWT_SECRET``, use the kept secret.
+
+        Without ``environ``: the process's environment, after ``./.env`` (the working
+        directory's, not one found beside the package) has supplied what it does not set.
+        """
         if environ is None:
-            load_dotenv(override=False)
+            load_dotenv(Path.cwd() / ".env", override=False)
             environ = os.environ
         data_dir = Path(environ.get("CHIRP_DATA_DIR", ".chirp"))
         secret = environ.get("CHIRP_JWT_SECRET")
         return cls(
-            database_url=environ.get("CHIRP_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=checked_database_url(
+                environ.get("CHIRP_DATABASE_URL", DEFAULT_DATABASE_URL)
+            ),
             jwt_secret=checked_secret(secret.encode()) if secret else kept_secret(data_dir),
             media_dir=Path(environ.get("CHIRP_MEDIA_DIR", "media")),
             data_dir=data_dir,
@@ -111,6 +119,28 @@ def _is_origin(text: str) -> bool:
         and bool(parts.hostname)
         and not (parts.path or parts.query or parts.fragment or "@" in parts.netloc)
     )
+
+
+def checked_database_url(value: str) -> str:
+    """``CHIRP_DATABASE_URL``: a URL SQLAlchemy can parse, naming an installed async driver.
+
+    The messages never repeat the URL, which may hold a password.
+    """
+    example = "give e.g. 'sqlite+aiosqlite:///./chirp.db' or 'postgresql+asyncpg://user:pw@host/db'"
+    try:
+        url = make_url(value)
+        if url.port is not None and not 0 < url.port < 65536:  # raises if not a number
+            raise ValueError(f"port {url.port} is out of range")
+        dialect = url.get_dialect()
+        dialect.import_dbapi()
+    except (ArgumentError, ValueError, ImportError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(f"CHIRP_DATABASE_URL is not usable ({reason}); {example}") from None
+    if not dialect.is_async:
+        raise ConfigError(
+            f"CHIRP_DATABASE_URL names the synchronous driver {url.drivername!r}; {example}"
+        )
+    return value
 
 
 def checked_secret(secret: bytes) -> bytes:

@@ -47,3 +47,20 @@ def test_hash_threads_are_read_and_checked() -> None:
     for bad in ("0", "-1", "two"):
         with pytest.raises(ConfigError, match="CHIRP_HASH_THREADS"):
             AppConfig.from_env({**base, "CHIRP_HASH_THREADS": bad})
+
+
+def test_an_unusable_database_url_is_refused_without_repeating_it() -> None:
+    base = {"CHIRP_JWT_SECRET": "s" * 40}
+    for url in (
+        "not a url",
+        "postgresql+asyncpg://chirp:hunter2@db:port/chirp",
+        "postgresql+asyncpg://chirp:hunter2@db:99999/chirp",
+        "nosuchdb+driver://chirp:hunter2@db/chirp",
+        "postgresql://chirp:hunter2@db/chirp",  # a synchronous driver, or none installed
+        "sqlite:///./chirp.db",  # synchronous
+    ):
+        with pytest.raises(ConfigError, match="CHIRP_DATABASE_URL") as refused:
+            AppConfig.from_env({**base, "CHIRP_DATABASE_URL": url})
+        assert "hunter2" not in str(refused.value)
+    for url in ("sqlite+aiosqlite:///./chirp.db", "postgresql+asyncpg://chirp@/chirp?host=/tmp"):
+        assert AppConfig.from_env({**base, "CHIRP_DATABASE_URL": url}).database_url == url
