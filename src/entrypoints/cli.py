@@ -1,4 +1,8 @@
-"""The ``chirp`` command: serve, apply migrations, create an administrator."""
+"""The ``chirp`` command: serve, apply migrations, create an administrator.
+
+A bad argument or configuration is one line on standard error and exit status 2; a database
+that cannot be used is one line and status 1; never a traceback. Log lines are JSON.
+"""
 
 from __future__ import annotations
 
@@ -7,51 +11,154 @@ import asyncio
 import getpass
 import logging
 import os
+import socket
 import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from ipaddress import ip_address
+from typing import NoReturn
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
 from application.use_cases.create_superuser import CreateSuperuser, CreateSuperuserCommand
 from domain.errors import DomainError, ValidationError
 from entrypoints.config import AppConfig, ConfigError
-from entrypoints.di import make_container
-from entrypoints.logs import configure_logging
+from entrypoints.logs import FIELDS, configure_logging
 from entrypoints.server import serve
+
+logger = logging.getLogger("chirp")
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    """An argument that cannot work (found after parsing); the message says why."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on standard error (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.INFO)
     args = _parser().parse_args(argv)
+    run: Callable[[AppConfig, argparse.Namespace], int] = args.run
     try:
         config = AppConfig.from_env()
-        return int(args.run(config, args))
+        return run(config, args)
     except ConfigError as error:
         print(f"chirp: {error}", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
+    except UsageError as error:
+        print(f"{args.prog}: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except (SQLAlchemyError, OSError) as error:
+        print(f"{args.prog}: the database cannot be used: {_reason(error)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        logger.exception("%s failed", args.prog)  # one JSON line, the traceback inside it
+        return 1
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of what the driver said (SQLAlchemy appends the SQL and a link)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+
+
+def _version() -> str:
+    try:
+        return version("chirp")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of workers")
+    return int(text)
+
+
+def _host(text: str) -> str:
+    try:
+        ip_address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 or :: for all)"
+        ) from None
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chirp", description="Chirp social-network API.")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    serve = commands.add_parser("serve", help="apply pending migrations, then serve HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(run=_serve)
-
-    db = commands.add_parser("db", help="database schema")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
-    db_upgrade.set_defaults(run=_db_upgrade)
-
-    superuser = commands.add_parser("createsuperuser", help="create an administrator")
-    superuser.add_argument("--username", required=True)
-    superuser.add_argument("--email", required=True)
-    superuser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
+    parser = _Parser(
+        prog="chirp",
+        description="Chirp social-network API. Configuration comes from the CHIRP_* "
+        "environment variables, which a .env file in the working directory may supply.",
     )
-    superuser.set_defaults(run=_create_superuser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="apply pending migrations, then serve HTTP",
+        description="Apply pending migrations, then serve the HTTP API (Granian).",
+    )
+    serve.add_argument(
+        "--host",
+        type=_host,
+        default="127.0.0.1",
+        help="IP address to listen on; 0.0.0.0 or :: for every interface (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="TCP port to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes; with more than one, set CHIRP_REDIS_URL so that they share "
+        "throttle counts (default: %(default)s)",
+    )
+    serve.set_defaults(run=_serve, prog="chirp serve")
+
+    db = commands.add_parser(
+        "db", help="database schema", description="Manage the database schema."
+    )
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_upgrade = db_commands.add_parser(
+        "upgrade",
+        help="apply pending migrations",
+        description="Apply pending migrations (Alembic) to CHIRP_DATABASE_URL.",
+    )
+    db_upgrade.set_defaults(run=_db_upgrade, prog="chirp db upgrade")
+
+    superuser = commands.add_parser(
+        "createsuperuser",
+        help="create an administrator",
+        description="Create an administrator (an active, verified account).",
+    )
+    superuser.add_argument("--username", required=True, help="the login name")
+    superuser.add_argument("--email", required=True, help="the e-mail address")
+    superuser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (default: prompt twice on the terminal)",
+    )
+    superuser.set_defaults(run=_create_superuser, prog="chirp createsuperuser")
     return parser
 
 
@@ -69,8 +176,38 @@ def _db_upgrade(config: AppConfig, _: argparse.Namespace) -> int:
     return 0
 
 
+def _check_address(host: str, port: int) -> None:
+    """Refuses an address this machine cannot listen on, or one in use.
+
+    Needed because Granian's workers bind with SO_REUSEPORT: on their own they would join a
+    port another server listens on (a second ``chirp serve``) and split its traffic. A plain
+    socket may not bind where anything listens (SO_REUSEADDR only passes over the remains of
+    closed connections).
+    """
+    family = socket.AF_INET6 if ip_address(host).version == 6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            address = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+            raise UsageError(f"cannot listen on {address}: {reason}") from None
+
+
 def _serve(config: AppConfig, args: argparse.Namespace) -> int:
+    _check_address(args.host, args.port)
+    if args.workers > 1 and config.redis_url is None:
+        logger.warning(
+            "CHIRP_REDIS_URL is not set: each of the %d workers counts login and registration "
+            "throttling on its own (a client gets up to %d times the limits) and sees a "
+            "settings change up to 2 seconds later; set CHIRP_REDIS_URL to share them",
+            args.workers,
+            args.workers,
+            extra={FIELDS: {"workers": args.workers}},
+        )
     asyncio.run(_migrate(config))
+    _check_address(args.host, args.port)  # again: the migrations took a while
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     os.environ.setdefault("CHIRP_HASH_THREADS", str(max(1, (cores or 1) // args.workers)))
     serve(
@@ -86,13 +223,25 @@ def _serve(config: AppConfig, args: argparse.Namespace) -> int:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("Password: ")
-    if password != getpass.getpass("Password (again): "):
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "standard input is not a terminal, so the password cannot be prompted for; "
+            "give it on standard input with --password-stdin"
+        )
+    try:
+        password = getpass.getpass("Password: ")
+        again = getpass.getpass("Password (again): ")
+    except EOFError:
+        raise UsageError("no password given") from None
+    if password != again:
         raise ValidationError.single("password", "the two passwords do not match")
     return password
 
 
 def _create_superuser(config: AppConfig, args: argparse.Namespace) -> int:
+    # Imported here: the whole app (about 0.5 s) is needed by this command alone.
+    from entrypoints.di import make_container  # noqa: PLC0415
+
     async def create(password: str) -> None:
         container = make_container(config)
         try:

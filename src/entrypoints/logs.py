@@ -47,3 +47,25 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+def server_log_config() -> dict[str, Any]:
+    """Granian's ``log_dictconfig``: its own lines (loggers ``_granian`` and ``granian.access``)
+    as JSON on standard error too, in the main process and in every worker.
+
+    Granian's default writes ``[INFO] ...`` text to standard output.
+    """
+    logger = {"handlers": ["stderr"], "level": "INFO", "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {"_granian": logger, "granian.access": dict(logger)},
+    }

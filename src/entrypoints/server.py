@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from entrypoints.logs import server_log_config
+
 
 def serve(target: str, *, host: str, port: int, workers: int, factory: bool = False) -> None:
     """Serves the ASGI app at ``target`` (``module:attribute``) until interrupted.
@@ -21,4 +23,5 @@ def serve(target: str, *, host: str, port: int, workers: int, factory: bool = Fa
         interface=Interfaces.ASGI,
         loop=Loops.uvloop,
         log_access=False,
+        log_dictconfig=server_log_config(),
     ).serve()
