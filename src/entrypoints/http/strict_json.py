@@ -7,21 +7,25 @@ labelled JSON: a text/plain POST, which a browser sends cross-site without a pre
 is refused with 415. JSON bodies are limited to 1 MiB even on routes that take uploads, and
 to a nesting depth well below the interpreter's recursion limit: no Chirp body nests more
 than a level or two, and deeper ones (``[[[[...]]]]``) would otherwise end in a
-RecursionError, a 500 and a traceback as long as the nesting.
+RecursionError, a 500 and a traceback as long as the nesting. A body the client cut off
+(or framed so that the server gave up on it) is a 400 here, where Litestar makes it a 500.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncGenerator
 from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 )
+from litestar.types import ReceiveMessage
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -95,7 +99,40 @@ def _integral_floats_as_ints(value: Any, depth: int = 0) -> Any:
     return value
 
 
+class IncompleteBody(HTTPException):
+    """The request body ended early: the client went away, or the server could not parse
+    its framing (a chunk size such as ``FFFFFFFFFFFFFFFFFF``); the ASGI server reports both
+    as ``http.disconnect``. The client's fault, so a 400, not Litestar's 500."""
+
+    status_code = HTTP_400_BAD_REQUEST
+    detail = "The request body ended before it was complete."
+
+
 class StrictJsonRequest(Request[Any, Any, Any]):
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        """The body as Litestar streams it (for JSON and multipart bodies alike), but a
+        disconnect while reading it raises ``IncompleteBody`` instead of a 500."""
+        receive = self.receive
+        disconnected = False
+
+        async def watched() -> ReceiveMessage:
+            nonlocal disconnected
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                disconnected = True
+            return message
+
+        self.receive = watched
+        try:
+            async for chunk in super().stream():
+                yield chunk
+        except InternalServerException:
+            if disconnected:
+                raise IncompleteBody from None
+            raise
+        finally:
+            self.receive = receive
+
     async def json(self) -> Any:
         data_field = self.route_handler.parsed_data_field
         target: Any = data_field.annotation if data_field is not None else Any
