@@ -7,19 +7,26 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.errors import ValidationError
+from domain.text import is_blank
 
 MAX_TWEET_LENGTH = 280
 
 
 @dataclass(frozen=True, slots=True)
 class TweetText:
-    """NFC-normalised, trimmed, at most 280 code points; empty only beside an image."""
+    """NFC-normalised, trimmed, at most 280 code points; empty only beside an image.
+
+    Text that shows nothing (only whitespace and invisible characters such as U+200B or
+    U+3164) is empty text.
+    """
 
     value: str
 
     @classmethod
     def parse(cls, raw: str, *, has_image: bool) -> TweetText:
         text = unicodedata.normalize("NFC", raw).strip()
+        if is_blank(text):
+            text = ""
         if "\x00" in text:
             raise ValidationError.single("text", "must not contain NUL characters")
         if len(text) > MAX_TWEET_LENGTH:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -100,6 +101,57 @@ async def test_register_with_a_body_that_is_not_a_json_object(
 
     assert_problem(response, 400, "validation_error")
     assert await stored_rows(engine) == NOTHING
+
+
+async def test_an_empty_body_says_so(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    for path in ("/auth/register", "/auth/login"):
+        response = await client.post(f"{API}{path}", content=b"", headers=JSON_HEADERS)
+
+        body = assert_problem(response, 400, "validation_error")
+        assert body["detail"] == "The request body is empty: send a JSON object."
+        assert body["errors"] == [{"field": "body", "message": body["detail"]}]
+    assert await stored_rows(engine) == NOTHING
+
+
+# 800 levels: deeper than the stack a request runs on allows, only 1.6 KB on the wire.
+DEEP = 800
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"[" * DEEP + b"]" * DEEP, id="arrays"),
+        pytest.param(b'{"a":' * DEEP + b"1" + b"}" * DEEP, id="objects"),
+        pytest.param(b'{"text": ' + b"[" * DEEP + b"]" * DEEP + b"}", id="in-a-field"),
+        pytest.param(
+            b'{"username": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", id="50000-in-a-field"
+        ),
+    ],
+)
+async def test_a_deeply_nested_body_is_a_validation_error_with_a_short_log(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+    content: bytes,
+) -> None:
+    alice = await register(client, "alice")
+    caplog.set_level(logging.DEBUG)
+    calls = [
+        ("POST", "/auth/register", {}),
+        ("POST", "/auth/login", {}),
+        ("PATCH", "/me", alice.auth),
+        ("POST", "/tweets", alice.auth),
+    ]
+
+    for method, path, auth in calls:
+        response = await client.request(
+            method, f"{API}{path}", content=content, headers=JSON_HEADERS | auth
+        )
+
+        assert_problem(response, 400, "validation_error")
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(caplog.text) < 300 * len(calls), caplog.text[:2000]
+    assert await stored_rows(engine) == NOTHING | {"users": 1, "sessions": 1, "refresh_tokens": 1}
 
 
 async def test_register_with_a_body_that_is_not_utf8(

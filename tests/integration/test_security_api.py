@@ -206,6 +206,36 @@ async def test_token_responses_are_never_stored(client: httpx.AsyncClient, path:
     assert_security_headers(response)
 
 
+async def test_private_responses_are_never_stored(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    root = await register_admin(client, engine)
+    alice = await register(client, "alice")
+    avatar = {"image": ("a.png", png_bytes())}
+    private = {
+        "GET /me": await client.get(f"{API}/me", headers=alice.auth),
+        "PATCH /me": await client.patch(f"{API}/me", json={"bio": "b"}, headers=alice.auth),
+        "PUT /me": await client.put(f"{API}/me", json={"bio": "c"}, headers=alice.auth),
+        "PUT /me/avatar": await client.put(f"{API}/me/avatar", files=avatar, headers=alice.auth),
+        "GET /users": await client.get(f"{API}/users", headers=root.auth),
+        "PATCH /users/alice": await client.patch(
+            f"{API}/users/alice", json={"is_active": True}, headers=root.auth
+        ),
+        "GET /admin/settings": await client.get(f"{API}/admin/settings", headers=root.auth),
+        "PATCH /admin/settings": await client.patch(
+            f"{API}/admin/settings", json={"access_token_ttl_seconds": 60}, headers=root.auth
+        ),
+    }
+
+    for name, response in private.items():
+        assert response.status_code == 200, (name, response.text)
+        assert response.headers.get("cache-control") == "no-store", name
+        assert_security_headers(response)
+    public = await client.get(f"{API}/users/alice", headers=alice.auth)
+    assert public.status_code == 200
+    assert "no-store" not in public.headers.get("cache-control", "")
+
+
 # --- CORS ---
 
 APP_ORIGIN = "https://app.example.com"

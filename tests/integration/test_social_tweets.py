@@ -129,6 +129,7 @@ TEXT_RULES = [
     pytest.param("\U0001f600" * 281, None, id="281-astral"),
     pytest.param("", None, id="empty"),
     pytest.param(" \n\t\u3000 ", None, id="whitespace-only"),
+    pytest.param("\u200b \u2800\n\u3164\ufeff\u200e\u202e", None, id="invisible-only"),
 ]
 
 

@@ -93,7 +93,6 @@ PROXY = networks("10.0.0.0/8", "2001:db8:ffff::/48")
         ("10.0.0.2", "10.9.9.9, 10.0.0.3", PROXY, "10.9.9.9"),
         # Garbage on the way: the peer.
         ("10.0.0.2", "198.51.100.1, not-an-ip", PROXY, "10.0.0.2"),
-        ("10.0.0.2", "198.51.100.1:443", PROXY, "10.0.0.2"),
         ("10.0.0.2", "198.51.100.1,, 10.0.0.3", PROXY, "10.0.0.2"),
         ("10.0.0.2", "198.51.100.1\n", PROXY, "198.51.100.1"),
         ("10.0.0.2", "198.51.100.1\r\nX: y", PROXY, "10.0.0.2"),
@@ -114,6 +113,69 @@ def test_the_client_address(
     expected: str,
 ) -> None:
     assert pick_client_address(peer, forwarded_for, trusted) == expected
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "expected"),
+    [
+        ("203.0.113.7:4711", "203.0.113.7"),
+        ("198.51.100.1:0", "198.51.100.1"),
+        ("198.51.100.1:65535", "198.51.100.1"),
+        ("[2001:db8::1]", "2001:db8::1"),
+        ("[2001:db8::1]:4711", "2001:db8::1"),
+        (" [2001:DB8:0::1]:4711 ", "2001:db8::1"),
+        ("[::ffff:198.51.100.1]:80", "198.51.100.1"),
+        # Trusted hops with ports are passed over like those without.
+        ("198.51.100.1:1, 10.0.0.3:80, [2001:db8:ffff::9]:443", "198.51.100.1"),
+        ("6.6.6.6:1, [2001:db8::42]:2, 10.0.0.3", "2001:db8::42"),
+        ("10.9.9.9:5, [2001:db8:ffff::9]:443", "10.9.9.9"),
+        # Unbracketed, an IPv6 address is read whole: its last group is no port.
+        ("2001:db8::1:443", "2001:db8::1:443"),
+        # Garbage left of the first untrusted hop is never looked at.
+        ("[2001:db8::1, 198.51.100.1:80", "198.51.100.1"),
+    ],
+)
+def test_a_forwarded_entry_with_a_port_or_in_brackets_is_read(
+    forwarded_for: str, expected: str
+) -> None:
+    assert pick_client_address("10.0.0.2", forwarded_for, PROXY) == expected
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "[2001:db8::1",
+        "2001:db8::1]",
+        "[2001:db8::1]:",
+        "[2001:db8::1]:99999",
+        "[2001:db8::1]:65536",
+        "[2001:db8::1]:4711:1",
+        "[2001:db8::1]x",
+        "[2001:db8::1]4711",
+        "[ 2001:db8::1]",
+        "[[2001:db8::1]]",
+        "[]",
+        "[198.51.100.1]",
+        "[198.51.100.1]:80",
+        "198.51.100.1:",
+        "198.51.100.1:65536",
+        "198.51.100.1:123456",
+        "198.51.100.1:+80",
+        "198.51.100.1:-1",
+        "198.51.100.1: 80",
+        "198.51.100.1 :80",
+        "198.51.100.1:\u0668\u0660",  # Arabic-Indic digits
+        "198.51.100.1:8_0",
+        ":80",
+        "example.com:80",
+        "unknown:80",
+    ],
+)
+def test_a_malformed_forwarded_entry_gives_the_peer(entry: str) -> None:
+    # Whatever a client forges left of it, and on its own.
+    assert pick_client_address("10.0.0.2", f"6.6.6.6, {entry}", PROXY) == "10.0.0.2"
+    assert pick_client_address("10.0.0.2", entry, PROXY) == "10.0.0.2"
+    assert pick_client_address("10.0.0.2", f"{entry}, 10.0.0.3:80", PROXY) == "10.0.0.2"
 
 
 # --- JSON log lines ---

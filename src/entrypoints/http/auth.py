@@ -17,6 +17,7 @@ from typing import Any, cast
 from dishka import AsyncContainer, Provider, Scope, provide
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import CacheControlHeader
 from litestar.handlers import HTTPRouteHandler
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Send
@@ -27,6 +28,9 @@ from domain.errors import AuthenticationFailed, InvalidAccessToken
 
 BEARER_SCHEME = "BearerToken"
 BEARER_SECURITY: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
+# The ``cache_control`` of routes whose responses are for the caller alone (tokens, one's own
+# account, what only administrators see): no cache, the browser's included, may keep them.
+PRIVATE = CacheControlHeader(no_store=True)
 _CLAIMS = "chirp.access_claims"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
@@ -10,6 +11,7 @@ from litestar import Request
 
 Network = IPv4Network | IPv6Network
 UNKNOWN = "unknown"
+_PORT = re.compile(r"[0-9]{1,5}")
 
 
 def _parsed(text: str) -> IPv4Address | IPv6Address | None:
@@ -20,6 +22,29 @@ def _parsed(text: str) -> IPv4Address | IPv6Address | None:
     if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
     return address
+
+
+def _is_port(text: str) -> bool:
+    return _PORT.fullmatch(text) is not None and int(text) <= 65535
+
+
+def _forwarded_hop(entry: str) -> IPv4Address | IPv6Address | None:
+    """One ``X-Forwarded-For`` entry's address: a bare address, ``203.0.113.7:4711``,
+    ``[2001:db8::1]`` or ``[2001:db8::1]:4711`` (proxies differ; the port is dropped);
+    None when it is none of these. An unbracketed IPv6 address is read whole (its last
+    group is never taken for a port)."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        inside, bracket, rest = entry[1:].partition("]")
+        if not bracket or ":" not in inside or (rest and not rest.startswith(":")):
+            return None
+        if rest and not _is_port(rest[1:]):
+            return None
+        return _parsed(inside) if inside == inside.strip() else None
+    if entry.count(":") == 1:
+        host, _, port = entry.partition(":")  # one colon: IPv4 (or a name) and a port
+        return _parsed(host) if host == host.strip() and _is_port(port) else None
+    return _parsed(entry)
 
 
 def _trusted(address: IPv4Address | IPv6Address, networks: Sequence[Network]) -> bool:
@@ -42,7 +67,7 @@ def pick_client_address(
         return peer
     hop = peer_address
     for entry in reversed(forwarded_for.split(",")):
-        parsed = _parsed(entry)
+        parsed = _forwarded_hop(entry)
         if parsed is None:
             return peer
         hop = parsed

@@ -132,10 +132,16 @@ def _domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[dic
 
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
 _MISSING_FIELD = re.compile(r"missing required field `([^`]*)`")
+EMPTY_BODY = "The request body is empty: send a JSON object."
 
 
 def _field_error(item: dict[str, Any]) -> FieldError:
     """A msgspec decoding complaint as a field error (``$.a.b`` becomes ``a.b``)."""
+    if item.get("key") == "data" and item.get("source") == "body":
+        # Litestar hands a handler no ``data`` at all for an empty body (and reports the
+        # missing argument as the KeyError "'data'"); a present body is decoded by
+        # StrictJsonRequest, whose complaints name a field or "body".
+        return FieldError("body", EMPTY_BODY)
     message = str(item.get("message", "is invalid"))
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
@@ -155,10 +161,14 @@ def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dic
         if errors and all(e.field == "cursor" for e in errors):
             # The schema's pattern for cursors refused it: the contract's code for that.
             return _domain_error(_, InvalidCursor())
+        if len(errors) == 1 and errors[0].message == EMPTY_BODY:
+            detail = EMPTY_BODY
+        else:
+            detail = "The request contains invalid fields." if errors else str(error.detail)
         return problem(
             status,
             "validation_error",
-            "The request contains invalid fields." if errors else str(error.detail),
+            detail,
             errors=errors or [FieldError("body", str(error.detail))],
         )
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:

@@ -10,7 +10,7 @@ from litestar.params import JSONBody
 from application.ports.access_tokens import AccessClaims
 from application.use_cases.get_settings import GetSettings, GetSettingsQuery
 from application.use_cases.update_settings import UpdateSettings, UpdateSettingsCommand
-from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.auth import BEARER_SECURITY, PRIVATE
 from entrypoints.http.problems import documented
 from entrypoints.http.request_context import audit
 from entrypoints.http.schemas import SettingsPatch, SettingsResponse
@@ -20,6 +20,7 @@ class AdminSettingsController(Controller):
     path = "/admin/settings"
     tags = ["admin"]
     security = BEARER_SECURITY
+    cache_control = PRIVATE
 
     @get("/", responses=documented(401, 403))
     async def show(

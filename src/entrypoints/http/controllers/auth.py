@@ -21,7 +21,7 @@ from application.use_cases.rotate_refresh_token import (
 )
 from domain.errors import InvalidCredentials, RefreshTokenReused, TooManyAttempts
 from entrypoints.config import AppConfig
-from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.auth import BEARER_SECURITY, PRIVATE
 from entrypoints.http.client_address import address_group, client_address
 from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
@@ -43,10 +43,6 @@ def identifier_digest(secret: bytes, identifier: str) -> str:
     return hmac.new(key, identifier.lower().encode(), sha256).hexdigest()[:16]
 
 
-# Token responses must never be stored by a cache (RFC 6749 section 5.1).
-NO_STORE = {"Cache-Control": "no-store"}
-
-
 def _audit_throttled(
     request: Request[Any, Any, Any], action: str, address: str, error: TooManyAttempts
 ) -> None:
@@ -64,11 +60,12 @@ def _audit_throttled(
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
+    # Token responses must never be stored by a cache (RFC 6749 section 5.1).
+    cache_control = PRIVATE
 
     @post(
         "/register",
         status_code=HTTP_201_CREATED,
-        response_headers=NO_STORE,
         responses=documented(400, 409, 413, 429),
     )
     async def register(
@@ -105,7 +102,6 @@ class AuthController(Controller):
     @post(
         "/login",
         status_code=HTTP_200_OK,
-        response_headers=NO_STORE,
         responses=documented(400, 401, 413, 429),
     )
     async def login(
@@ -156,7 +152,6 @@ class AuthController(Controller):
     @post(
         "/refresh",
         status_code=HTTP_200_OK,
-        response_headers=NO_STORE,
         responses=documented(400, 401, 413),
     )
     async def refresh(

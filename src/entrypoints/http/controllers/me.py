@@ -16,7 +16,7 @@ from application.use_cases.update_current_user import (
     UpdateCurrentUser,
     UpdateCurrentUserCommand,
 )
-from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.auth import BEARER_SECURITY, PRIVATE
 from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, read_form
 from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
@@ -28,6 +28,7 @@ class MeController(Controller):
     path = "/me"
     tags = ["me"]
     security = BEARER_SECURITY
+    cache_control = PRIVATE
 
     @get("/", responses=documented(401))
     async def show(

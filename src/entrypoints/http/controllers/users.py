@@ -17,7 +17,7 @@ from application.use_cases.list_follows import ListFollowers, ListFollowing, Lis
 from application.use_cases.list_user_tweets import ListUserTweets, ListUserTweetsQuery
 from application.use_cases.list_users import ListUsers, ListUsersQuery
 from application.use_cases.unfollow_user import UnfollowUser
-from entrypoints.http.auth import BEARER_SECURITY, Viewer
+from entrypoints.http.auth import BEARER_SECURITY, PRIVATE, Viewer
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.problems import documented
@@ -54,7 +54,7 @@ class UsersController(Controller):
         users = await list_active(ListActiveUsersQuery(limit))
         return [ActiveUserResponse(u.username, u.last_login) for u in users]
 
-    @get("/", security=BEARER_SECURITY, responses=documented(400, 401, 403))
+    @get("/", security=BEARER_SECURITY, cache_control=PRIVATE, responses=documented(400, 401, 403))
     async def index(
         self,
         claims: FromDishka[AccessClaims],
@@ -78,7 +78,12 @@ class UsersController(Controller):
         """A public profile with counts (signing in sets ``followed_by_me``)."""
         return UserPublic.of(await get_profile(GetProfileQuery(username, viewer.user_id)), links)
 
-    @patch("/{username:str}", security=BEARER_SECURITY, responses=documented(400, 401, 403, 404))
+    @patch(
+        "/{username:str}",
+        security=BEARER_SECURITY,
+        cache_control=PRIVATE,
+        responses=documented(400, 401, 403, 404),
+    )
     async def change_status(
         self,
         username: Username,
