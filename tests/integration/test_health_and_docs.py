@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -89,3 +90,29 @@ async def test_interactive_docs_are_served(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert marker in response.text.lower()
+
+
+DOCS_PAGES = ["/schema/swagger", "/schema/redoc"]
+CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+YEAR = 365 * 24 * 3600
+
+
+@pytest.mark.parametrize("page", DOCS_PAGES)
+async def test_docs_pages_load_only_what_chirp_serves(client: httpx.AsyncClient, page: str) -> None:
+    response = await client.get(page)
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+
+    urls = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert any(url.endswith(".js") for url in urls)
+    for url in urls:
+        assert url.startswith("/schema/assets/"), url  # this origin, not a CDN
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        suffix = url[url.rfind(".") :]
+        assert asset.headers["content-type"].startswith(CONTENT_TYPES[suffix]), url
+        cache = asset.headers["cache-control"]
+        if "/schema/assets/chirp/" not in url:  # the UIs' files: the URL names their version
+            assert "immutable" in cache, url
+            assert int(re.search(r"max-age=(\d+)", cache).group(1)) >= YEAR  # type: ignore[union-attr]
