@@ -8,3 +8,5 @@ WHITESPACE = (
     "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680"
     "\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 )
+# No text field may contain a NUL character; as a regex escape.
+NUL = "\\x00"

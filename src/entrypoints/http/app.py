@@ -27,6 +27,7 @@ from entrypoints.http.controllers.tweets import FeedController, TweetsController
 from entrypoints.http.controllers.users import UsersController
 from entrypoints.http.docs_pages import OfflineRedoc, OfflineSwagger, docs_assets_router
 from entrypoints.http.links import LinksProvider
+from entrypoints.http.operation_docs import document_operations
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_context import ResponseHeaders
 from entrypoints.http.schemas import RequestBodySchemaPlugin
@@ -138,6 +139,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         logging_config=LoggingConfig(formatters={"standard": {"()": JsonFormatter}}),
     )
     allow_header.learn(app)
+    document_operations(app)
     setup_dishka(container, app)
     app.asgi_handler = release_request_objects(app.asgi_handler)
     return app
