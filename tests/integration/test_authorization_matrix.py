@@ -22,6 +22,7 @@ from litestar.routes import HTTPRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import create_engine
+from entrypoints.http.docs_pages import VENDOR_PATH
 from tests.integration.conftest import (
     API,
     PASSWORD,
@@ -62,6 +63,10 @@ PUBLIC: dict[Route, int] = {
     ("GET", "/schema/oauth2-redirect.html"): 200,
     # Litestar's page for any other /schema/... path: "not found", whoever asks.
     ("GET", "/schema/{path:str}"): 404,
+    # What the docs pages load: Swagger UI's and ReDoc's files, and our start-up scripts.
+    ("GET", f"{VENDOR_PATH}/{{file_path:path}}"): 200,
+    ("HEAD", f"{VENDOR_PATH}/{{file_path:path}}"): 200,
+    ("GET", "/schema/assets/chirp/{script:str}"): 200,
 }
 
 # Public routes that look at no token at all; on the other public ones signing in is
@@ -137,6 +142,8 @@ class World:
             "tweet_id": str(self.tweet_id),
             "name": self.media,
             "path": "no-such-page",
+            "file_path": "swagger-ui-dist/swagger-ui.css",
+            "script": "swagger-init.js",
         }
         return PARAMETER.sub(lambda match: values[match.group(1)], path)
 
@@ -212,6 +219,8 @@ async def test_the_route_table_is_found_and_the_lists_name_real_routes() -> None
         "tweet_id",
         "name",
         "path",
+        "file_path",
+        "script",
     }
 
 

@@ -10,7 +10,6 @@ from litestar import Controller, Litestar
 from litestar.config.cors import CORSConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +25,9 @@ from entrypoints.http.controllers.me import MeController
 from entrypoints.http.controllers.media import MediaController
 from entrypoints.http.controllers.tweets import FeedController, TweetsController
 from entrypoints.http.controllers.users import UsersController
+from entrypoints.http.docs_pages import OfflineRedoc, OfflineSwagger, docs_assets_router
 from entrypoints.http.links import LinksProvider
+from entrypoints.http.operation_docs import document_operations
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_context import ResponseHeaders
 from entrypoints.http.schemas import RequestBodySchemaPlugin
@@ -43,7 +44,7 @@ def openapi_config() -> OpenAPIConfig:
         version="1.0.0",
         description="A Twitter-like social network API. Errors are RFC 9457 problem documents.",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        render_plugins=[OfflineSwagger(), OfflineRedoc()],
         components=Components(
             security_schemes={
                 BEARER_SCHEME: SecurityScheme(
@@ -125,7 +126,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         await container.close()
 
     app = Litestar(
-        route_handlers=[api, root],
+        route_handlers=[api, root, docs_assets_router()],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         request_max_body_size=MAX_JSON_BODY_BYTES,
@@ -138,6 +139,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         logging_config=LoggingConfig(formatters={"standard": {"()": JsonFormatter}}),
     )
     allow_header.learn(app)
+    document_operations(app)
     setup_dishka(container, app)
     app.asgi_handler = release_request_objects(app.asgi_handler)
     return app

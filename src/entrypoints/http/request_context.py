@@ -27,8 +27,14 @@ _id_counter = itertools.count(1)
 DOCS_PATH = "/schema"
 MEDIA_PATH = "/media/"
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
-# Swagger UI and ReDoc run scripts and styles from a CDN: restrict only framing there.
-DOCS_CSP = b"frame-ancestors 'none'"
+# Swagger UI and ReDoc load everything from this origin (entrypoints/http/docs_pages.py); no
+# inline scripts. Their styles are partly inline, ReDoc searches in a blob: worker, and both
+# draw some images as data: URLs.
+DOCS_CSP = (
+    b"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; "
+    b"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 audit_logger = logging.getLogger("chirp.audit")
 

@@ -19,6 +19,7 @@ from application.ports.tweet_reader import TweetView
 from application.ports.user_reader import ProfileView, UserSummary
 from application.token_issuer import TokenPair
 from domain.settings import SETTING_RANGES, RuntimeSettings
+from domain.text import NUL
 from domain.tweets import MAX_TWEET_LENGTH
 from domain.users import (
     EMAIL_PATTERN,
@@ -50,12 +51,15 @@ PasswordField = Annotated[
         description="Not a common password, nor the username or email.",
     ),
 ]
-NameField = Annotated[str, KwargDefinition(max_length=MAX_NAME_LENGTH)]
-BioField = Annotated[str, KwargDefinition(max_length=MAX_BIO_LENGTH)]
+NO_NUL = f"^[^{NUL}]*$"
+NameField = Annotated[str, KwargDefinition(max_length=MAX_NAME_LENGTH, pattern=NO_NUL)]
+BioField = Annotated[str, KwargDefinition(max_length=MAX_BIO_LENGTH, pattern=NO_NUL)]
+# No maxLength: the limit counts code points after NFC normalisation and trimming, which
+# JSON Schema cannot say (a longer raw string may be accepted, a shorter one refused).
 TweetTextField = Annotated[
     str,
     KwargDefinition(
-        max_length=MAX_TWEET_LENGTH,
+        pattern=NO_NUL,
         description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points); "
         "only whitespace (or nothing) if the tweet has an image.",
     ),
@@ -126,6 +130,10 @@ class RequestBodySchemaPlugin(StructSchemaPlugin):
         return schema
 
 
+# A password the policy accepts, for the examples that the docs pages pre-fill.
+EXAMPLE_PASSWORD = "plum sofa orbit lantern"
+
+
 class RegisterRequest(RequestBody):
     username: UsernameField
     email: EmailField
@@ -135,21 +143,41 @@ class RegisterRequest(RequestBody):
     last_name: NameField = ""
     bio: BioField = ""
 
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "examples": [
+            {
+                "username": "alice",
+                "email": "alice@example.com",
+                "password": EXAMPLE_PASSWORD,
+                "password_confirm": EXAMPLE_PASSWORD,
+                "first_name": "Alice",
+                "bio": "Writes short things.",
+            }
+        ]
+    }
+
 
 class LoginRequest(RequestBody):
     password: str
     username: str | None = None
     email: str | None = None
 
-    # Exactly one of username or email (a null one counts as absent).
+    # Exactly one of username or email (a null one counts as absent). The oneOf sits inside
+    # an allOf so that client generators still see one object with all three fields (a
+    # top-level oneOf of partial objects becomes a union of models that lack ``password``).
     schema_extra: ClassVar[dict[str, Any]] = {
-        "one_of": [
+        "all_of": [
             Schema(
-                required=[given],
-                properties={given: Schema(type=OpenAPIType.STRING), other: NULL},
+                one_of=[
+                    Schema(
+                        required=[given],
+                        properties={given: Schema(type=OpenAPIType.STRING), other: NULL},
+                    )
+                    for given, other in (("username", "email"), ("email", "username"))
+                ]
             )
-            for given, other in (("username", "email"), ("email", "username"))
-        ]
+        ],
+        "examples": [{"username": "alice", "password": EXAMPLE_PASSWORD}],
     }
 
 
@@ -172,6 +200,12 @@ class UpdateMeRequest(RequestBody):
 
 
 class SettingsPatch(RequestBody):
+    # Only the fields given change. The example sets one setting back to its default, so
+    # trying it out in the docs changes nothing that matters.
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "examples": [{"access_token_ttl_seconds": RuntimeSettings().access_token_ttl_seconds}]
+    }
+
     access_token_ttl_seconds: Annotated[int, _range("access_token_ttl_seconds")] | UnsetType = UNSET
     refresh_token_ttl_seconds: Annotated[int, _range("refresh_token_ttl_seconds")] | UnsetType = (
         UNSET
@@ -366,6 +400,8 @@ class LikeResponse(msgspec.Struct):
 
 class TweetTextRequest(RequestBody):
     text: TweetTextField
+
+    schema_extra: ClassVar[dict[str, Any]] = {"examples": [{"text": "Hello, Chirp!"}]}
 
 
 class UserStatusRequest(RequestBody):

@@ -14,7 +14,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from domain.text import WHITESPACE
+from domain.text import INVISIBLE_BMP, NUL, WHITESPACE
 from domain.tweets import MAX_TWEET_LENGTH
 
 _IMAGE = Schema(
@@ -22,17 +22,21 @@ _IMAGE = Schema(
     format=OpenAPIFormat.BINARY,
     description="A JPEG, PNG, GIF or WebP image, at most 4096x4096 pixels.",
 )
+# No maxLength on the text: the limit counts code points after NFC normalisation and
+# trimming, which JSON Schema cannot say (a longer raw string may be accepted, a shorter one
+# refused).
 _TEXT = Schema(
     type=OpenAPIType.STRING,
-    max_length=MAX_TWEET_LENGTH,
-    description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points).",
+    pattern=f"^[^{NUL}]*$",
+    description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points); "
+    "only whitespace (or nothing) if there is an image.",
 )
 _JSON_TEXT = Schema(
     type=OpenAPIType.STRING,
-    max_length=MAX_TWEET_LENGTH,
-    pattern=f"[^{WHITESPACE}]",
+    # No NUL, and something other than whitespace and invisible characters.
+    pattern=f"^[^{NUL}]*[^{NUL}{WHITESPACE}{INVISIBLE_BMP}][^{NUL}]*$",
     description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points); "
-    "not only whitespace.",
+    "not only whitespace and invisible characters.",
 )
 # The image formats the API decodes (it checks the bytes, never the part's Content-Type).
 _IMAGE_ENCODING = {"image": Encoding(content_type="image/jpeg, image/png, image/gif, image/webp")}
@@ -51,6 +55,7 @@ class PostTweetOperation(Operation):
                         properties={"text": _JSON_TEXT},
                         required=["text"],
                         additional_properties=False,
+                        examples=[{"text": "Hello, Chirp!"}],
                     )
                 ),
                 "multipart/form-data": OpenAPIMediaType(
@@ -58,10 +63,16 @@ class PostTweetOperation(Operation):
                         type=OpenAPIType.OBJECT,
                         properties={"text": _TEXT, "image": _IMAGE},
                         additional_properties=False,
-                        # Text that is only whitespace needs an image.
-                        any_of=[
-                            Schema(required=["image"]),
-                            Schema(properties={"text": _JSON_TEXT}, required=["text"]),
+                        # Text that is only whitespace needs an image. Inside an allOf, so
+                        # that client generators still see one object with both fields (an
+                        # anyOf beside the properties becomes a union without them).
+                        all_of=[
+                            Schema(
+                                any_of=[
+                                    Schema(required=["image"]),
+                                    Schema(properties={"text": _JSON_TEXT}, required=["text"]),
+                                ]
+                            )
                         ],
                     ),
                     encoding=_IMAGE_ENCODING,
