@@ -83,6 +83,12 @@ class LogIn:
             raise InvalidCredentials("wrong_password", user.id)
         if not user.is_active:
             raise InvalidCredentials("inactive_account", user.id)
+        # Hashed before record_login, which (on PostgreSQL) holds the user row till commit.
+        upgraded = (
+            await self._hasher.hash(command.password)
+            if self._hasher.needs_rehash(user.password_hash)
+            else None
+        )
         if not await self._users.record_login(user.id, user.password_hash, now):
             # The password changed (or the account was deactivated) since it was read.
             raise InvalidCredentials("stale_password", user.id)
@@ -90,8 +96,7 @@ class LogIn:
         # A success is no failure: it neither counts against the address nor the account.
         await self._throttle.reset(account_key)
         await self._throttle.forget(address_key, now)
-        if self._hasher.needs_rehash(user.password_hash):
-            upgraded = await self._hasher.hash(command.password)
+        if upgraded is not None:
             await self._users.upgrade_password_hash(user.id, user.password_hash, upgraded)
         tokens = await self._tokens.start_session(user)
         await self._tx.commit()
