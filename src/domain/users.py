@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.errors import FieldError, ValidationError
-from domain.text import WHITESPACE
 
-_USERNAME = re.compile(r"[A-Za-z0-9_]{3,30}")
-# Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is the
-# mail server's business; this only refuses what cannot be an address.
-EMAIL_PATTERN = (
-    f"[^@{WHITESPACE}\\x00]{{1,64}}@[^@{WHITESPACE}.\\x00]+(\\.[^@{WHITESPACE}.\\x00]+)+"
-)
+MAX_USERNAME_LENGTH = 30
+_USERNAME = re.compile(f"[A-Za-z0-9_]{{3,{MAX_USERNAME_LENGTH}}}")
+# Deliberately simple: one @, a dot in the domain, printable ASCII only (no spaces). An
+# internationalised domain is written in its ASCII form (xn--...). Deliverability is the mail
+# server's business; this only refuses what cannot be an address, and anything outside ASCII,
+# whose case mappings and compatibility forms would let one address alias another
+# ("\u212a" KELVIN SIGN lower-cases to "k").
+_LOCAL_CHARACTERS = "\\x21-\\x3f\\x41-\\x7e"  # printable ASCII but @
+_LABEL_CHARACTERS = "\\x21-\\x2d\\x2f-\\x3f\\x41-\\x7e"  # nor .
+EMAIL_PATTERN = f"[{_LOCAL_CHARACTERS}]{{1,64}}@[{_LABEL_CHARACTERS}]+(\\.[{_LABEL_CHARACTERS}]+)+"
 _EMAIL = re.compile(EMAIL_PATTERN)
-MAX_EMAIL_LENGTH = 254
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 MAX_NAME_LENGTH = 150
@@ -49,14 +53,18 @@ def is_username(value: str) -> bool:
     return _USERNAME.fullmatch(value) is not None
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def canonical_username(value: str) -> str:
-    """The form usernames are compared and looked up in."""
-    return value.lower()
+    """The form usernames are compared and looked up in: only ASCII letters are case-folded,
+    so a name with any other character (which no account has) matches none."""
+    return value.translate(_ASCII_LOWER)
 
 
 @dataclass(frozen=True, slots=True)
 class Email:
-    """A syntactically valid address, unique case-insensitively."""
+    """A syntactically valid ASCII address, unique case-insensitively."""
 
     value: str
 
@@ -70,8 +78,10 @@ class Email:
 
 
 def canonical_email(value: str) -> str:
-    """The form email addresses are compared and looked up in."""
-    return value.lower()
+    """The form email addresses are compared and looked up in: only ASCII letters are
+    case-folded, every other character stands for itself (an address stored before addresses
+    had to be ASCII matches only its own spelling; see migration 0003)."""
+    return value.translate(_ASCII_LOWER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +153,6 @@ class User:
 
     def deactivate(self) -> None:
         self.is_active = False
-
-    def record_login(self, now: datetime) -> None:
-        self.last_login = now
 
     def change_password(self, password_hash: str, now: datetime) -> None:
         self.password_hash = password_hash

@@ -7,18 +7,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adapters.sql.driver_statements import GENERIC_PLANS, ReadConnections, ReadQuery
+from adapters.sql.migrate import alembic_config, upgrade
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
+from adapters.sql.tables import users as users_table
 from adapters.sql.tweet_reader import HOME
 from adapters.sql.users import SqlUserRepository
 from domain.errors import EmailTaken, UsernameTaken
 from domain.sessions import RefreshToken, Session, hash_refresh_token
 from domain.settings import RuntimeSettings
-from domain.users import User
+from domain.users import Profile, User
 
 NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -233,16 +236,16 @@ async def test_a_feed_page_reads_one_like_per_tweet_however_many_the_reader_like
 async def test_an_update_writes_only_what_its_caller_changed(
     engine: AsyncEngine, reads: ReadConnections
 ) -> None:
-    """A login that read the user before an admin deactivated it, and a password change,
-    records ``last_login`` without undoing either (no write-back of stale fields)."""
+    """A profile edit that read the user before an admin deactivated it and changed its
+    password writes the bio without undoing either (no write-back of stale fields)."""
     async with AsyncSession(engine) as setup:
         user_id = (await SqlUserRepository(setup, reads).add(new_user())).id
         await setup.commit()
 
-    async with AsyncSession(engine) as login, AsyncSession(engine) as admin:
-        logins = SqlUserRepository(login, reads)
-        logging_in = await logins.get_by_username("alice")
-        assert logging_in is not None
+    async with AsyncSession(engine) as edit, AsyncSession(engine) as admin:
+        edits = SqlUserRepository(edit, reads)
+        editing = await edits.get_by_username("alice")
+        assert editing is not None
 
         admins = SqlUserRepository(admin, reads)
         target = await admins.get(user_id)
@@ -252,14 +255,14 @@ async def test_an_update_writes_only_what_its_caller_changed(
         await admins.update(target)
         await admin.commit()
 
-        logging_in.record_login(NOW + timedelta(seconds=1))
-        await logins.update(logging_in)
-        await login.commit()
+        editing.set_profile(Profile(bio="hello"))
+        await edits.update(editing)
+        await edit.commit()
 
     stored = await SqlUserRepository(AsyncSession(engine), reads).get(user_id)
     assert stored is not None
     assert (stored.is_active, stored.password_hash) == (False, "new-hash")
-    assert stored.last_login == NOW + timedelta(seconds=1)
+    assert stored.bio == "hello"
 
 
 async def test_a_password_hash_is_upgraded_only_while_it_is_the_one_verified(
@@ -274,3 +277,82 @@ async def test_a_password_hash_is_upgraded_only_while_it_is_the_one_verified(
     stored = await users.get(user.id)
     assert stored is not None
     assert stored.password_hash == "upgraded"
+
+
+async def test_a_login_is_recorded_only_while_the_hash_it_verified_is_current(
+    db: AsyncSession, reads: ReadConnections
+) -> None:
+    users = SqlUserRepository(db, reads)
+    user = await users.add(new_user())  # its hash is "hash"
+    later = NOW + timedelta(seconds=1)
+
+    assert not await users.record_login(user.id, "stale hash", NOW)
+    assert await users.record_login(user.id, "hash", NOW)
+    assert not await users.change_password(user.id, "stale hash", "new hash", later)
+    assert await users.change_password(user.id, "hash", "new hash", later)
+    assert not await users.record_login(user.id, "hash", later)
+    await db.commit()
+
+    stored = await users.get(user.id)
+    assert stored is not None
+    assert (stored.password_hash, stored.password_changed_at) == ("new hash", later)
+    assert stored.last_login == NOW
+    stored.deactivate()
+    await users.update(stored)
+    assert not await users.record_login(user.id, "new hash", later)
+
+
+async def test_migration_0003_folds_only_ascii_letters_of_stored_emails(
+    engine: AsyncEngine, reads: ReadConnections
+) -> None:
+    """Rows 0002 stored with ``str.lower()`` canonical forms: a KELVIN SIGN address that
+    squatted kate@ frees it and matches only itself; ASCII addresses keep theirs."""
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0002"))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                users_table.insert(),
+                [
+                    legacy_row("mallory", "\u212aate@Example.com"),
+                    legacy_row("kaethe", "K\u00e4the@Example.com"),
+                    legacy_row("bob", "Bob@Example.com"),
+                ],
+            )
+    finally:
+        await upgrade(engine)
+
+    async with AsyncSession(engine) as db:
+        users = SqlUserRepository(db, reads)
+        kate = await users.add(new_user("kate", "kate@example.com"))
+        await db.commit()
+        found = {
+            address: user.username if (user := await users.get_by_email(address)) else None
+            for address in (
+                "\u212aATE@example.com",
+                "KATE@example.com",
+                "K\u00e4THE@example.COM",
+                "k\u00c4the@example.com",
+                "bob@EXAMPLE.com",
+            )
+        }
+    assert kate.id > 0
+    assert found == {
+        "\u212aATE@example.com": "mallory",
+        "KATE@example.com": "kate",
+        "K\u00e4THE@example.COM": "kaethe",
+        "k\u00c4the@example.com": None,
+        "bob@EXAMPLE.com": "bob",
+    }
+
+
+def legacy_row(username: str, email: str) -> dict[str, Any]:
+    """A user as revision 0002's code stored it (canonical forms by ``str.lower()``)."""
+    return {
+        "username": username,
+        "username_canonical": username.lower(),
+        "email": email,
+        "email_canonical": email.lower(),
+        "password_hash": "hash",
+        "created_at": NOW,
+    }

@@ -9,7 +9,15 @@ from domain import errors
 from domain.errors import FieldError, ValidationError
 from domain.sessions import RefreshToken, Session, hash_refresh_token, new_refresh_token
 from domain.settings import RuntimeSettings
-from domain.users import Email, Password, Profile, User, Username
+from domain.users import (
+    Email,
+    Password,
+    Profile,
+    User,
+    Username,
+    canonical_email,
+    canonical_username,
+)
 from domain.validation import Validation
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -162,6 +170,35 @@ def test_stored_settings_round_trip_and_unknown_stored_keys_are_ignored() -> Non
 def test_usernames_and_emails_compare_case_insensitively() -> None:
     assert Username("Alice").canonical == Username("aLICE").canonical
     assert Email("Alice@Example.com").canonical == Email("alice@example.COM").canonical
+
+
+KELVIN = "\u212a"  # KELVIN SIGN, which str.lower() turns into "k"
+
+
+@pytest.mark.parametrize(
+    "alias",
+    [f"{KELVIN}ate", f"{KELVIN}ATE", "\uff4bate", "k\u0430te", "\u0130ate"],
+    ids=["kelvin", "kelvin-upper", "fullwidth-k", "cyrillic-a", "dotted-capital-i"],
+)
+def test_only_ascii_letters_fold_so_no_other_character_aliases_one(alias: str) -> None:
+    assert canonical_username(alias) != canonical_username("kate")
+    assert canonical_email(f"{alias}@example.com") != canonical_email("kate@example.com")
+    with pytest.raises(ValidationError):
+        Username(alias)
+    with pytest.raises(ValidationError):
+        Email(f"{alias}@example.com")
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["kate@\u212aelvin.example", "kate@b\u00fccher.example", "k\u00e4te@example.com"],
+)
+def test_an_email_address_is_ascii(address: str) -> None:
+    with pytest.raises(ValidationError):
+        Email(address)
+    assert Email("o'neil+chirp@xn--bcher-kva.example").canonical == (
+        "o'neil+chirp@xn--bcher-kva.example"
+    )
 
 
 @pytest.mark.parametrize(

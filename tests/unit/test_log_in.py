@@ -8,8 +8,11 @@ import pytest
 from adapters.memory.passwords import PlainPasswordHasher
 from application.use_cases.log_in import LogInCommand
 from application.use_cases.register_user import RegisterUserResult
-from application.use_cases.update_current_user import UpdateCurrentUserCommand
-from domain.errors import InvalidCredentials, ValidationError
+from application.use_cases.update_current_user import (
+    UpdateCurrentUser,
+    UpdateCurrentUserCommand,
+)
+from domain.errors import InvalidCredentials, ValidationError, WrongCurrentPassword
 from tests.unit.world import PASSWORD, World
 
 NO_ACCOUNT = "No active account found with the given credentials"
@@ -189,9 +192,11 @@ class SlowHasher(PlainPasswordHasher):
 
 
 @pytest.mark.parametrize("hasher_version", [1, 2], ids=["current hash", "hash to upgrade"])
-async def test_a_login_keeps_a_password_change_made_while_it_checked_the_password(
+async def test_a_login_that_verified_a_password_changed_meanwhile_fails(
     world: World, alice: RegisterUserResult, hasher_version: int
 ) -> None:
+    """The password changes while the login checks the old one: no session may come of it
+    (the change cannot revoke a session made after it), nor an upgrade of the old hash."""
     new_password = "a brand new secret"
     change = UpdateCurrentUserCommand(
         user_id=alice.user.id,
@@ -202,12 +207,51 @@ async def test_a_login_keeps_a_password_change_made_while_it_checked_the_passwor
     log_in = world.log_in_with(
         SlowHasher(lambda: world.update_current_user(change), version=hasher_version)
     )
+    sessions = len(world.store.sessions)
 
-    assert await log_in(LogInCommand(password=PASSWORD, username="alice"))
+    with pytest.raises(InvalidCredentials) as raised:
+        await log_in(LogInCommand(password=PASSWORD, username="alice"))
 
+    assert raised.value.code == "invalid_credentials"
+    assert len(world.store.sessions) == sessions
+    assert world.live_session_ids(alice.user.id) == {alice.tokens.session_id}
+    user = world.stored_user(alice.user.id)
+    assert user.last_login is None
+    assert user.password_hash == await world.hasher.hash(new_password)
     with pytest.raises(InvalidCredentials):
         await world.log_in(LogInCommand(password=PASSWORD, username="alice"))
     assert await world.log_in(LogInCommand(password=new_password, username="alice"))
-    user = await world.users.get(alice.user.id)
-    assert user is not None
-    assert user.last_login is not None
+
+
+async def test_a_password_change_that_verified_a_password_changed_meanwhile_fails(
+    world: World, alice: RegisterUserResult
+) -> None:
+    """Two changes from two sessions, both knowing the old password: the one that checked a
+    password no longer current when it writes is refused, and ends no session."""
+    second = await world.log_in_as("alice")
+    first_change = UpdateCurrentUserCommand(
+        user_id=alice.user.id,
+        session_id=alice.tokens.session_id,
+        password="the first new secret",
+        current_password=PASSWORD,
+    )
+    second_change = UpdateCurrentUserCommand(
+        user_id=alice.user.id,
+        session_id=second.session_id,
+        password="the second new secret",
+        current_password=PASSWORD,
+    )
+    slow = UpdateCurrentUser(
+        world.users,
+        world.sessions,
+        SlowHasher(lambda: world.update_current_user(first_change)),
+        world.policy,
+        world.clock,
+        world.tx,
+    )
+
+    with pytest.raises(WrongCurrentPassword):
+        await slow(second_change)
+
+    assert world.live_session_ids(alice.user.id) == {alice.tokens.session_id}
+    assert await world.log_in_as("alice", "the first new secret")

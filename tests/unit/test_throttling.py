@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from adapters.memory.attempt_log import InMemoryAttemptLog
 from application.ports.image_processor import ProcessedImage
-from application.use_cases.log_in import LogInCommand
+from application.throttle import Throttle
+from application.use_cases.log_in import LogIn, LogInCommand
 from application.use_cases.register_user import RegisterUserCommand, RegisterUserResult
 from application.use_cases.set_avatar import SetAvatarCommand
 from domain.errors import InvalidCredentials, InvalidImage, TooManyAttempts, ValidationError
@@ -110,6 +112,67 @@ async def test_zero_means_unlimited(world: World, alice: RegisterUserResult) -> 
     for _ in range(50):
         await fail(world)
     await log_in(world)
+
+
+async def test_a_username_and_an_email_of_one_account_are_counted_apart(
+    world: World, alice: RegisterUserResult
+) -> None:
+    """Else locking one out and trying the other would tell that they belong together."""
+    for _ in range(10):
+        await fail(world)
+    with pytest.raises(TooManyAttempts):
+        await log_in(world)
+
+    for email in ("alice@example.com", "nobody@example.com"):
+        with pytest.raises(InvalidCredentials):
+            await world.log_in(LogInCommand(password="wrong password!", email=email))
+    await world.log_in(LogInCommand(password=PASSWORD, email="ALICE@example.com"))
+
+
+class KeyRecordingAttemptLog(InMemoryAttemptLog):
+    """Remembers every key it was asked to count under."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: set[str] = set()
+
+    async def acquire(
+        self, key: str, limit: int, window: timedelta, now: datetime
+    ) -> timedelta | None:
+        self.keys.add(key)
+        return await super().acquire(key, limit, window, now)
+
+
+async def test_login_names_are_counted_under_keys_of_a_fixed_size(world: World) -> None:
+    attempts = KeyRecordingAttemptLog()
+    log_in = LogIn(
+        world.users,
+        world.hasher,
+        world.issuer,
+        Throttle(attempts),
+        world.settings,
+        world.clock,
+        world.tx,
+    )
+    names = [
+        {"username": "abc"},
+        {"username": "\u212a" * 30},
+        {"email": "x@y.zz"},
+        {"email": "\U0001f600" * 242 + "@example.com"},
+    ]
+    for name in names:
+        with pytest.raises(InvalidCredentials):
+            await log_in(LogInCommand(password="wrong password!", client_address="a", **name))
+    for too_long in ({"username": "a" * 31}, {"email": "a" * 243 + "@example.com"}):
+        with pytest.raises(ValidationError):
+            await log_in(LogInCommand(password="wrong password!", client_address="a", **too_long))
+
+    account_keys = attempts.keys - {"login:address:a"}
+    assert len(account_keys) == len(names)
+    assert {len(key) for key in account_keys} == {
+        len("login:username:") + 64,
+        len("login:email:") + 64,
+    }
 
 
 async def register(world: World, username: str, address: str = "10.0.0.1") -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import datetime
 
 from adapters.memory.store import MemoryStore
 from application.ports.users import UserRepository
@@ -79,3 +80,21 @@ class InMemoryUserRepository(UserRepository):
                 raise UsernameTaken
             if canonical_email(other.email) == canonical_email(user.email):
                 raise EmailTaken
+
+    async def record_login(self, user_id: int, verified_hash: str, now: datetime) -> bool:
+        stored = self._store.users.get(user_id)
+        if stored is None or stored.password_hash != verified_hash or not stored.is_active:
+            return False
+        self._store.users[user_id] = dataclasses.replace(stored, last_login=now)
+        return True
+
+    async def change_password(
+        self, user_id: int, verified_hash: str, new_hash: str, now: datetime
+    ) -> bool:
+        stored = self._store.users.get(user_id)
+        if stored is None or stored.password_hash != verified_hash:
+            return False
+        self._store.users[user_id] = dataclasses.replace(
+            stored, password_hash=new_hash, password_changed_at=now
+        )
+        return True

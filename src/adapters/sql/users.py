@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -82,6 +83,22 @@ _UPGRADE_HASH = WriteStatement(
     .where(users.c.id == bindparam("user_id"), users.c.password_hash == bindparam("old"))
     .values(password_hash=bindparam("new"))
 )
+# Conditional on the hash the caller verified: on PostgreSQL the UPDATE takes the row's lock,
+# and one that waited on a concurrent password change re-checks the hash after it commits.
+_RECORD_LOGIN = WriteStatement(
+    update(users)
+    .where(
+        users.c.id == bindparam("user_id"),
+        users.c.password_hash == bindparam("verified_hash"),
+        users.c.is_active.is_(True),
+    )
+    .values(last_login=bindparam("now"))
+)
+_CHANGE_PASSWORD = WriteStatement(
+    update(users)
+    .where(users.c.id == bindparam("user_id"), users.c.password_hash == bindparam("verified_hash"))
+    .values(password_hash=bindparam("new_hash"), password_changed_at=bindparam("now"))
+)
 
 
 class UserLookups:
@@ -163,3 +180,21 @@ class SqlUserRepository(UserRepository):
         if user is not None:
             self._loaded[id(user)] = (user, _row_values(user))
         return user
+
+    async def record_login(self, user_id: int, verified_hash: str, now: datetime) -> bool:
+        changed = await self._statements.execute(
+            _RECORD_LOGIN, user_id=user_id, verified_hash=verified_hash, now=now
+        )
+        return changed == 1
+
+    async def change_password(
+        self, user_id: int, verified_hash: str, new_hash: str, now: datetime
+    ) -> bool:
+        changed = await self._statements.execute(
+            _CHANGE_PASSWORD,
+            user_id=user_id,
+            verified_hash=verified_hash,
+            new_hash=new_hash,
+            now=now,
+        )
+        return changed == 1

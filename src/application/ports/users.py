@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from application.ports.user_lookup import UserLookup
@@ -31,4 +32,18 @@ class UserRepository(UserLookup, Protocol):
     async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
         """Store ``new`` (the same password, hashed with current parameters) unless the hash
         is no longer ``old``: a password changed meanwhile is kept."""
+        ...
+
+    async def record_login(self, user_id: int, verified_hash: str, now: datetime) -> bool:
+        """Set ``last_login`` if the account is active and its hash is still
+        ``verified_hash``; whether it was. Until the transaction ends, a concurrent
+        ``change_password`` waits for it (or it for that, and then finds the hash changed)."""
+        ...
+
+    async def change_password(
+        self, user_id: int, verified_hash: str, new_hash: str, now: datetime
+    ) -> bool:
+        """Store ``new_hash`` and ``password_changed_at`` if the hash is still
+        ``verified_hash``; whether it was. A login that verified the old hash and has not yet
+        recorded itself then fails its ``record_login``."""
         ...

@@ -10,7 +10,7 @@ from application.ports.sessions import SessionRepository
 from application.ports.transaction import TransactionManager
 from application.ports.users import UserRepository
 from domain.errors import EmailTaken, UsernameTaken, WrongCurrentPassword
-from domain.users import Email, Profile, User, Username
+from domain.users import Email, Profile, User, Username, canonical_email, canonical_username
 from domain.validation import Validation
 
 
@@ -34,8 +34,10 @@ class UpdateCurrentUser:
 
     - Fields follow the registration rules; uniqueness ignores the caller's own account,
       so changing only the case of one's username works.
-    - A new password needs the current one (``wrong_current_password`` otherwise) and
-      revokes every other session of the user; the calling session stays valid.
+    - A new password needs the current one (``wrong_current_password`` otherwise, also if
+      it changed since it was checked) and revokes every other session of the user; the
+      calling session stays valid. The hash is written before the sessions are revoked, so
+      no login that verified the old password keeps a session (see ``LogIn``).
     """
 
     def __init__(
@@ -57,8 +59,11 @@ class UpdateCurrentUser:
     async def __call__(self, command: UpdateCurrentUserCommand) -> User:
         user = await active_user(self._users, command.user_id)
         check = Validation()
-        username = check.check(lambda: Username(command.username or user.username))
-        email = check.check(lambda: Email(command.email or user.email))
+        # Only what is given is checked (an account may predate a rule, e.g. ASCII e-mails).
+        new_username = command.username
+        new_email = command.email
+        username = check.check(lambda: Username(new_username)) if new_username else None
+        email = check.check(lambda: Email(new_email)) if new_email else None
         if command.username == "":
             check.add("username", "must not be empty")
         if command.email == "":
@@ -86,25 +91,42 @@ class UpdateCurrentUser:
             )
         check.raise_if_invalid()
 
-        if username.canonical != Username(user.username).canonical:
-            other = await self._users.get_by_username(username.value)
-            if other is not None and other.id != user.id:
-                raise UsernameTaken
-        if email.canonical != Email(user.email).canonical:
-            other = await self._users.get_by_email(email.value)
-            if other is not None and other.id != user.id:
-                raise EmailTaken
+        await self._check_unique(user, username, email)
+        new_hash = None
         if command.password is not None:
             if not await self._hasher.verify(user.password_hash, command.current_password or ""):
                 raise WrongCurrentPassword
-            user.change_password(await self._hasher.hash(command.password), self._clock.now())
-            await self._sessions.revoke_user_sessions(
-                user.id, self._clock.now(), keep_session_id=command.session_id
-            )
+            new_hash = await self._hasher.hash(command.password)
 
-        user.username = username.value
-        user.email = email.value
+        if username is not None:
+            user.username = username.value
+        if email is not None:
+            user.email = email.value
         user.set_profile(profile)
         await self._users.update(user)
+        if new_hash is not None:
+            await self._change_password(user, new_hash, command.session_id)
         await self._tx.commit()
         return user
+
+    async def _check_unique(
+        self, user: User, username: Username | None, email: Email | None
+    ) -> None:
+        if username is not None and username.canonical != canonical_username(user.username):
+            other = await self._users.get_by_username(username.value)
+            if other is not None and other.id != user.id:
+                raise UsernameTaken
+        if email is not None and email.canonical != canonical_email(user.email):
+            other = await self._users.get_by_email(email.value)
+            if other is not None and other.id != user.id:
+                raise EmailTaken
+
+    async def _change_password(self, user: User, new_hash: str, session_id: int) -> None:
+        """The new hash first, then the other sessions' end: a login that verified the old
+        password has either recorded itself before (its session is among those ended) or
+        finds the hash changed and fails."""
+        now = self._clock.now()
+        if not await self._users.change_password(user.id, user.password_hash, new_hash, now):
+            raise WrongCurrentPassword  # changed since we checked it
+        await self._sessions.revoke_user_sessions(user.id, now, keep_session_id=session_id)
+        user.change_password(new_hash, now)

@@ -20,6 +20,7 @@ from application.use_cases.rotate_refresh_token import (
     RotateRefreshTokenCommand,
 )
 from domain.errors import InvalidCredentials, RefreshTokenReused, TooManyAttempts
+from domain.users import canonical_email
 from entrypoints.config import AppConfig
 from entrypoints.http.auth import BEARER_SECURITY, PRIVATE
 from entrypoints.http.client_address import address_group, client_address
@@ -40,7 +41,7 @@ def identifier_digest(secret: bytes, identifier: str) -> str:
     """A keyed digest of a login name that matches no account, for the log: it links
     attempts at one name without writing the name (often a mistyped password) down."""
     key = hmac.new(secret, b"chirp/log/login-identifier", sha256).digest()
-    return hmac.new(key, identifier.lower().encode(), sha256).hexdigest()[:16]
+    return hmac.new(key, canonical_email(identifier).encode(), sha256).hexdigest()[:16]
 
 
 def _audit_throttled(
