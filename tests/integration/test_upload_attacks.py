@@ -230,10 +230,18 @@ def png_text_bomb() -> bytes:
     return samples.png_text_bomb_bytes(64)
 
 
+@functools.cache
+def gif_canvas_bomb() -> bytes:
+    # Each frame within the limits; Pillow would grow the 1x1 canvas to 4096x4096 and decode
+    # the three big frames at that size, past the animation budget.
+    return samples.gif_canvas_bomb_bytes(frames=4)
+
+
 BOMBS: list[Callable[[], bytes]] = [
     png_bomb,
     functools.partial(samples.huge_jpeg_header_bytes, 65535, 65535),
     png_text_bomb,  # the pixels are fine; a text chunk inflates to 64 MB
+    gif_canvas_bomb,
 ]
 
 
