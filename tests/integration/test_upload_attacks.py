@@ -292,7 +292,7 @@ async def test_the_max_image_bytes_setting_is_exact_to_the_byte(
         over = await upload(fresh, endpoint, alice, at_limit + b"\0")
 
         await assert_refused_and_nothing_changed(
-            fresh, over, alice, media_dir, before, status=413, code=None
+            fresh, over, alice, media_dir, before, status=413, code="request_too_large"
         )
         url = accepted_url(endpoint, await upload(fresh, endpoint, alice, at_limit))
         assert media_files(media_dir) - before.files == {media_name(url)}
@@ -352,7 +352,7 @@ async def test_a_body_over_the_route_limit_is_a_413_however_it_is_sent(
 
     response = await client.request(method, f"{API}/{path}", content=content, headers=headers)
 
-    code = "validation_error" if status == 400 else None
+    code = "validation_error" if status == 400 else "request_too_large"
     await assert_refused_and_nothing_changed(
         client, response, alice, media_dir, before, status=status, code=code
     )

@@ -214,7 +214,7 @@ async def test_an_image_over_5_mib_is_a_413(
 
     response = await upload(client, target, alice, too_big, "a.png", "image/png")
 
-    assert_problem(response, 413)
+    assert_problem(response, 413, "request_too_large")
     assert media_files(media_dir) == set()
     assert await tweet_rows(engine) == 0
     assert await avatar_url(client, alice) is None
@@ -234,7 +234,7 @@ async def test_the_max_image_bytes_setting_is_applied(engine: AsyncEngine, media
     async with serve(make_app(engine, media_dir=media_dir)) as client:
         for target in TARGETS:
             refused = await upload(client, target, root, big, "a.png", "image/png")
-            assert_problem(refused, 413)
+            assert_problem(refused, 413, "request_too_large")
             assert media_files(media_dir) == set()
         assert await tweet_rows(engine) == 0
         assert await avatar_url(client, root) is None

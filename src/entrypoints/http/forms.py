@@ -14,7 +14,7 @@ from domain.errors import InvalidImage
 from entrypoints.http.strict_json import media_type
 
 # Route limit for uploads: the largest max_image_bytes allowed, plus room for the form.
-# The runtime setting itself is enforced by the use case (413 payload_too_large).
+# The runtime setting itself is enforced by the use case (413 request_too_large).
 MAX_UPLOAD_BODY_BYTES = 50 * 1024 * 1024 + 64 * 1024
 
 
