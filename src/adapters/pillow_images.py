@@ -275,11 +275,12 @@ def _check_side(width: int, height: int) -> None:
 # --- Headers read before Pillow sees the bytes ---
 # Pillow's own size check comes too late for two formats: its WebP decoder allocates the
 # canvas when the file is opened, and a GIF frame may reach beyond the declared canvas,
-# which Pillow then enlarges (and allocates, and decodes every later frame at) while seeking:
-# the GIF walk below grows the canvas as Pillow will, and adds up the pixels decoded. JPEG and PNG sizes are read
-# here too, so that no bomb ever reaches Pillow's DecompressionBombWarning (a process-wide
-# warning that we would otherwise have to silence globally). Pillow's reading of the size
-# stays the one that counts: ``_reencode`` checks it again.
+# which Pillow then enlarges (and allocates, and decodes every later frame at) while
+# seeking: the GIF walk below grows the canvas as Pillow will and adds up the pixels it
+# would decode. JPEG and PNG sizes are read here too, so that no bomb ever reaches Pillow's
+# DecompressionBombWarning (a process-wide warning that we would otherwise have to silence
+# globally). Pillow's reading of the size stays the one that counts: ``_reencode`` checks
+# it again.
 
 
 def _check_declared_size(data: bytes) -> None:

@@ -414,3 +414,24 @@ async def test_past_uploads_per_user_per_hour_an_upload_is_refused_and_writes_no
     stored_url("avatar", await upload(client, "avatar", bob, image))
     text_only = await client.post(f"{API}/tweets", json={"text": "hi"}, headers=alice.auth)
     assert text_only.status_code == 201, text_only.text
+
+
+async def test_head_on_media_answers_like_get_without_the_image(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    (alice,) = await insert_users(engine, "alice")
+    url = stored_url("tweet", await upload(client, "tweet", alice, samples.png_bytes()))
+
+    got, head = await client.get(url), await client.head(url)
+
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert int(head.headers["content-length"]) == len(got.content) > 0
+    for header in (
+        "content-type",
+        "x-content-type-options",
+        "cache-control",
+        "content-security-policy",
+    ):
+        assert head.headers[header] == got.headers[header], header
+    assert (await client.head(url.replace(".png", ".gif"))).status_code == 404
