@@ -3,6 +3,7 @@ random name, served from /media with their real type; refusals leave nothing beh
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
 import re
@@ -435,3 +436,18 @@ async def test_head_on_media_answers_like_get_without_the_image(
     ):
         assert head.headers[header] == got.headers[header], header
     assert (await client.head(url.replace(".png", ".gif"))).status_code == 404
+
+
+async def test_concurrent_avatar_uploads_leave_only_the_avatar_shown(
+    client: httpx.AsyncClient, engine: AsyncEngine, media_dir: Path
+) -> None:
+    (alice,) = await insert_users(engine, "alice")
+    images = [samples.png_bytes(8 + index, 8) for index in range(20)]
+
+    responses = await asyncio.gather(*(upload(client, "avatar", alice, image) for image in images))
+
+    assert [response.status_code for response in responses] == [200] * len(images)
+    shown = await avatar_url(client, alice)
+    assert shown is not None
+    assert media_files(media_dir) == {media_name(shown)}  # every replaced file was deleted
+    assert (await client.get(shown)).status_code == 200
