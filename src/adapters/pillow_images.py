@@ -5,6 +5,7 @@ import io
 import logging
 import os
 import struct
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,11 @@ _FORMATS = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "GIF": "gif", "WEBP": "
 _OPENERS = ("JPEG", "PNG", "GIF", "WEBP")
 
 MAX_FRAMES = 100
-# Every frame of an animation is held decoded while it is re-encoded: this bounds that
-# memory (about 128 MiB as RGBA), e.g. 100 frames of 579x579 or 2 frames of 4096x4096.
+# The pixels decoded across an animation's frames, each frame counted at the size of the
+# canvas it is drawn on (which a GIF frame reaching beyond the declared screen enlarges):
+# e.g. 100 frames of 579x579 or 2 frames of 4096x4096. This bounds the decoding work and the
+# memory of the encoders that keep every frame (Pillow's GIF writer as palette images, about
+# 32 MiB; its APNG writer in the frames' own mode, up to 128 MiB as RGBA).
 MAX_ANIMATION_PIXELS = 32 * 1024 * 1024
 JPEG_QUALITY = 85
 WEBP_QUALITY = 85
@@ -78,12 +82,6 @@ def process_image(data: bytes) -> ProcessedImage:
         raise InvalidImage from error
 
 
-@dataclass(frozen=True, slots=True)
-class _Frame:
-    image: Image.Image
-    duration: int  # milliseconds
-
-
 def _reencode(data: bytes) -> ProcessedImage:
     with Image.open(io.BytesIO(data), formats=_OPENERS) as image:
         image_format = _FORMATS.get(image.format or "")
@@ -97,27 +95,75 @@ def _reencode(data: bytes) -> ProcessedImage:
             image.load()
             still = _clean(_upright(image), icc)
             return _encode_still(image_format, still, lossless=lossless)
-        loop = image.info.get("loop")
-        default_image = bool(image.info.get("default_image"))
-        frames = _decode_frames(image, icc)
+        n_frames = int(getattr(image, "n_frames", 1))
+        width, height = image.size
+        if n_frames > MAX_FRAMES or n_frames * width * height > MAX_ANIMATION_PIXELS:
+            raise InvalidImage  # too much even at the declared size (frames may be larger)
+        durations: list[int] = []
+        frames = _decoded_frames(image, n_frames, icc, durations)
         return _encode_animation(
-            image_format, frames, loop=loop, default_image=default_image, lossless=lossless
+            image_format,
+            next(frames),
+            frames,
+            n_frames - 1,
+            durations=durations,
+            loop=image.info.get("loop"),
+            default_image=bool(image.info.get("default_image")),
+            transparent=image_format == "gif" and _gif_layout(data).transparent,
+            lossless=lossless,
         )
 
 
-def _decode_frames(image: ImageFile.ImageFile, icc: bytes | None) -> list[_Frame]:
-    n_frames = int(getattr(image, "n_frames", 1))
-    width, height = image.size
-    if n_frames > MAX_FRAMES or n_frames * width * height > MAX_ANIMATION_PIXELS:
-        raise InvalidImage
-    frames = []
+def _decoded_frames(
+    image: ImageFile.ImageFile, n_frames: int, icc: bytes | None, durations: list[int]
+) -> Iterator[Image.Image]:
+    """Each frame in turn, fully drawn, cleaned; its duration appended to ``durations``.
+
+    Pillow draws a frame on a canvas that it enlarges (a GIF frame may reach beyond the
+    screen the file declares): every frame is counted at that size, after seeking to it and
+    before decoding it, so the pixels decoded in all stay within ``MAX_ANIMATION_PIXELS``.
+    """
+    decoded = 0
     for index in range(n_frames):
         image.seek(index)
-        _check_side(*image.size)
+        width, height = image.size
+        _check_side(width, height)
+        decoded += width * height
+        if decoded > MAX_ANIMATION_PIXELS:
+            raise InvalidImage
         image.load()
-        duration = int(image.info.get("duration", 0))
-        frames.append(_Frame(_clean(image.copy(), icc), duration))
-    return frames
+        durations.append(int(image.info.get("duration", 0)))
+        yield _clean(image.copy(), icc)
+
+
+class _FrameSequence(Image.Image):
+    """A multi-frame image whose frames come from ``frames`` as an encoder seeks to them,
+    forward only: Pillow's GIF and WebP writers take an appended image's frames one at a
+    time, so only the frame being encoded is held decoded, never all of them."""
+
+    def __init__(self, frames: Iterator[Image.Image], n_frames: int) -> None:
+        super().__init__()
+        self.n_frames = n_frames
+        self.is_animated = n_frames > 1
+        self._frames = frames
+        self._index = -1
+        self.seek(0)
+
+    def seek(self, frame: int) -> None:
+        if frame == self._index:
+            return
+        if frame != self._index + 1 or frame >= self.n_frames:
+            raise EOFError(f"frame {frame} cannot follow frame {self._index}")
+        image = next(self._frames)
+        self.im = image.im
+        self._mode = image.mode
+        self._size = image.size
+        self.palette = image.palette
+        self.info = image.info
+        self._index = frame
+
+    def tell(self) -> int:
+        return self._index
 
 
 def _upright(image: Image.Image) -> Image.Image:
@@ -176,31 +222,35 @@ def _encode_still(image_format: str, image: Image.Image, *, lossless: bool) -> P
 
 def _encode_animation(
     image_format: str,
-    frames: list[_Frame],
+    first: Image.Image,
+    rest: Iterator[Image.Image],
+    n_rest: int,
     *,
+    durations: list[int],
     loop: int | None,
     default_image: bool,
+    transparent: bool,
     lossless: bool,
 ) -> ProcessedImage:
-    first, *rest = (frame.image for frame in frames)
-    options: dict[str, Any] = {
-        "save_all": True,
-        "append_images": rest,
-        "duration": [frame.duration for frame in frames],
-    }
+    # ``durations`` grows as frames are decoded; the writers read a frame's duration after
+    # they have taken the frame.
+    options: dict[str, Any] = {"save_all": True, "duration": durations}
     if loop is not None:  # absent from a GIF that plays once
         options["loop"] = loop
     if image_format == "gif":
         # Pillow hands out every frame fully drawn, so the original disposal methods no
         # longer apply. Opaque frames: each drawn over the last (Pillow writes what changed).
         # With transparency, a pixel may turn transparent: clear between frames instead.
-        transparent = any(frame.image.has_transparency_data for frame in frames)
         options["disposal"] = 2 if transparent else 1
+        options["append_images"] = [_FrameSequence(rest, n_rest)]
     elif image_format == "png":
+        # Pillow's APNG writer reads the frames twice and keeps them all: a list costs no more.
         options.update(default_image=default_image, compress_level=PNG_COMPRESS_LEVEL)
+        options["append_images"] = list(rest)
     else:
         first = _webp_mode(first)
-        options["append_images"] = [_webp_mode(frame) for frame in rest]
+        webp_frames = (_webp_mode(frame) for frame in rest)
+        options["append_images"] = [_FrameSequence(webp_frames, n_rest)]
         options.update(_webp_options(lossless))
     output = io.BytesIO()
     first.save(output, image_format.upper(), **options)
@@ -225,10 +275,12 @@ def _check_side(width: int, height: int) -> None:
 # --- Headers read before Pillow sees the bytes ---
 # Pillow's own size check comes too late for two formats: its WebP decoder allocates the
 # canvas when the file is opened, and a GIF frame may reach beyond the declared canvas,
-# which Pillow then enlarges (and allocates) while seeking. JPEG and PNG sizes are read
-# here too, so that no bomb ever reaches Pillow's DecompressionBombWarning (a process-wide
-# warning that we would otherwise have to silence globally). Pillow's reading of the size
-# stays the one that counts: ``_reencode`` checks it again.
+# which Pillow then enlarges (and allocates, and decodes every later frame at) while
+# seeking: the GIF walk below grows the canvas as Pillow will and adds up the pixels it
+# would decode. JPEG and PNG sizes are read here too, so that no bomb ever reaches Pillow's
+# DecompressionBombWarning (a process-wide warning that we would otherwise have to silence
+# globally). Pillow's reading of the size stays the one that counts: ``_reencode`` checks
+# it again.
 
 
 def _check_declared_size(data: bytes) -> None:
@@ -294,33 +346,59 @@ def _webp_canvas(data: bytes) -> tuple[int, int]:
     return 0, 0
 
 
-def _check_gif_frames(data: bytes) -> None:
-    """Walks a GIF's blocks as Pillow does: every frame inside the size limit, few enough."""
+@dataclass(frozen=True, slots=True)
+class _GifLayout:
+    frames: int
+    # Pixels Pillow decodes in all: each frame at the size of the canvas it is drawn on.
+    pixels: int
+    # Whether a frame declares a transparent colour (a Graphic Control Extension's flag):
+    # only then can Pillow hand out a frame with transparency.
+    transparent: bool
+
+
+def _gif_layout(data: bytes) -> _GifLayout:
+    """Walks a GIF's blocks as Pillow does, growing the canvas as Pillow does when a frame
+    reaches beyond it. Refuses a frame beyond the size limit or one frame too many."""
+    frames = pixels = 0
+    transparent = False
     if len(data) < 13:
-        return  # Pillow refuses it
-    _check_side(*struct.unpack("<HH", data[6:10]))
+        return _GifLayout(frames, pixels, transparent)  # Pillow refuses it
+    width, height = struct.unpack("<HH", data[6:10])
+    _check_side(width, height)
     position = 13 + _colour_table_size(data[10])
-    frames = 0
     while position < len(data):
         tag = data[position]
         position += 1
         if tag == 0x3B:  # trailer
-            return
+            break
         if tag == 0x21:  # extension: a label, then data sub-blocks
+            if position + 2 < len(data) and data[position] == 0xF9 and data[position + 1]:
+                transparent = transparent or bool(data[position + 2] & 1)
             position = _skip_sub_blocks(data, position + 1)
         elif tag == 0x2C:  # image descriptor: left, top, width, height, flags
             if position + 9 > len(data):
-                return
-            left, top, width, height = struct.unpack("<4H", data[position : position + 8])
-            if left + width > MAX_IMAGE_SIDE or top + height > MAX_IMAGE_SIDE:
+                break
+            left, top, frame_width, frame_height = struct.unpack(
+                "<4H", data[position : position + 8]
+            )
+            if left + frame_width > MAX_IMAGE_SIDE or top + frame_height > MAX_IMAGE_SIDE:
                 raise InvalidImage
             frames += 1
             if frames > MAX_FRAMES:
                 raise InvalidImage
+            width, height = max(width, left + frame_width), max(height, top + frame_height)
+            pixels += width * height
             # local colour table, LZW minimum code size, then the image's sub-blocks
             position += 9 + _colour_table_size(data[position + 8]) + 1
             position = _skip_sub_blocks(data, position)
         # any other byte: skipped, as Pillow does
+    return _GifLayout(frames, pixels, transparent)
+
+
+def _check_gif_frames(data: bytes) -> None:
+    """Every frame inside the size limit, few enough, and not too many pixels in all."""
+    if _gif_layout(data).pixels > MAX_ANIMATION_PIXELS:
+        raise InvalidImage
 
 
 def _colour_table_size(flags: int) -> int:

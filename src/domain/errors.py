@@ -61,7 +61,7 @@ class InvalidImage(DomainError):
 
 
 class ImageTooLarge(DomainError):
-    code = "payload_too_large"
+    code = "request_too_large"  # the code of every 413, a JSON body's too
     default_detail = "The image is larger than the allowed size."
 
 

@@ -7,7 +7,8 @@ comment, XMP), ``png_with_metadata_bytes``, ``webp_with_metadata_bytes``,
 ``gif_with_comment_bytes``, ``jpeg_with_icc_bytes``.
 Files that must be refused: ``svg_bytes``, ``html_bytes``, ``bmp_bytes``, ``tiff_bytes``,
 ``truncated_jpeg_bytes``, ``truncated_png_bytes``, ``huge_png_header_bytes``,
-``huge_jpeg_header_bytes``, ``gif_frame_beyond_canvas_bytes``, ``gif_with_many_frames_bytes``,
+``huge_jpeg_header_bytes``, ``gif_frame_beyond_canvas_bytes``, ``gif_canvas_bomb_bytes``,
+``gif_with_many_frames_bytes``,
 ``webp_huge_canvas_bytes``, ``random_bytes``, ``png_bomb_bytes`` (a whole 20000x20000 PNG),
 ``png_text_bomb_bytes``, ``gif_header_script_bytes``, ``gif_javascript_polyglot_bytes``,
 ``png_signature_html_bytes``, ``jpeg_signature_html_bytes``, ``png_cut_after_header_bytes``,
@@ -421,6 +422,22 @@ def gif_frame_beyond_canvas_bytes(side: int = 5000) -> bytes:
     """A GIF declaring a 16x16 canvas whose second frame is ``side`` x ``side`` pixels:
     Pillow would grow the canvas to fit it when it reaches that frame."""
     return handmade_gif_bytes((16, 16), [(0, 0, 1, 1), (0, 0, side, side)])
+
+
+def gif_canvas_bomb_bytes(frames: int = 12, side: int = 4096) -> bytes:
+    """A GIF declaring a 1x1 screen whose first frame is 1x1 and whose ``frames - 1`` others
+    are whole ``side`` x ``side`` images (each ~13 KB of LZW data on the wire): every frame is
+    within the size limit, but Pillow grows the canvas to ``side`` x ``side`` at the second
+    frame and decodes every later frame at that size (12 frames: ~1 GB decoded at once)."""
+    solid = Image.new("P", (side, side))
+    solid.putpalette([0, 0, 0, 255, 255, 255])
+    whole = _encode(solid, "GIF")  # header, colour table, one image, trailer
+    table_end = 13 + (3 << ((whole[10] & 7) + 1))
+    assert whole[table_end : table_end + 1] == b","
+    assert whole.endswith(b";")
+    screen = whole[:6] + struct.pack("<HH", 1, 1) + whole[10:table_end]
+    first = b"," + struct.pack("<4HB", 0, 0, 1, 1, 0) + _ONE_PIXEL_LZW
+    return screen + first + whole[table_end:-1] * (frames - 1) + b";"
 
 
 def gif_with_many_frames_bytes(frames: int = 101) -> bytes:

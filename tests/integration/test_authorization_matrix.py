@@ -56,6 +56,7 @@ PUBLIC: dict[Route, int] = {
     ("GET", "/health"): 200,
     ("GET", "/health/ready"): 200,
     ("GET", "/media/{name:str}"): 200,
+    ("HEAD", "/media/{name:str}"): 200,
     ("GET", "/schema"): 200,
     ("GET", "/schema/openapi.json"): 200,
     ("GET", "/schema/swagger"): 200,

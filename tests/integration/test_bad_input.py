@@ -366,7 +366,7 @@ async def test_a_body_over_one_mebibyte_is_too_large(
 ) -> None:
     response = await client.post(REGISTER, json=VALID | {"bio": "b" * (MIB + 1)})
 
-    assert_problem(response, 413)
+    assert_problem(response, 413, "request_too_large")
     assert await stored_rows(engine) == NOTHING
 
 
@@ -382,7 +382,7 @@ async def test_a_streamed_body_over_one_mebibyte_is_too_large(
     # No Content-Length: the limit must hold for a chunked body too.
     response = await client.post(REGISTER, content=chunks(), headers=JSON_HEADERS)
 
-    assert_problem(response, 413)
+    assert_problem(response, 413, "request_too_large")
     assert await stored_rows(engine) == NOTHING
 
 

@@ -9,15 +9,18 @@ import asyncio
 import io
 import stat
 import struct
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageFile, ImageSequence
 
+from adapters import pillow_images
 from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.media import FakeImageProcessor, InMemoryMediaStorage
-from adapters.pillow_images import MAX_FRAMES, PillowImageProcessor
+from adapters.pillow_images import MAX_ANIMATION_PIXELS, MAX_FRAMES, PillowImageProcessor
 from application.ports.image_processor import MAX_IMAGE_SIDE, ProcessedImage
 from application.ports.media_storage import MediaStorage
 from domain.errors import InvalidImage
@@ -280,6 +283,7 @@ async def test_anything_but_a_whole_small_jpeg_png_gif_or_webp_is_refused(
         pytest.param(samples.webp_huge_canvas_bytes(animated=True), id="animated-webp-10000x10000"),
         pytest.param(samples.gif_frame_beyond_canvas_bytes(), id="gif-frame-5000x5000"),
         pytest.param(samples.gif_frame_beyond_canvas_bytes(12000), id="gif-frame-12000x12000"),
+        pytest.param(samples.gif_canvas_bomb_bytes(), id="gif-1x1-screen-then-4096x4096-frames"),
     ],
 )
 async def test_a_decompression_bomb_is_refused_from_its_header_before_pillow_opens_it(
@@ -336,6 +340,67 @@ async def test_an_animation_too_large_in_total_is_refused(
         await processor.process(big)
     small = samples.handmade_gif_bytes((512, 512), [(0, 0, 1, 1), (1, 1, 1, 1), (2, 2, 1, 1)])
     assert (await processor.process(small)).format == "gif"
+
+
+async def test_every_frame_is_counted_at_the_size_pillow_decodes_it(
+    processor: PillowImageProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The header walk refuses this GIF before Pillow opens it; without that walk, what
+    # Pillow decodes is still counted at the canvas it grows to, frame by frame.
+    monkeypatch.setattr(pillow_images, "_check_gif_frames", lambda data: None)
+    decoded: list[int] = []
+    load = ImageFile.ImageFile.load
+
+    def spy(image: ImageFile.ImageFile) -> object:
+        if image.tile:  # pixels left to decode
+            decoded.append(image.width * image.height)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+
+    with pytest.raises(InvalidImage):
+        await processor.process(samples.gif_canvas_bomb_bytes())
+
+    assert 0 < sum(decoded) <= MAX_ANIMATION_PIXELS
+
+
+# Re-encodes an image in a fresh interpreter: how much its peak memory grew, in MiB. VmHWM is
+# this process's own high-water mark (ru_maxrss would start from the parent's, as it was
+# when it forked).
+_PEAK_GROWTH = """
+import re, sys
+from adapters.pillow_images import process_image
+
+def peak():
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\\s*(\\d+) kB", status.read()).group(1))
+
+data = sys.stdin.buffer.read()
+before = peak()
+process_image(data)
+print((peak() - before) / 1024)
+"""
+
+
+def test_an_animation_is_reencoded_without_holding_every_frame_decoded() -> None:
+    # 32 frames of 1024x1024, the whole pixel budget: held decoded all at once, the frames
+    # alone take 128 MiB (4 bytes a pixel). Streamed one by one into Pillow's GIF writer,
+    # what remains is the writer's own palette copy of each frame and its work on one pair.
+    frames = [Image.new("P", (1024, 1024), index % 2) for index in range(32)]
+    for frame in frames:
+        frame.putpalette([*samples.RED, *samples.GREEN])
+    output = io.BytesIO()
+    frames[0].save(output, "GIF", save_all=True, append_images=frames[1:], duration=40)
+
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_GROWTH],
+        input=output.getvalue(),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+
+    assert float(done.stdout) < 96, done.stdout
 
 
 # --- Polyglots lose their payload ---

@@ -28,7 +28,8 @@ from litestar import Litestar
 from PIL import ExifTags, Image, ImageFile
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES
+from domain.settings import RuntimeSettings
+from entrypoints.http.forms import FORM_OVERHEAD_BYTES
 from tests.integration import image_samples as samples
 from tests.integration.conftest import (
     API,
@@ -230,10 +231,18 @@ def png_text_bomb() -> bytes:
     return samples.png_text_bomb_bytes(64)
 
 
+@functools.cache
+def gif_canvas_bomb() -> bytes:
+    # Each frame within the limits; Pillow would grow the 1x1 canvas to 4096x4096 and decode
+    # the three big frames at that size, past the animation budget.
+    return samples.gif_canvas_bomb_bytes(frames=4)
+
+
 BOMBS: list[Callable[[], bytes]] = [
     png_bomb,
     functools.partial(samples.huge_jpeg_header_bytes, 65535, 65535),
     png_text_bomb,  # the pixels are fine; a text chunk inflates to 64 MB
+    gif_canvas_bomb,
 ]
 
 
@@ -284,7 +293,7 @@ async def test_the_max_image_bytes_setting_is_exact_to_the_byte(
         over = await upload(fresh, endpoint, alice, at_limit + b"\0")
 
         await assert_refused_and_nothing_changed(
-            fresh, over, alice, media_dir, before, status=413, code=None
+            fresh, over, alice, media_dir, before, status=413, code="request_too_large"
         )
         url = accepted_url(endpoint, await upload(fresh, endpoint, alice, at_limit))
         assert media_files(media_dir) - before.files == {media_name(url)}
@@ -316,6 +325,9 @@ async def streamed(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
         yield piece
 
 
+MIB = 1024 * 1024
+
+
 @pytest.mark.parametrize(
     ("extra", "chunked", "status"),
     [
@@ -325,7 +337,7 @@ async def streamed(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
     ],
 )
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-async def test_a_body_over_the_route_limit_is_a_413_however_it_is_sent(
+async def test_a_body_over_the_upload_limit_is_a_413_however_it_is_sent(
     client: httpx.AsyncClient,
     alice: Account,
     media_dir: Path,
@@ -334,20 +346,63 @@ async def test_a_body_over_the_route_limit_is_a_413_however_it_is_sent(
     chunked: bool,
     status: int,
 ) -> None:
-    # The route limit sits above the largest max_image_bytes an admin may set; it is what
-    # keeps a client from making the server buffer an endless body.
+    # A body may be max_image_bytes plus room for the rest of the form; what is at the
+    # limit is read (and refused for its oversized text field), what is over is not.
     before = await state(client, alice, media_dir)
-    pieces = multipart_of_size(MAX_UPLOAD_BODY_BYTES + extra)
+    limit = RuntimeSettings().max_image_bytes + FORM_OVERHEAD_BYTES
+    pieces = multipart_of_size(limit + extra)
     content: Any = streamed(pieces) if chunked else b"".join(pieces)
     headers = {**alice.auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     method, path = ("POST", "tweets") if endpoint == "tweet" else ("PUT", "me/avatar")
 
     response = await client.request(method, f"{API}/{path}", content=content, headers=headers)
 
-    code = "validation_error" if status == 400 else None
+    code = "validation_error" if status == 400 else "request_too_large"
     await assert_refused_and_nothing_changed(
         client, response, alice, media_dir, before, status=status, code=code
     )
+
+
+@dataclass
+class CountedBody:
+    """A request body sent in pieces as the server asks for them, counting what it took."""
+
+    pieces: Iterator[bytes]
+    taken: int = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self.pieces:
+            self.taken += len(piece)
+            yield piece
+
+
+@pytest.mark.parametrize("announced", [False, True], ids=["chunked", "content-length"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+async def test_a_large_upload_is_refused_at_the_runtime_limit_without_reading_it_all(
+    engine: AsyncEngine, media_dir: Path, endpoint: str, announced: bool
+) -> None:
+    (root,) = await insert_users(engine, "root", admin=True)
+    async with serve(make_app(engine, media_dir=media_dir)) as admin:
+        response = await admin.patch(
+            f"{API}/admin/settings", json={"max_image_bytes": MIB}, headers=root.auth
+        )
+        assert response.status_code == 200, response.text
+    size = 45 * MIB
+    body = CountedBody(multipart_of_size(size, chunk=64 * 1024))
+    headers = {**root.auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    if announced:
+        headers["Content-Length"] = str(size)
+    method, path = ("POST", "tweets") if endpoint == "tweet" else ("PUT", "me/avatar")
+
+    async with serve(make_app(engine, media_dir=media_dir)) as client:  # reads the settings
+        response = await client.request(method, f"{API}/{path}", content=body, headers=headers)
+
+        assert_problem(response, 413, "request_too_large")
+        if announced:  # refused from its Content-Length: not a byte read
+            assert body.taken == 0
+        else:  # refused once past the limit: a piece more at most
+            assert MIB < body.taken <= MIB + FORM_OVERHEAD_BYTES + 64 * 1024
+        assert media_files(media_dir) == set()
 
 
 # --- File names that point elsewhere ---

@@ -3,6 +3,7 @@ random name, served from /media with their real type; refusals leave nothing beh
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
 import re
@@ -214,7 +215,7 @@ async def test_an_image_over_5_mib_is_a_413(
 
     response = await upload(client, target, alice, too_big, "a.png", "image/png")
 
-    assert_problem(response, 413)
+    assert_problem(response, 413, "request_too_large")
     assert media_files(media_dir) == set()
     assert await tweet_rows(engine) == 0
     assert await avatar_url(client, alice) is None
@@ -234,7 +235,7 @@ async def test_the_max_image_bytes_setting_is_applied(engine: AsyncEngine, media
     async with serve(make_app(engine, media_dir=media_dir)) as client:
         for target in TARGETS:
             refused = await upload(client, target, root, big, "a.png", "image/png")
-            assert_problem(refused, 413)
+            assert_problem(refused, 413, "request_too_large")
             assert media_files(media_dir) == set()
         assert await tweet_rows(engine) == 0
         assert await avatar_url(client, root) is None
@@ -414,3 +415,39 @@ async def test_past_uploads_per_user_per_hour_an_upload_is_refused_and_writes_no
     stored_url("avatar", await upload(client, "avatar", bob, image))
     text_only = await client.post(f"{API}/tweets", json={"text": "hi"}, headers=alice.auth)
     assert text_only.status_code == 201, text_only.text
+
+
+async def test_head_on_media_answers_like_get_without_the_image(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    (alice,) = await insert_users(engine, "alice")
+    url = stored_url("tweet", await upload(client, "tweet", alice, samples.png_bytes()))
+
+    got, head = await client.get(url), await client.head(url)
+
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert int(head.headers["content-length"]) == len(got.content) > 0
+    for header in (
+        "content-type",
+        "x-content-type-options",
+        "cache-control",
+        "content-security-policy",
+    ):
+        assert head.headers[header] == got.headers[header], header
+    assert (await client.head(url.replace(".png", ".gif"))).status_code == 404
+
+
+async def test_concurrent_avatar_uploads_leave_only_the_avatar_shown(
+    client: httpx.AsyncClient, engine: AsyncEngine, media_dir: Path
+) -> None:
+    (alice,) = await insert_users(engine, "alice")
+    images = [samples.png_bytes(8 + index, 8) for index in range(20)]
+
+    responses = await asyncio.gather(*(upload(client, "avatar", alice, image) for image in images))
+
+    assert [response.status_code for response in responses] == [200] * len(images)
+    shown = await avatar_url(client, alice)
+    assert shown is not None
+    assert media_files(media_dir) == {media_name(shown)}  # every replaced file was deleted
+    assert (await client.get(shown)).status_code == 200

@@ -22,6 +22,9 @@ class BrokenUserStorage(InMemoryUserRepository):
     async def update(self, user: User) -> None:
         raise ConnectionError("the database went away")
 
+    async def replace_avatar(self, user_id: int, avatar: str | None) -> str | None:
+        raise ConnectionError("the database went away")
+
 
 async def set_avatar(world: World, user: User, data: bytes) -> User:
     return await world.set_avatar(SetAvatarCommand(user_id=user.id, image=data))

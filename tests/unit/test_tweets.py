@@ -151,7 +151,7 @@ async def test_images_over_the_runtime_limit_are_refused(size: int, accepted: bo
         return
     with pytest.raises(ImageTooLarge) as raised:
         await world.post(ann, "", image_bytes(size))
-    assert raised.value.code == "payload_too_large"
+    assert raised.value.code == "request_too_large"
     assert world.stored_tweet_ids() == set()
     assert world.media.names == frozenset()
 

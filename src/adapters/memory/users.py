@@ -6,7 +6,7 @@ from datetime import datetime
 
 from adapters.memory.store import MemoryStore
 from application.ports.users import UserRepository
-from domain.errors import EmailTaken, UsernameTaken
+from domain.errors import EmailTaken, UsernameTaken, UserNotFound
 from domain.users import User, canonical_email, canonical_username
 
 _COUNTERS = frozenset({"followers_count", "following_count", "tweets_count"})
@@ -52,6 +52,13 @@ class InMemoryUserRepository(UserRepository):
         self._check_unique(updated)
         self._store.users[user.id] = updated
         self._remember(user)
+
+    async def replace_avatar(self, user_id: int, avatar: str | None) -> str | None:
+        stored = self._store.users.get(user_id)
+        if stored is None:
+            raise UserNotFound
+        self._store.users[user_id] = dataclasses.replace(stored, avatar=avatar)
+        return stored.avatar
 
     async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
         stored = self._store.users[user_id]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from adapters.sql.driver_statements import (
 )
 from adapters.sql.tables import users
 from application.ports.users import UserRepository
-from domain.errors import Conflict, EmailTaken, UsernameTaken
+from domain.errors import Conflict, EmailTaken, UsernameTaken, UserNotFound
 from domain.users import User, canonical_email, canonical_username
 
 
@@ -78,6 +78,16 @@ _BY_USERNAME = _user_where(users.c.username_canonical)
 _BY_EMAIL = _user_where(users.c.email_canonical)
 _INSERT = WriteStatement(insert(users).returning(users.c.id))
 _UPDATE = WriteStatement(update(users).where(users.c.id == bindparam("user_id")))
+_AVATAR = ReadQuery(select(users.c.avatar).where(users.c.id == bindparam("key")))
+# Compare-and-set: only while the avatar is still the one read (NULL included).
+_SWAP_AVATAR = WriteStatement(
+    update(users)
+    .where(
+        users.c.id == bindparam("user_id"),
+        users.c.avatar.is_not_distinct_from(bindparam("old", type_=users.c.avatar.type)),
+    )
+    .values(avatar=bindparam("new", type_=users.c.avatar.type))
+)
 _UPGRADE_HASH = WriteStatement(
     update(users)
     .where(users.c.id == bindparam("user_id"), users.c.password_hash == bindparam("old"))
@@ -172,6 +182,20 @@ class SqlUserRepository(UserRepository):
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
         self._loaded[id(user)] = (user, values)
+
+    async def replace_avatar(self, user_id: int, avatar: str | None) -> str | None:
+        # Read, then write only if unchanged; else another replacement won: read again. On
+        # PostgreSQL a writer that waited on the row's lock re-checks the condition after the
+        # other commits; on SQLite writers run one at a time.
+        while True:
+            row = await self._statements.first(_AVATAR, key=user_id)
+            if row is None:
+                raise UserNotFound
+            swapped = await self._statements.execute(
+                _SWAP_AVATAR, user_id=user_id, old=row.avatar, new=avatar
+            )
+            if swapped:
+                return cast("str | None", row.avatar)
 
     async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
         await self._statements.execute(_UPGRADE_HASH, user_id=user_id, old=old, new=new)

@@ -29,6 +29,13 @@ class UserRepository(UserLookup, Protocol):
         """
         ...
 
+    async def replace_avatar(self, user_id: int, avatar: str | None) -> str | None:
+        """Set the avatar; the one it replaced, as stored when this wrote it (not as read
+        before): of concurrent replacements, each gets back a different one, so every
+        replaced file is known to exactly one caller. Raises ``UserNotFound`` if no such user.
+        """
+        ...
+
     async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
         """Store ``new`` (the same password, hashed with current parameters) unless the hash
         is no longer ``old``: a password changed meanwhile is kept."""

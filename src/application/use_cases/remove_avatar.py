@@ -14,7 +14,10 @@ class RemoveAvatarCommand:
 
 
 class RemoveAvatar:
-    """Remove the caller's avatar (and its file); having none already is fine."""
+    """Remove the caller's avatar (and its file); having none already is fine.
+
+    The file deleted is the one in the account when it was cleared, whatever was read before.
+    """
 
     def __init__(
         self, users: UserRepository, uploads: ImageUploads, tx: TransactionManager
@@ -25,9 +28,8 @@ class RemoveAvatar:
 
     async def __call__(self, command: RemoveAvatarCommand) -> None:
         user = await active_user(self._users, command.user_id)
-        old, user.avatar = user.avatar, None
-        if old is None:
+        if user.avatar is None:
             return
-        await self._users.update(user)
+        old = await self._users.replace_avatar(user.id, None)
         await self._tx.commit()
         await self._uploads.discard(old)

@@ -20,7 +20,8 @@ class SetAvatar:
 
     Uploads are rate-limited per user (``uploads_per_user_per_hour``: ``too_many_attempts``).
 
-    The new file is deleted if the account cannot be saved; the old one once it is.
+    The new file is deleted if the account cannot be saved; once it is, the file it replaced
+    (the one in the account when it was written: concurrent uploads each delete another).
     """
 
     def __init__(
@@ -33,12 +34,12 @@ class SetAvatar:
     async def __call__(self, command: SetAvatarCommand) -> User:
         user = await active_user(self._users, command.user_id)
         new = await self._uploads.store(command.image, user.id)
-        old, user.avatar = user.avatar, new
         try:
-            await self._users.update(user)
+            old = await self._users.replace_avatar(user.id, new)
             await self._tx.commit()
         except BaseException:
             await self._uploads.discard(new)
             raise
         await self._uploads.discard(old)
+        user.avatar = new
         return user

@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from application.ports.access_tokens import AccessClaims
+from application.ports.settings_reader import SettingsReader
 from application.use_cases.get_current_user import GetCurrentUser, GetCurrentUserQuery
 from application.use_cases.remove_avatar import RemoveAvatar, RemoveAvatarCommand
 from application.use_cases.set_avatar import SetAvatar, SetAvatarCommand
@@ -81,9 +82,15 @@ class MeController(Controller):
         claims: FromDishka[AccessClaims],
         set_avatar: FromDishka[SetAvatar],
         links: FromDishka[Links],
+        settings: FromDishka[SettingsReader],
     ) -> UserPrivate:
         """Upload a new avatar: multipart with an ``image`` file (JPEG, PNG, GIF or WebP)."""
-        form = await read_form(request, text_fields=set(), file_fields={"image"})
+        form = await read_form(
+            request,
+            text_fields=set(),
+            file_fields={"image"},
+            max_file_bytes=(await settings.current()).max_image_bytes,
+        )
         if "image" not in form.files:
             raise ValidationException(extra=[{"key": "image", "message": "is required"}])
         user = await set_avatar(SetAvatarCommand(claims.user_id, form.files["image"]))

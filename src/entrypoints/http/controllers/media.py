@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from dishka import FromDishka
-from litestar import Controller, Response, get
+from litestar import Controller, HttpMethod, Response, get, route
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIHeader,
@@ -21,6 +21,14 @@ from entrypoints.http.problems import documented
 
 # The formats uploads are stored in (the storage serves each with its own content type).
 IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+SERVED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "public, max-age=31536000, immutable",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+MediaName = Annotated[
+    str, Parameter(description="The file's name; any other than a stored file's is a 404.")
+]
 
 
 @dataclass
@@ -53,21 +61,20 @@ class MediaController(Controller):
     tags = ["media"]
 
     @get("/{name:str}", responses=documented(404), operation_class=ShowMediaOperation)
-    async def show(
-        self,
-        name: Annotated[
-            str, Parameter(description="The file's name; any other than a stored file's is a 404.")
-        ],
-        open_media: FromDishka[OpenMedia],
-    ) -> Response[bytes]:
+    async def show(self, name: MediaName, open_media: FromDishka[OpenMedia]) -> Response[bytes]:
         """An uploaded image, with its real content type."""
         stored = await open_media(OpenMediaQuery(name))
+        return Response(stored.content, media_type=stored.content_type, headers=SERVED_HEADERS)
+
+    # Litestar's HEAD handlers may return no body, and it sends none but what a handler gives.
+    @route("/{name:str}", http_method=HttpMethod.HEAD, include_in_schema=False)
+    async def show_headers(
+        self, name: MediaName, open_media: FromDishka[OpenMedia]
+    ) -> Response[bytes]:
+        """What GET answers, headers only."""
+        stored = await open_media(OpenMediaQuery(name))
         return Response(
-            stored.content,
+            b"",
             media_type=stored.content_type,
-            headers={
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "public, max-age=31536000, immutable",
-                "Content-Security-Policy": "default-src 'none'; sandbox",
-            },
+            headers={**SERVED_HEADERS, "Content-Length": str(len(stored.content))},
         )

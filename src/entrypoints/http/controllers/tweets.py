@@ -8,6 +8,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from application.ports.access_tokens import AccessClaims
+from application.ports.settings_reader import SettingsReader
 from application.use_cases.build_feed import BuildFeed, BuildFeedQuery
 from application.use_cases.delete_tweet import DeleteTweet, DeleteTweetCommand
 from application.use_cases.edit_tweet import EditTweet, EditTweetCommand
@@ -53,10 +54,16 @@ class TweetsController(Controller):
         claims: FromDishka[AccessClaims],
         post_tweet: FromDishka[PostTweet],
         links: FromDishka[Links],
+        settings: FromDishka[SettingsReader],
     ) -> Response[TweetResponse]:
         """Post a tweet: JSON ``{"text"}``, or multipart with ``text`` and/or ``image``."""
         if is_multipart(request):
-            form = await read_form(request, text_fields={"text"}, file_fields={"image"})
+            form = await read_form(
+                request,
+                text_fields={"text"},
+                file_fields={"image"},
+                max_file_bytes=(await settings.current()).max_image_bytes,
+            )
             command = PostTweetCommand(
                 claims.user_id, form.texts.get("text", ""), form.files.get("image")
             )
