@@ -144,13 +144,15 @@ async def test_revoking_all_sessions_can_spare_one(
 async def test_settings_default_then_persist(db: AsyncSession, reads: ReadConnections) -> None:
     settings = SqlSettingsRepository(db)
     assert await settings.load() == RuntimeSettings()
+    await settings.save({"access_token_ttl_seconds": 60})
+    await db.commit()
     changed = RuntimeSettings().changed({"access_token_ttl_seconds": 60})
-    await settings.save(changed)
-    await db.commit()
     assert await settings.load() == changed
-    await settings.save(changed.changed({"refresh_reuse_grace_seconds": 0}))
+    await settings.save({"refresh_reuse_grace_seconds": 0, "access_token_ttl_seconds": 90})
     await db.commit()
-    assert (await settings.load()).refresh_reuse_grace_seconds == 0
+    assert await settings.load() == changed.changed(
+        {"refresh_reuse_grace_seconds": 0, "access_token_ttl_seconds": 90}
+    )
 
 
 async def test_driver_level_writes_belong_to_the_session_transaction(
