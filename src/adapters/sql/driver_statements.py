@@ -23,12 +23,12 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Delete, Dialect, Insert, Select, Update
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
-from adapters.sql.outage import UNAVAILABLE, database_unavailable
+from adapters.sql.outage import DRIVER_CONFLICT, UNAVAILABLE, database_unavailable
 
 Processor = Callable[[Any], Any]
 DIRECT_DRIVERS = frozenset({"asyncpg", "aiosqlite"})
@@ -160,6 +160,8 @@ async def _fetch(driver: Any, dialect: Dialect, compiled: _Compiled, arguments: 
             return await cursor.fetchall() if compiled.returns_rows else cursor.rowcount
     except _DRIVER_INTEGRITY as error:
         raise IntegrityError(compiled.sql, arguments, error) from error
+    except DRIVER_CONFLICT as error:  # a deadlock or serialization failure: a 503 to retry
+        raise OperationalError(compiled.sql, None, error, hide_parameters=True) from error
     except Exception as error:
         _raise_if_unavailable(error)
         raise

@@ -4,10 +4,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.sql.outage import database_unavailable
+from adapters.sql.outage import database_unavailable, transaction_conflict
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _REPLACED = "chirp.replaced_closed_connection"
@@ -39,14 +39,22 @@ def create_engine(
     return engine
 
 
-def _mark_unavailable(context: ExceptionContext) -> None:
+def _mark_unavailable(context: ExceptionContext) -> OperationalError | None:
     """Flag as a disconnect (so ``connection_invalidated``, a 503) what SQLAlchemy's asyncpg
     dialect does not: e.g. "the database system is starting up" (57P03) while connecting,
     "terminating connection due to administrator command" (57P01). Only the connection
-    concerned is replaced; the checkout event finds any other dead ones."""
-    if not context.is_disconnect and database_unavailable(context.original_exception):
+    concerned is replaced; the checkout event finds any other dead ones.
+
+    A deadlock or serialization failure becomes an ``OperationalError`` (a 503 to retry),
+    as psycopg reports it; the connection is fine and stays.
+    """
+    original = context.original_exception
+    if not context.is_disconnect and database_unavailable(original):
         context.is_disconnect = True
         context.invalidate_pool_on_disconnect = False
+    elif transaction_conflict(original):
+        return OperationalError(context.statement, None, original, hide_parameters=True)
+    return None
 
 
 def _refuse_closed_connection(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
