@@ -159,7 +159,8 @@ async def _fetch(driver: Any, dialect: Dialect, compiled: _Compiled, arguments: 
         async with driver.execute(compiled.sql, arguments) as cursor:  # aiosqlite
             return await cursor.fetchall() if compiled.returns_rows else cursor.rowcount
     except _DRIVER_INTEGRITY as error:
-        raise IntegrityError(compiled.sql, arguments, error) from error
+        # Values stay out of the error's text (and so of logs), as on the engine.
+        raise IntegrityError(compiled.sql, arguments, error, hide_parameters=True) from error
     except DRIVER_CONFLICT as error:  # a deadlock or serialization failure: a 503 to retry
         raise OperationalError(compiled.sql, None, error, hide_parameters=True) from error
     except Exception as error:

@@ -20,7 +20,11 @@ def create_engine(
 
     On SQLite a write that finds the database locked is retried by SQLite itself for
     ``sqlite_busy_timeout_ms``, then fails ("database is locked": a 503).
+
+    SQL parameters (password hashes, e-mail addresses, tokens' hashes) never appear in an
+    error's text, and so never in a log line: ``hide_parameters``.
     """
+    options.setdefault("hide_parameters", True)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **options)
