@@ -276,8 +276,13 @@ class SessionStatements:
         if dialect.driver not in DIRECT_DRIVERS:
             result = await self._session.execute(query.statement, params)
             return result.first()
-        connection = await (await self._session.connection()).get_raw_connection()
-        return _first(await _run(query, connection, dialect, params))
+        sqlalchemy_connection = await self._session.connection()
+        connection = await sqlalchemy_connection.get_raw_connection()
+        try:
+            return _first(await _run(query, connection, dialect, params))
+        except DisconnectionError as error:
+            await sqlalchemy_connection.invalidate(error)
+            raise
 
     async def scalar(self, statement: WriteStatement, **params: Any) -> Any | None:
         """The first column of the first row the statement returns (``RETURNING``), or None."""
@@ -300,17 +305,25 @@ class SessionStatements:
         self, statement: WriteStatement, dialect: Dialect, params: dict[str, Any]
     ) -> Any:
         compiled = statement.compiled(dialect, tuple(params))
-        connection = await (await self._session.connection()).get_raw_connection()
+        sqlalchemy_connection = await self._session.connection()
+        connection = await sqlalchemy_connection.get_raw_connection()
         driver: Any = connection.driver_connection
-        if dialect.driver == "asyncpg" and not driver.is_in_transaction():
-            # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its own first statement:
-            # have it begin now, so this write is in the transaction the session commits.
-            try:
-                await connection.dbapi_connection._start_transaction()  # type: ignore[union-attr]
-            except Exception as error:
-                _raise_if_unavailable(error)
-                raise
-        return await _fetch(driver, dialect, compiled, compiled.arguments(params))
+        try:
+            if dialect.driver == "asyncpg" and not driver.is_in_transaction():
+                # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its own first
+                # statement: have it begin now, so this write is in the transaction the
+                # session commits.
+                try:
+                    await connection.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+                except Exception as error:
+                    _raise_if_unavailable(error)
+                    raise
+            return await _fetch(driver, dialect, compiled, compiled.arguments(params))
+        except DisconnectionError as error:
+            # SQLAlchemy did not see this failure: have it discard the connection (and not
+            # hand it out again, in whatever state the driver left it).
+            await sqlalchemy_connection.invalidate(error)
+            raise
 
     def _dialect(self) -> Dialect:
         bind = self._session.bind

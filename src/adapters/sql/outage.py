@@ -20,6 +20,11 @@ DRIVER_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,  # 08xxx, e.g. "connection does not exist"
     asyncpg.OperatorInterventionError,  # 57xxx: admin shutdown, "starting up", "shutting down"
     asyncpg.InsufficientResourcesError,  # 53xxx, e.g. too many connections
+    # The driver's protocol state is broken, e.g. "cannot switch to state 12; another
+    # operation (2) is in progress": the server's FATAL "terminating connection" (a
+    # shutdown) was read on an idle connection, the end of its stream not yet, and the
+    # connection was used in between. Such a connection can only be discarded.
+    asyncpg.InternalClientError,
 )
 # A transaction the server rolled back to resolve a conflict with others (40001 serialization
 # failure, 40P01 deadlock): nothing is wrong with the request, it may simply be tried again.
