@@ -206,17 +206,26 @@ class ReadConnections:
     def __init__(self, engine: AsyncEngine, size: int | None = None) -> None:
         self._engine = engine
         self._dialect = engine.dialect
+        pool = engine.sync_engine.pool
         if size is None:
-            pool_size = getattr(engine.sync_engine.pool, "size", None)
+            pool_size = getattr(pool, "size", None)
             size = max(1, pool_size() // 2) if callable(pool_size) else 1
         self._slots = asyncio.Semaphore(size)
+        # Waiting for a free one is bounded as waiting for a pooled connection is.
+        pool_timeout = getattr(pool, "timeout", None)
+        self._wait: float | None = pool_timeout() if callable(pool_timeout) else None
         self._idle: list[PoolProxiedConnection] = []
 
     async def all(self, query: ReadQuery, **params: Any) -> list[Any]:
         if self._dialect.driver not in DIRECT_DRIVERS:  # SQLAlchemy runs the same statement
             async with self._engine.connect() as sqlalchemy_connection:
                 return list(await sqlalchemy_connection.execute(query.statement, params))
-        async with self._slots:
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._slots.acquire()
+        except TimeoutError as error:
+            raise DisconnectionError("no read connection came free in time") from error
+        try:
             connection = await self._connection()
             try:
                 rows = await _run(query, connection, self._dialect, params)
@@ -224,6 +233,8 @@ class ReadConnections:
                 await greenlet_spawn(connection.invalidate, error)
                 raise
             self._idle.append(connection)
+        finally:
+            self._slots.release()
         return rows
 
     async def first(self, query: ReadQuery, **params: Any) -> Any | None:
