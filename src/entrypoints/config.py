@@ -41,6 +41,13 @@ class AppConfig:
     # `chirp serve --workers N` sets it to cores / N, so the workers together run one argon2
     # at a time per core: more would only share the cores and memory among more hashes.
     hash_threads: int | None = None
+    # Bounded waits on the database, so a frozen or unreachable server makes a 503 in
+    # seconds instead of hanging requests: opening a connection (CHIRP_DB_CONNECT_TIMEOUT),
+    # one statement (CHIRP_DB_STATEMENT_TIMEOUT; PostgreSQL) and waiting for a free pooled
+    # connection (CHIRP_DB_POOL_TIMEOUT), in seconds.
+    db_connect_timeout: float = 5.0
+    db_statement_timeout: float = 10.0
+    db_pool_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
@@ -65,6 +72,12 @@ class AppConfig:
             trusted_proxies=parsed_networks(environ.get("CHIRP_TRUSTED_PROXIES", "")),
             cors_origins=parsed_origins(environ.get("CHIRP_CORS_ORIGINS", "")),
             hash_threads=_positive("CHIRP_HASH_THREADS", environ.get("CHIRP_HASH_THREADS")),
+            **_seconds(
+                environ,
+                db_connect_timeout="CHIRP_DB_CONNECT_TIMEOUT",
+                db_statement_timeout="CHIRP_DB_STATEMENT_TIMEOUT",
+                db_pool_timeout="CHIRP_DB_POOL_TIMEOUT",
+            ),
         )
 
 
@@ -74,6 +87,23 @@ def _positive(name: str, value: str | None) -> int | None:
     if not value.isdigit() or int(value) < 1:
         raise ConfigError(f"{name}: {value!r} is not a positive integer")
     return int(value)
+
+
+def _seconds(environ: Mapping[str, str], **names: str) -> dict[str, float]:
+    """The durations set among ``names`` (field -> variable), each a positive number."""
+    durations = {}
+    for field_name, variable in names.items():
+        value = environ.get(variable)
+        if not value:
+            continue
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds < float("inf"):
+            raise ConfigError(f"{variable}: {value!r} is not a positive number of seconds")
+        durations[field_name] = seconds
+    return durations
 
 
 def _items(value: str) -> list[str]:

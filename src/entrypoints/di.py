@@ -110,7 +110,12 @@ class InfrastructureProvider(Provider):
 
     @provide
     async def engine(self, config: AppConfig) -> AsyncIterator[AsyncEngine]:
-        engine = create_engine(config.database_url)
+        engine = create_engine(
+            config.database_url,
+            connect_timeout=config.db_connect_timeout,
+            statement_timeout=config.db_statement_timeout,
+            pool_timeout=config.db_pool_timeout,
+        )
         yield engine
         await engine.dispose()
 

@@ -217,6 +217,42 @@ class ThrowawayPostgres:
     def log_tail(self, limit: int = 4000) -> str:
         return self._server.log_tail(limit)
 
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server stops answering while it keeps its sockets: the postmaster (first, so
+        it forks no one new) and every process it started get SIGSTOP, and SIGCONT on exit.
+        Connections open and new ones are accepted by the kernel, and then nothing."""
+        if self._server.proc is None:
+            raise RuntimeError("PostgreSQL is not running")
+        postmaster = self._server.proc.pid
+        stopped = [postmaster]
+        try:
+            os.kill(postmaster, signal.SIGSTOP)
+            for pid in _children(postmaster):
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+            yield
+        finally:
+            for pid in stopped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
+
+def _children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent`` (from /proc)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        if int(stat.rpartition(")")[2].split()[1]) == parent:
+            children.append(int(entry.name))
+    return children
+
 
 @contextlib.contextmanager
 def throwaway_cluster(

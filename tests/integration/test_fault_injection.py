@@ -39,6 +39,7 @@ from entrypoints.di import make_container
 from entrypoints.http.app import create_app
 from tests.integration.conftest import (
     LEAK_MARKERS,
+    PASSWORD,
     PROBLEM_JSON,
     TEST_SECRET,
     Account,
@@ -512,3 +513,59 @@ async def test_sqlite_locked_by_another_writer_gives_503_and_writes_nothing(
         assert after.status_code == 201, after.text
         assert await tweet_count() == 1
     await engine.dispose()
+
+
+async def test_a_frozen_database_gives_503s_within_the_timeouts(
+    cluster: ThrowawayPostgres, postgres_only: None, tmp_path: Path
+) -> None:
+    """PostgreSQL stops answering, its sockets open (every process SIGSTOPped): requests on
+    open connections, on new ones and waiting for the pool all end in 503 problems within
+    the configured timeouts; readiness says 503 within its own short bound; once the server
+    answers again, so does the API."""
+    engine = create_engine(cluster.url)
+    try:
+        await upgrade(engine)
+        accounts = await insert_users(engine, *(f"frozen_{i}" for i in range(4)))
+    finally:
+        await engine.dispose()
+    timeout = 1.0
+    config = AppConfig(
+        database_url=cluster.url,
+        jwt_secret=TEST_SECRET,
+        media_dir=tmp_path / "media",
+        db_connect_timeout=timeout,
+        db_statement_timeout=timeout,
+        db_pool_timeout=timeout,
+    )
+
+    def calls(client: httpx.AsyncClient) -> list[Awaitable[httpx.Response]]:
+        return [
+            *(client.get(f"{API}/me", headers=a.auth) for a in accounts),
+            *(client.get(f"{API}/feed", headers=a.auth) for a in accounts),
+            *(client.post(f"{API}/tweets", json={"text": "t"}, headers=a.auth) for a in accounts),
+            client.post(f"{API}/auth/login", json={"username": "frozen_0", "password": PASSWORD}),
+        ]
+
+    async def timed(call: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
+        started = time.monotonic()
+        response = await call
+        return response, time.monotonic() - started
+
+    async with serve(create_app(config)) as client:
+        for response in await asyncio.gather(*calls(client)):  # connections open and kept
+            assert response.status_code in (200, 201), response.text
+        with cluster.frozen():
+            async with asyncio.timeout(10 * timeout):  # fail, rather than hang, if unbounded
+                ready, *answers = await asyncio.gather(
+                    timed(client.get("/health/ready")),
+                    *(timed(call) for _ in range(10) for call in calls(client)),  # > the pool
+                )
+        for response, took in [ready, *answers]:
+            assert_problem(response, 503, "service_unavailable")
+            assert "retry-after" in response.headers
+            assert took < 4 * timeout, (response.request.url, took)
+        assert ready[1] < 2.0, ready
+
+        for response in await asyncio.gather(*calls(client)):
+            assert response.status_code in (200, 201), response.text
+        assert (await client.get("/health/ready")).status_code == 200

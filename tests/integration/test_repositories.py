@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adapters.sql.driver_statements import GENERIC_PLANS, ReadConnections, ReadQuery
@@ -144,16 +146,52 @@ async def test_revoking_all_sessions_can_spare_one(
     assert await revoked_at(others.id) is None
 
 
+async def test_database_errors_carry_no_parameter_values(
+    engine: AsyncEngine, reads: ReadConnections
+) -> None:
+    """An error's text (a log line's traceback) names the statement, never its values:
+    here a password hash, written by a driver statement and by SQLAlchemy's execution."""
+    secret = "$argon2id$v=19$m=19456,t=2,p=1$secret-parameter-value"
+    async with AsyncSession(engine) as first:
+        await SqlUserRepository(first, reads).add(new_user())
+        await first.commit()
+    clash = new_user("ALICE", "other@example.com")
+    clash.password_hash = secret
+    async with AsyncSession(engine) as second:
+        with pytest.raises(UsernameTaken) as driver_error:
+            await SqlUserRepository(second, reads).add(clash)
+    async with AsyncSession(engine) as third:
+        with pytest.raises(IntegrityError) as sqlalchemy_error:
+            await third.execute(
+                insert(users_table).values(
+                    username="ALICE",
+                    username_canonical="alice",
+                    email="other@example.com",
+                    email_canonical="other@example.com",
+                    password_hash=secret,
+                    created_at=NOW,
+                )
+            )
+
+    for raised in (driver_error.value, sqlalchemy_error.value):
+        logged = "".join(traceback.format_exception(raised))
+        assert "INSERT INTO users" in logged  # the statement is there ...
+        assert "secret-parameter-value" not in logged  # ... its values are not
+        assert "other@example.com" not in logged
+
+
 async def test_settings_default_then_persist(db: AsyncSession, reads: ReadConnections) -> None:
     settings = SqlSettingsRepository(db)
     assert await settings.load() == RuntimeSettings()
+    await settings.save({"access_token_ttl_seconds": 60})
+    await db.commit()
     changed = RuntimeSettings().changed({"access_token_ttl_seconds": 60})
-    await settings.save(changed)
-    await db.commit()
     assert await settings.load() == changed
-    await settings.save(changed.changed({"refresh_reuse_grace_seconds": 0}))
+    await settings.save({"refresh_reuse_grace_seconds": 0, "access_token_ttl_seconds": 90})
     await db.commit()
-    assert (await settings.load()).refresh_reuse_grace_seconds == 0
+    assert await settings.load() == changed.changed(
+        {"refresh_reuse_grace_seconds": 0, "access_token_ttl_seconds": 90}
+    )
 
 
 async def test_driver_level_writes_belong_to_the_session_transaction(

@@ -64,3 +64,23 @@ def test_an_unusable_database_url_is_refused_without_repeating_it() -> None:
         assert "hunter2" not in str(refused.value)
     for url in ("sqlite+aiosqlite:///./chirp.db", "postgresql+asyncpg://chirp@/chirp?host=/tmp"):
         assert AppConfig.from_env({**base, "CHIRP_DATABASE_URL": url}).database_url == url
+
+
+def test_database_timeouts_have_defaults_and_are_read_and_checked() -> None:
+    base = {"CHIRP_JWT_SECRET": "x" * 32}
+    defaults = AppConfig.from_env(base)
+    assert (defaults.db_connect_timeout, defaults.db_statement_timeout) == (5.0, 10.0)
+    assert defaults.db_pool_timeout == 5.0
+    config = AppConfig.from_env(
+        {
+            **base,
+            "CHIRP_DB_CONNECT_TIMEOUT": "2",
+            "CHIRP_DB_STATEMENT_TIMEOUT": "0.5",
+            "CHIRP_DB_POOL_TIMEOUT": "3",
+        }
+    )
+    assert (config.db_connect_timeout, config.db_statement_timeout) == (2.0, 0.5)
+    assert config.db_pool_timeout == 3.0
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        with pytest.raises(ConfigError, match="CHIRP_DB_STATEMENT_TIMEOUT"):
+            AppConfig.from_env({**base, "CHIRP_DB_STATEMENT_TIMEOUT": bad})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from adapters.memory.store import MemoryStore
 from application.ports.settings import SettingsRepository
 from domain.settings import RuntimeSettings
@@ -12,5 +14,5 @@ class InMemorySettingsRepository(SettingsRepository):
     async def load(self) -> RuntimeSettings:
         return RuntimeSettings.from_stored(self._store.settings)
 
-    async def save(self, settings: RuntimeSettings) -> None:
-        self._store.settings = settings.as_dict()
+    async def save(self, changes: Mapping[str, int]) -> None:
+        self._store.settings = {**self._store.settings, **changes}

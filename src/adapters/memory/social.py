@@ -10,6 +10,7 @@ from application.ports.follows import FollowRepository
 from application.ports.home_timelines import HomeTimelines
 from application.ports.likes import LikeRepository
 from application.ports.tweets import TweetRepository
+from domain.errors import TweetNotFound
 from domain.tweets import Tweet
 
 
@@ -46,17 +47,23 @@ class InMemoryLikeRepository(LikeRepository):
         self._store = store
 
     async def like(self, user_id: int, tweet_id: int, now: datetime) -> int:
-        tweet = self._store.tweets[tweet_id]
+        tweet = self._tweet(tweet_id)
         if (user_id, tweet_id) not in self._store.likes:
             self._store.likes[user_id, tweet_id] = self._store.next_id()
             tweet.like_count += 1
         return tweet.like_count
 
     async def unlike(self, user_id: int, tweet_id: int) -> int:
-        tweet = self._store.tweets[tweet_id]
+        tweet = self._tweet(tweet_id)
         if self._store.likes.pop((user_id, tweet_id), None) is not None:
             tweet.like_count -= 1
         return tweet.like_count
+
+    def _tweet(self, tweet_id: int) -> Tweet:
+        tweet = self._store.tweets.get(tweet_id)
+        if tweet is None:
+            raise TweetNotFound
+        return tweet
 
 
 class InMemoryFollowRepository(FollowRepository):

@@ -23,12 +23,12 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Delete, Dialect, Insert, Select, Update
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
-from adapters.sql.outage import UNAVAILABLE, database_unavailable
+from adapters.sql.outage import DRIVER_CONFLICT, UNAVAILABLE, database_unavailable
 
 Processor = Callable[[Any], Any]
 DIRECT_DRIVERS = frozenset({"asyncpg", "aiosqlite"})
@@ -159,7 +159,10 @@ async def _fetch(driver: Any, dialect: Dialect, compiled: _Compiled, arguments: 
         async with driver.execute(compiled.sql, arguments) as cursor:  # aiosqlite
             return await cursor.fetchall() if compiled.returns_rows else cursor.rowcount
     except _DRIVER_INTEGRITY as error:
-        raise IntegrityError(compiled.sql, arguments, error) from error
+        # Values stay out of the error's text (and so of logs), as on the engine.
+        raise IntegrityError(compiled.sql, arguments, error, hide_parameters=True) from error
+    except DRIVER_CONFLICT as error:  # a deadlock or serialization failure: a 503 to retry
+        raise OperationalError(compiled.sql, None, error, hide_parameters=True) from error
     except Exception as error:
         _raise_if_unavailable(error)
         raise
@@ -203,17 +206,26 @@ class ReadConnections:
     def __init__(self, engine: AsyncEngine, size: int | None = None) -> None:
         self._engine = engine
         self._dialect = engine.dialect
+        pool = engine.sync_engine.pool
         if size is None:
-            pool_size = getattr(engine.sync_engine.pool, "size", None)
+            pool_size = getattr(pool, "size", None)
             size = max(1, pool_size() // 2) if callable(pool_size) else 1
         self._slots = asyncio.Semaphore(size)
+        # Waiting for a free one is bounded as waiting for a pooled connection is.
+        pool_timeout = getattr(pool, "timeout", None)
+        self._wait: float | None = pool_timeout() if callable(pool_timeout) else None
         self._idle: list[PoolProxiedConnection] = []
 
     async def all(self, query: ReadQuery, **params: Any) -> list[Any]:
         if self._dialect.driver not in DIRECT_DRIVERS:  # SQLAlchemy runs the same statement
             async with self._engine.connect() as sqlalchemy_connection:
                 return list(await sqlalchemy_connection.execute(query.statement, params))
-        async with self._slots:
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._slots.acquire()
+        except TimeoutError as error:
+            raise DisconnectionError("no read connection came free in time") from error
+        try:
             connection = await self._connection()
             try:
                 rows = await _run(query, connection, self._dialect, params)
@@ -221,6 +233,8 @@ class ReadConnections:
                 await greenlet_spawn(connection.invalidate, error)
                 raise
             self._idle.append(connection)
+        finally:
+            self._slots.release()
         return rows
 
     async def first(self, query: ReadQuery, **params: Any) -> Any | None:
@@ -273,8 +287,13 @@ class SessionStatements:
         if dialect.driver not in DIRECT_DRIVERS:
             result = await self._session.execute(query.statement, params)
             return result.first()
-        connection = await (await self._session.connection()).get_raw_connection()
-        return _first(await _run(query, connection, dialect, params))
+        sqlalchemy_connection = await self._session.connection()
+        connection = await sqlalchemy_connection.get_raw_connection()
+        try:
+            return _first(await _run(query, connection, dialect, params))
+        except DisconnectionError as error:
+            await sqlalchemy_connection.invalidate(error)
+            raise
 
     async def scalar(self, statement: WriteStatement, **params: Any) -> Any | None:
         """The first column of the first row the statement returns (``RETURNING``), or None."""
@@ -297,17 +316,25 @@ class SessionStatements:
         self, statement: WriteStatement, dialect: Dialect, params: dict[str, Any]
     ) -> Any:
         compiled = statement.compiled(dialect, tuple(params))
-        connection = await (await self._session.connection()).get_raw_connection()
+        sqlalchemy_connection = await self._session.connection()
+        connection = await sqlalchemy_connection.get_raw_connection()
         driver: Any = connection.driver_connection
-        if dialect.driver == "asyncpg" and not driver.is_in_transaction():
-            # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its own first statement:
-            # have it begin now, so this write is in the transaction the session commits.
-            try:
-                await connection.dbapi_connection._start_transaction()  # type: ignore[union-attr]
-            except Exception as error:
-                _raise_if_unavailable(error)
-                raise
-        return await _fetch(driver, dialect, compiled, compiled.arguments(params))
+        try:
+            if dialect.driver == "asyncpg" and not driver.is_in_transaction():
+                # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its own first
+                # statement: have it begin now, so this write is in the transaction the
+                # session commits.
+                try:
+                    await connection.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+                except Exception as error:
+                    _raise_if_unavailable(error)
+                    raise
+            return await _fetch(driver, dialect, compiled, compiled.arguments(params))
+        except DisconnectionError as error:
+            # SQLAlchemy did not see this failure: have it discard the connection (and not
+            # hand it out again, in whatever state the driver left it).
+            await sqlalchemy_connection.invalidate(error)
+            raise
 
     def _dialect(self) -> Dialect:
         bind = self._session.bind

@@ -4,25 +4,42 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.sql.outage import database_unavailable
+from adapters.sql.outage import database_unavailable, transaction_conflict
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _REPLACED = "chirp.replaced_closed_connection"
 
 
 def create_engine(
-    database_url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **options: Any
+    database_url: str,
+    *,
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    **options: Any,
 ) -> AsyncEngine:
     """An async engine for any SQLAlchemy URL, tuned for its backend.
 
     On SQLite a write that finds the database locked is retried by SQLite itself for
     ``sqlite_busy_timeout_ms``, then fails ("database is locked": a 503).
+
+    SQL parameters (password hashes, e-mail addresses, tokens' hashes) never appear in an
+    error's text, and so never in a log line: ``hide_parameters``.
+
+    On PostgreSQL (asyncpg), ``connect_timeout`` bounds opening a connection and
+    ``statement_timeout`` each statement (asyncpg's ``command_timeout``, on the client: it
+    holds when the server does not answer at all); either ends in a ``TimeoutError``, which
+    is an outage (a 503) and discards the connection. None: wait as long as it takes
+    (migrations). Give ``pool_timeout`` to bound the wait for a free pooled connection.
     """
+    options.setdefault("hide_parameters", True)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            options.pop("pool_timeout", None)  # one connection, never waited for
         engine = create_async_engine(url, **options)
 
         def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,6 +49,12 @@ def create_engine(
         return engine
     options.setdefault("pool_size", 20)
     options.setdefault("max_overflow", 10)
+    if url.get_driver_name() == "asyncpg":
+        connect_args = options.setdefault("connect_args", {})
+        if connect_timeout is not None:
+            connect_args.setdefault("timeout", connect_timeout)
+        if statement_timeout is not None:
+            connect_args.setdefault("command_timeout", statement_timeout)
     engine = create_async_engine(url, **options)
     if url.get_driver_name() == "asyncpg":
         event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
@@ -39,14 +62,31 @@ def create_engine(
     return engine
 
 
-def _mark_unavailable(context: ExceptionContext) -> None:
+def _mark_unavailable(context: ExceptionContext) -> OperationalError | None:
     """Flag as a disconnect (so ``connection_invalidated``, a 503) what SQLAlchemy's asyncpg
     dialect does not: e.g. "the database system is starting up" (57P03) while connecting,
     "terminating connection due to administrator command" (57P01). Only the connection
-    concerned is replaced; the checkout event finds any other dead ones."""
-    if not context.is_disconnect and database_unavailable(context.original_exception):
+    concerned is replaced; the checkout event finds any other dead ones.
+
+    A connect or statement timeout (asyncpg raises the bare ``TimeoutError``) is an outage
+    too: the connection, its statement maybe still running, is discarded.
+
+    A deadlock or serialization failure becomes an ``OperationalError`` (a 503 to retry),
+    as psycopg reports it; the connection is fine and stays.
+    """
+    original = context.original_exception
+    if isinstance(original, TimeoutError):
         context.is_disconnect = True
         context.invalidate_pool_on_disconnect = False
+        return OperationalError(
+            context.statement, None, original, hide_parameters=True, connection_invalidated=True
+        )
+    if not context.is_disconnect and database_unavailable(original):
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False
+    elif transaction_conflict(original):
+        return OperationalError(context.statement, None, original, hide_parameters=True)
+    return None
 
 
 def _refuse_closed_connection(_dbapi_connection: Any, record: Any, proxy: Any) -> None:

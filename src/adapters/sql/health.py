@@ -1,20 +1,46 @@
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.ports.health import DatabaseHealth
 
+# A probe's answer comes within this many seconds: a database slower than that to run
+# SELECT 1 is not ready, whatever the connect and statement timeouts of requests are.
+READY_TIMEOUT = 1.0
+
 
 class SqlDatabaseHealth(DatabaseHealth):
+    """``SELECT 1`` on a pooled connection, answered within ``timeout`` seconds (``READY_TIMEOUT``).
+
+    The query runs as a task of its own that the probe stops waiting for, rather than
+    cancels: cancelling a query mid-flight would leave its connection to clean up against a
+    server that may not answer. Probes meanwhile share the pending one, so a frozen server
+    costs one waiting query, however often the probe asks; the engine's connect and
+    statement timeouts end it.
+    """
+
+    timeout = READY_TIMEOUT
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._probe: asyncio.Task[bool] | None = None
 
     async def is_ready(self) -> bool:
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.create_task(self._select_one())
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._probe), self.timeout)
+        except TimeoutError:
+            return False
+
+    async def _select_one(self) -> bool:
         try:
             async with self._engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError):
+        except (SQLAlchemyError, OSError):  # OSError: TimeoutError and ConnectionError too
             return False
         return True

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sql.dialect import insert_or_ignore_in
@@ -14,6 +15,7 @@ from adapters.sql.driver_statements import (
 )
 from adapters.sql.tables import likes, tweets
 from application.ports.likes import LikeRepository
+from domain.errors import TweetNotFound
 
 _LIKE = WriteStatement(
     build=lambda dialect: insert_or_ignore_in(dialect, likes).returning(likes.c.id)
@@ -34,25 +36,45 @@ _ADD_TO_COUNT = WriteStatement(
 
 class SqlLikeRepository(LikeRepository):
     """The count moves only when a like row really appears or disappears, in the same
-    transaction, as an increment the database applies atomically."""
+    transaction, as an increment the database applies atomically.
+
+    Lock order: a tweet's row before its likes' rows, as deleting a tweet takes them (the
+    tweet, then its likes by cascade); the other order deadlocks with a deletion.
+    """
 
     def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
         self._statements = SessionStatements(session, connections)
 
     async def like(self, user_id: int, tweet_id: int, now: datetime) -> int:
-        inserted = await self._statements.scalar(
-            _LIKE, user_id=user_id, tweet_id=tweet_id, created_at=now
-        )
-        return await self._count(tweet_id, +1 if inserted is not None else 0)
+        # The new like row is no one else's to lock; its foreign key holds the tweet.
+        try:
+            inserted = await self._statements.scalar(
+                _LIKE, user_id=user_id, tweet_id=tweet_id, created_at=now
+            )
+        except IntegrityError as error:
+            # The tweet was deleted since the use case found it (users are never deleted).
+            raise TweetNotFound from error
+        if inserted is None:
+            row = await self._statements.first(_COUNT, tweet=tweet_id)
+            count = None if row is None else row.like_count
+        else:
+            count = await self._add(tweet_id, +1)
+        if count is None:
+            raise TweetNotFound
+        return int(count)
 
     async def unlike(self, user_id: int, tweet_id: int) -> int:
+        count = await self._add(tweet_id, -1)  # locks the tweet's row first
+        if count is None:
+            raise TweetNotFound
         deleted = await self._statements.scalar(_UNLIKE, user=user_id, tweet=tweet_id)
-        return await self._count(tweet_id, -1 if deleted is not None else 0)
+        if deleted is None:  # it was not liked: take the decrement back
+            count = await self._add(tweet_id, +1)
+        return int(count or 0)
 
-    async def _count(self, tweet_id: int, change: int) -> int:
-        if change == 0:
-            row = await self._statements.first(_COUNT, tweet=tweet_id)
-            count = row.like_count if row is not None else None
-        else:
-            count = await self._statements.scalar(_ADD_TO_COUNT, tweet=tweet_id, change=change)
-        return count or 0
+    async def _add(self, tweet_id: int, change: int) -> int | None:
+        """Adds ``change`` to the tweet's count: the new count, or None if it is gone."""
+        count: int | None = await self._statements.scalar(
+            _ADD_TO_COUNT, tweet=tweet_id, change=change
+        )
+        return count

@@ -20,7 +20,15 @@ DRIVER_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,  # 08xxx, e.g. "connection does not exist"
     asyncpg.OperatorInterventionError,  # 57xxx: admin shutdown, "starting up", "shutting down"
     asyncpg.InsufficientResourcesError,  # 53xxx, e.g. too many connections
+    # The driver's protocol state is broken, e.g. "cannot switch to state 12; another
+    # operation (2) is in progress": the server's FATAL "terminating connection" (a
+    # shutdown) was read on an idle connection, the end of its stream not yet, and the
+    # connection was used in between. Such a connection can only be discarded.
+    asyncpg.InternalClientError,
 )
+# A transaction the server rolled back to resolve a conflict with others (40001 serialization
+# failure, 40P01 deadlock): nothing is wrong with the request, it may simply be tried again.
+DRIVER_CONFLICT: tuple[type[BaseException], ...] = (asyncpg.TransactionRollbackError,)
 # Errors of a call known to be talking to the database: the above, or the network failing.
 UNAVAILABLE: tuple[type[BaseException], ...] = (OSError, TimeoutError, *DRIVER_UNAVAILABLE)
 
@@ -57,6 +65,13 @@ def database_unavailable(error: BaseException) -> bool:
     return isinstance(error, SQLAlchemyError) and any(
         isinstance(cause, (OSError, TimeoutError)) for cause in causes[1:]
     )
+
+
+def transaction_conflict(error: BaseException) -> bool:
+    """Whether ``error`` is the server rolling a transaction back to resolve a conflict (a
+    deadlock, a serialization failure): a 503 to retry, as psycopg reports it (as an
+    ``OperationalError``), where asyncpg's error would otherwise be a bare ``DBAPIError``."""
+    return any(isinstance(cause, DRIVER_CONFLICT) for cause in _causes(error))
 
 
 async def close_session(session: AsyncSession) -> None:

@@ -63,12 +63,17 @@ class SqlTweetRepository(TweetRepository):
         )
 
     async def delete(self, tweet: Tweet) -> None:
+        # Lock order: the author's row before the tweet's, as a follow takes them (it holds
+        # the followee's row while it copies the followee's tweets into a feed, and so do
+        # post and unfollow); the other order deadlocks with it. So the count goes first,
+        # and comes back if another request deleted the tweet meanwhile.
+        await self._count_for_author(tweet.author_id, -1)
         # Likes and timeline entries go by ON DELETE CASCADE.
         deleted = await self._db.scalar(
             delete(tweets).where(tweets.c.id == tweet.id).returning(tweets.c.id)
         )
-        if deleted is not None:
-            await self._count_for_author(tweet.author_id, -1)
+        if deleted is None:
+            await self._count_for_author(tweet.author_id, +1)
 
     async def _count_for_author(self, author_id: int, change: int) -> None:
         await self._statements.execute(_ADD_TO_AUTHOR_COUNT, author=author_id, change=change)

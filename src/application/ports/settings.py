@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from domain.settings import RuntimeSettings
@@ -12,6 +13,7 @@ class SettingsRepository(Protocol):
         """The settings as stored now (defaults for keys never set)."""
         ...
 
-    async def save(self, settings: RuntimeSettings) -> None:
-        """Store every setting."""
+    async def save(self, changes: Mapping[str, int]) -> None:
+        """Store these settings (valid ones); every other keeps its stored value, so that
+        changes of other settings committed meanwhile stand."""
         ...

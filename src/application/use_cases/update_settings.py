@@ -21,6 +21,7 @@ class UpdateSettings:
     """Change some runtime settings; administrators only.
 
     Unknown keys and out-of-range values are all reported and nothing changes.
+    Only the settings named are written: changes of others committed meanwhile stand.
     Once committed the change is published: every instance applies it within the settings
     cache's staleness bound, at once where the cache is shared.
     """
@@ -39,8 +40,9 @@ class UpdateSettings:
 
     async def __call__(self, command: UpdateSettingsCommand) -> RuntimeSettings:
         await active_admin(self._users, command.actor_id)
-        updated = (await self._settings.load()).changed(command.changes)
-        await self._settings.save(updated)
+        validated = (await self._settings.load()).changed(command.changes).as_dict()
+        await self._settings.save({key: validated[key] for key in command.changes})
+        updated = await self._settings.load()  # with what others committed meanwhile
         await self._tx.commit()
         await self._publisher.publish(updated)
         return updated

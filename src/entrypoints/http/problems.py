@@ -216,6 +216,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DisconnectionError: _database_unavailable,
     PoolTimeoutError: _database_unavailable,
     ConnectionError: _database_unavailable,
+    TimeoutError: _database_unavailable,  # e.g. connecting to a database that does not answer
     RedisConnectionError: _shared_state_unavailable,
     RedisTimeoutError: _shared_state_unavailable,
     Exception: _unexpected,

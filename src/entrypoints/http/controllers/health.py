@@ -32,4 +32,9 @@ class HealthController(Controller):
             detail = "The shared state store does not answer."
         else:
             return Response(HealthResponse(status="ok"))
-        return problem(HTTPStatus.SERVICE_UNAVAILABLE, "service_unavailable", detail)
+        return problem(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            detail,
+            headers={"Retry-After": "5"},
+        )
