@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from adapters.memory.attempt_log import InMemoryAttemptLog
+from adapters.memory.passwords import PlainPasswordHasher
 from application.ports.image_processor import ProcessedImage
 from application.throttle import Throttle
 from application.use_cases.log_in import LogIn, LogInCommand
@@ -77,6 +78,30 @@ async def test_unknown_accounts_are_throttled_like_real_ones(world: World) -> No
         await fail(world, username="nobody_here")
     with pytest.raises(TooManyAttempts):
         await fail(world, username="NOBODY_HERE")
+
+
+class FailingHasher(PlainPasswordHasher):
+    """A hasher whose every check fails as an infrastructure outage would."""
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        raise ConnectionError("the hashing service is down")
+
+
+async def test_attempts_that_end_in_an_outage_are_not_counted(
+    world: World, alice: RegisterUserResult
+) -> None:
+    log_in_during_outage = world.log_in_with(FailingHasher())
+    for _ in range(15):  # past both limits, had they counted
+        with pytest.raises(ConnectionError):
+            await log_in_during_outage(
+                LogInCommand(
+                    password="wrong password!", username="alice", client_address="10.0.0.1"
+                )
+            )
+    admin = await world.new_admin()
+    await world.change_settings(admin.id, login_failures_per_address=15)
+
+    await log_in(world)
 
 
 async def test_the_address_limit_spans_accounts(world: World, alice: RegisterUserResult) -> None:

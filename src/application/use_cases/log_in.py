@@ -48,7 +48,8 @@ class LogIn:
       an e-mail of one account count apart, so a lockout never tells that they belong
       together) and per client address (runtime settings ``login_failures_per_account`` /
       ``_per_address``): past either, ``too_many_attempts`` before any password is checked
-      or account looked up. A success clears the name's failures.
+      or account looked up. A success clears the name's failures; an attempt that ends
+      for another reason (an outage) is not counted.
     """
 
     def __init__(
@@ -74,7 +75,23 @@ class LogIn:
         account_key = _account_key(command)
         address_key = f"login:address:{command.client_address}"
         await self._admit(account_key, address_key, now)
+        try:
+            tokens = await self._authenticate(command, now)
+        except InvalidCredentials:
+            raise
+        except BaseException:
+            # Not a failed login (the database is down, the request was cancelled, ...):
+            # it must not count, or an outage would lock every account out.
+            await self._throttle.forget(account_key, now)
+            await self._throttle.forget(address_key, now)
+            raise
+        # A success is no failure: it neither counts against the address nor the account.
+        await self._throttle.reset(account_key)
+        await self._throttle.forget(address_key, now)
+        return tokens
 
+    async def _authenticate(self, command: LogInCommand, now: datetime) -> TokenPair:
+        """The new session's tokens, committed; ``InvalidCredentials`` if there is none."""
         user = await self._find(command)
         if user is None:
             await self._hasher.verify_dummy(command.password)
@@ -92,10 +109,6 @@ class LogIn:
         if not await self._users.record_login(user.id, user.password_hash, now):
             # The password changed (or the account was deactivated) since it was read.
             raise InvalidCredentials("stale_password", user.id)
-
-        # A success is no failure: it neither counts against the address nor the account.
-        await self._throttle.reset(account_key)
-        await self._throttle.forget(address_key, now)
         if upgraded is not None:
             await self._users.upgrade_password_hash(user.id, user.password_hash, upgraded)
         tokens = await self._tokens.start_session(user)
