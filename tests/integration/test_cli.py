@@ -9,7 +9,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -21,9 +20,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from tests.integration.chirp_process import CHIRP
 from tests.integration.conftest import PASSWORD, TEST_SECRET
-
-CHIRP = str(Path(sys.executable).parent / "chirp")
+from tests.integration.local_server import free_port
 
 
 @pytest.fixture
@@ -101,13 +100,6 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
         *("tweets", "likes", "follows", "timeline_entries"),
     }
     assert (await asyncio.to_thread(chirp, env, "db", "upgrade")).returncode == 0  # idempotent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_ready(http: httpx.Client, server: subprocess.Popen[str]) -> None:

@@ -13,19 +13,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.integration.conftest import TEST_SECRET
-from tests.integration.local_server import free_port
+from tests.integration.chirp_process import chirp_env, chirp_serve
 
-CHIRP = str(Path(sys.executable).parent / "chirp")
 BROWSER_TIMEOUT = 90
 
 
@@ -43,45 +38,9 @@ def chromium() -> str:
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``chirp serve`` on a free loopback port; its base URL."""
     root = tmp_path_factory.mktemp("docs-server")
-    port = free_port()
-    env = {
-        **os.environ,
-        "CHIRP_DATABASE_URL": f"sqlite+aiosqlite:///{root / 'chirp.db'}",
-        "CHIRP_JWT_SECRET": TEST_SECRET.decode(),
-        "CHIRP_MEDIA_DIR": str(root / "media"),
-        "CHIRP_DATA_DIR": str(root / "data"),
-    }
-    env.pop("CHIRP_REDIS_URL", None)
-    log = root / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [CHIRP, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=root,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "chirp serve did not become ready"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    env = chirp_env(root, f"sqlite+aiosqlite:///{root / 'chirp.db'}")
+    with chirp_serve(env, root / "server.log", cwd=root) as served:
+        yield served.url
 
 
 @dataclass

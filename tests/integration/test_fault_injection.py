@@ -17,7 +17,6 @@ import itertools
 import os
 import random
 import sqlite3
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -37,6 +36,7 @@ from adapters.sql.tables import tweets as tweets_table
 from entrypoints.config import AppConfig
 from entrypoints.di import make_container
 from entrypoints.http.app import create_app
+from tests.integration.chirp_process import ServedChirp, chirp_env, chirp_serve
 from tests.integration.conftest import (
     LEAK_MARKERS,
     PASSWORD,
@@ -54,7 +54,6 @@ from tests.integration.postgres_server import (
     postgres_binaries,
     throwaway_cluster,
 )
-from tests.integration.test_cli import CHIRP, free_port
 
 API = "/api/v1"
 RATE = 50.0  # requests per second, over all clients
@@ -122,51 +121,18 @@ def cluster() -> Iterator[ThrowawayPostgres]:
         yield server
 
 
-@dataclass
-class ServerProcess:
-    url: str
-    log: Path
-    process: subprocess.Popen[bytes]
-
-
 @pytest.fixture(scope="module")
 def server_process(
     cluster: ThrowawayPostgres, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
+) -> Iterator[ServedChirp]:
     """``chirp serve`` on the module's cluster (it applies the migrations first)."""
     root = tmp_path_factory.mktemp("chirp-faults")
-    port = free_port()
-    env = {
-        **os.environ,
-        "CHIRP_DATABASE_URL": cluster.url,
-        "CHIRP_JWT_SECRET": TEST_SECRET.decode(),
-        "CHIRP_DATA_DIR": str(root / "data"),
-        "CHIRP_MEDIA_DIR": str(root / "media"),
-    }
-    env.pop("CHIRP_REDIS_URL", None)
-    log = root / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [CHIRP, "serve", "--port", str(port)],
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-    try:
-        yield ServerProcess(f"http://127.0.0.1:{port}", log, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with chirp_serve(chirp_env(root, cluster.url), root / "server.log", ready=False) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
-async def chirp_server(server_process: ServerProcess, cluster: ThrowawayPostgres) -> ChirpServer:
+async def chirp_server(server_process: ServedChirp, cluster: ThrowawayPostgres) -> ChirpServer:
     """The server once ready, with users holding long-lived tokens and a tweet each."""
     server = ChirpServer(server_process.url, server_process.log, [])
     async with httpx.AsyncClient(base_url=server.url, timeout=5) as http:

@@ -6,11 +6,7 @@ chunk size no parser accepts. Granian reports both to the app as ``http.disconne
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +14,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import PASSWORD, TEST_SECRET
-from tests.integration.local_server import HOST, free_port
-
-CHIRP = str(Path(sys.executable).parent / "chirp")
+from tests.integration.chirp_process import chirp_env, chirp_serve
+from tests.integration.conftest import PASSWORD
+from tests.integration.local_server import HOST
 
 
 class Server:
@@ -43,38 +38,10 @@ class Server:
 
 @pytest.fixture
 def server(engine: AsyncEngine, tmp_path: Path) -> Iterator[Server]:
-    """``chirp serve`` on the database under test; its stderr (the JSON log) goes to a file."""
-    env = {
-        **os.environ,
-        "CHIRP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "CHIRP_JWT_SECRET": TEST_SECRET.decode(),
-        "CHIRP_DATA_DIR": str(tmp_path / "data"),
-    }
-    port = free_port()
-    stderr = tmp_path / "stderr.log"
-    with stderr.open("w") as log:
-        process = subprocess.Popen(
-            [CHIRP, "serve", "--host", HOST, "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=5) as http:
-            while True:
-                try:
-                    if http.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, stderr.read_text()
-                assert time.monotonic() < deadline, "chirp serve did not become ready"
-                time.sleep(0.1)
-        yield Server(port, stderr)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """``chirp serve`` on the database under test; its JSON log goes to a file."""
+    env = chirp_env(tmp_path, engine.url.render_as_string(hide_password=False))
+    with chirp_serve(env, tmp_path / "server.log") as served:
+        yield Server(served.port, served.log)
 
 
 def head(method: str, path: str, *lines: str) -> bytes:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import API, TEST_SECRET, bearer, login, make_admin, register
+from tests.integration.chirp_process import chirp_env, chirp_serve
+from tests.integration.conftest import API, bearer, login, make_admin, register
 from tests.integration.image_samples import png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,50 +32,12 @@ RUN_TIMEOUT = 300
 DAY = 86400
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-async def server(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[str]:
+def server(engine: AsyncEngine, tmp_path: Path) -> Iterator[str]:
     """``chirp serve`` on the emptied test database; its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "CHIRP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "CHIRP_JWT_SECRET": TEST_SECRET.decode(),
-        "CHIRP_MEDIA_DIR": str(tmp_path / "media"),
-        "CHIRP_DATA_DIR": str(tmp_path / "data"),
-    }
-    log = (tmp_path / "server.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        str(BIN / "chirp"), "serve", "--port", str(port), env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        async with httpx.AsyncClient(base_url=base) as http:
-            while True:
-                try:
-                    if (await http.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.returncode is None, (tmp_path / "server.log").read_text()
-                assert time.monotonic() < deadline, "chirp serve did not become ready"
-                await asyncio.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-        log.close()
+    env = chirp_env(tmp_path, engine.url.render_as_string(hide_password=False))
+    with chirp_serve(env, tmp_path / "server.log") as served:
+        yield served.url
 
 
 async def long_lived_token(http: httpx.AsyncClient, username: str) -> str:
