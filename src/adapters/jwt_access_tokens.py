@@ -19,6 +19,10 @@ COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # Ids are ASCII decimal strings that fit the database's 64-bit keys (str.isdigit and int
 # also take other scripts' digits, and a longer number overflowed the driver: a 500).
 DECIMAL_ID = re.compile(r"[0-9]{1,18}")
+# Times (iat, exp, nbf) are whole seconds since 1970, as this codec writes them, up to the last
+# second a datetime can hold. PyJWT takes anything int() takes ("1700000000", 1e20, True):
+# such a value then failed, or overflowed, as a datetime (a 500).
+LATEST_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z
 
 
 class JwtAccessTokens(AccessTokens):
@@ -72,6 +76,10 @@ class JwtAccessTokens(AccessTokens):
             for value in (payload["sub"], payload["sid"])
         ):
             raise InvalidAccessToken
+        if not all(
+            _numeric_date(payload[claim]) for claim in ("iat", "exp", "nbf") if claim in payload
+        ):
+            raise InvalidAccessToken
         return AccessClaims(
             user_id=user_id,
             session_id=session_id,
@@ -79,3 +87,8 @@ class JwtAccessTokens(AccessTokens):
             issued_at=datetime.fromtimestamp(issued_at, UTC),
             expires_at=datetime.fromtimestamp(expires_at, UTC),
         )
+
+
+def _numeric_date(value: object) -> bool:
+    """Whether ``value`` is a time this codec could have written (bool is an int, but no time)."""
+    return type(value) is int and 0 <= value <= LATEST_NUMERIC_DATE

@@ -204,6 +204,34 @@ def an_hour_from_now() -> int:
     return int(datetime.now(UTC).timestamp()) + 3600
 
 
+def valid_time(claim: str) -> int:
+    """A value ``claim`` (exp or iat) is accepted with: five minutes from now, or now."""
+    now = int(datetime.now(UTC).timestamp())
+    return now + 300 if claim == "exp" else now
+
+
+# exp or iat changed from an accepted value, so only the value's type or size is wrong.
+NUMERIC_DATE_FORGERIES: dict[str, Callable[[int], Any]] = {
+    "a-string": str,
+    "a-float": lambda t: t + 0.5,
+    "a-whole-float": float,
+    "true": lambda t: True,
+    "an-object": lambda t: {"$date": t},
+    "1e20": lambda t: 1e20,
+    "negative": lambda t: -t,
+    "far-negative": lambda t: -(10**12),
+    "huge-int": lambda t: 10**30,
+    "past-year-9999": lambda t: 253402300800,
+}
+ID_FORGERIES: dict[str, Any] = {
+    "true": True,
+    "1e20": 1e20,
+    "a-float": 1.5,
+    "negative": "-1",
+    "huge-int": 10**30,
+    "a-list": ["1"],
+}
+
 Forgery = Callable[[Scene], str | Awaitable[str]]
 
 FORGERIES: list[Any] = [
@@ -269,6 +297,22 @@ FORGERIES: list[Any] = [
     pytest.param(lambda s: s.signed(sub="9" * 40), id="sub-beyond-64-bits"),
     pytest.param(lambda s: s.signed(sid="current"), id="sid-not-an-integer"),
     pytest.param(lambda s: s.signed(adm="false"), id="adm-a-string"),
+    # Times of the wrong type or beyond any date (a 500 once: the claims' datetimes overflowed)
+    *(
+        pytest.param(
+            lambda s, claim=claim, value=value: s.signed(**{claim: value(valid_time(claim))}),
+            id=f"{claim}-{name}",
+        )
+        for claim in ("exp", "iat")
+        for name, value in NUMERIC_DATE_FORGERIES.items()
+    ),
+    *(
+        pytest.param(
+            lambda s, claim=claim, value=value: s.signed(**{claim: value}), id=f"{claim}-{name}"
+        )
+        for claim in ("sub", "sid")
+        for name, value in ID_FORGERIES.items()
+    ),
     # The header
     pytest.param(lambda s: jws({"alg": "HS256", "typ": "JWT"}, s.claims()), id="typ-JWT"),
     pytest.param(lambda s: jws({"alg": "HS256"}, s.claims()), id="typ-missing"),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from adapters.memory.store import MemoryStore
@@ -105,3 +105,7 @@ class InMemoryUserRepository(UserRepository):
             stored, password_hash=new_hash, password_changed_at=now
         )
         return True
+
+    async def lock(self, user_ids: Collection[int]) -> None:
+        """Nothing to hold: the in-memory store serves one use case at a time (unit tests,
+        a REPL)."""

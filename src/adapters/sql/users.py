@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, cast
 
@@ -108,6 +109,13 @@ _CHANGE_PASSWORD = WriteStatement(
     update(users)
     .where(users.c.id == bindparam("user_id"), users.c.password_hash == bindparam("verified_hash"))
     .values(password_hash=bindparam("new_hash"), password_changed_at=bindparam("now"))
+)
+
+# A write that changes nothing, for its lock: the row's on PostgreSQL (FOR NO KEY UPDATE, as
+# any update of non-key columns), and, as a transaction's first statement, SQLite's write lock
+# taken before anything is read (a read first would pin a snapshot another writer can outdate).
+_LOCK = WriteStatement(
+    update(users).where(users.c.id == bindparam("user_id")).values(is_admin=users.c.is_admin)
 )
 
 
@@ -222,3 +230,7 @@ class SqlUserRepository(UserRepository):
             now=now,
         )
         return changed == 1
+
+    async def lock(self, user_ids: Collection[int]) -> None:
+        for user_id in sorted(user_ids):
+            await self._statements.execute(_LOCK, user_id=user_id)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
@@ -53,4 +54,11 @@ class UserRepository(UserLookup, Protocol):
         """Store ``new_hash`` and ``password_changed_at`` if the hash is still
         ``verified_hash``; whether it was. A login that verified the old hash and has not yet
         recorded itself then fails its ``record_login``."""
+        ...
+
+    async def lock(self, user_ids: Collection[int]) -> None:
+        """Hold these users' rows until the transaction ends, so that what is read of them
+        next stays true until the commit: a concurrent change of them waits, or is waited
+        for and then seen. Rows are taken in id order, so two lockers never deadlock (on
+        SQLite the database's write lock is taken: one writer at a time)."""
         ...

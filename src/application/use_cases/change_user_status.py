@@ -8,7 +8,7 @@ from application.ports.clock import Clock
 from application.ports.sessions import SessionRepository
 from application.ports.transaction import TransactionManager
 from application.ports.users import UserRepository
-from domain.errors import ValidationError
+from domain.errors import UserNotFound, ValidationError
 from domain.users import User
 
 
@@ -27,7 +27,10 @@ class ChangeUserStatus:
 
     - Deactivating revokes every session of the account at once (its access tokens
       lapse within their short lifetime) and its owner can no longer log in.
-    - Administrators cannot deactivate or demote themselves, so one always remains.
+    - Administrators cannot deactivate or demote themselves, so one always remains: the
+      caller's status and the change are read and made under both accounts' locks, so of
+      two administrators removing each other at once, the second finds itself removed
+      (``admin_required``, or ``invalid_token`` if deactivated).
     """
 
     def __init__(
@@ -44,12 +47,18 @@ class ChangeUserStatus:
 
     async def __call__(self, command: ChangeUserStatusCommand) -> User:
         await active_admin(self._users, command.actor_id)
-        user = await user_named(self._users, command.username)
-        if user.id == command.actor_id and False in (command.is_active, command.is_admin):
+        target = await user_named(self._users, command.username)
+        if target.id == command.actor_id and False in (command.is_active, command.is_admin):
             raise ValidationError.single(
                 "is_active" if command.is_active is False else "is_admin",
                 "administrators cannot deactivate or demote themselves",
             )
+        # Read again under the locks: a change of either committed meanwhile counts.
+        await self._users.lock({command.actor_id, target.id})
+        await active_admin(self._users, command.actor_id)
+        user = await self._users.get(target.id)
+        if user is None:
+            raise UserNotFound
         if command.is_admin is not None:
             user.is_admin = command.is_admin
         if command.is_active is not None:
