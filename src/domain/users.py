@@ -146,13 +146,21 @@ class User:
     is_active: bool = True
     last_login: datetime | None = None
     password_changed_at: datetime | None = None
+    # When the account was last deactivated (kept after a reactivation): access tokens
+    # issued before it are void.
+    deactivated_at: datetime | None = None
     followers_count: int = 0
     following_count: int = 0
     tweets_count: int = 0
     id: int = 0
 
-    def deactivate(self) -> None:
-        self.is_active = False
+    def deactivate(self, now: datetime) -> None:
+        if self.is_active:
+            self.is_active = False
+            self.deactivated_at = now
+
+    def reactivate(self) -> None:
+        self.is_active = True
 
     def change_password(self, password_hash: str, now: datetime) -> None:
         self.password_hash = password_hash
@@ -166,3 +174,24 @@ class User:
     @property
     def profile(self) -> Profile:
         return Profile(self.first_name, self.last_name, self.bio)
+
+
+@dataclass(frozen=True, slots=True)
+class Deactivation:
+    """An account's last deactivation, as checks of its access tokens need it."""
+
+    user_id: int
+    at: datetime
+    still_inactive: bool
+
+    @classmethod
+    def of(cls, user: User) -> Deactivation | None:
+        if user.deactivated_at is None:
+            return None
+        return cls(user.id, user.deactivated_at, not user.is_active)
+
+    def voids(self, issued_at: datetime) -> bool:
+        """Whether an access token issued at ``issued_at`` (whole seconds) is void: every one
+        while the account is inactive; once it is active again, those issued before it was
+        deactivated (the sessions they belong to were revoked then)."""
+        return self.still_inactive or issued_at < self.at.replace(microsecond=0)

@@ -21,6 +21,7 @@ from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.cached_access_tokens import CachedAccessTokens
 from adapters.clock import SystemClock
 from adapters.common_passwords import ZxcvbnCommonPasswords
+from adapters.deactivation_cache import DeactivationCache
 from adapters.jwt_access_tokens import JwtAccessTokens
 from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.attempt_log import InMemoryAttemptLog
@@ -30,6 +31,7 @@ from adapters.redis_attempt_log import RedisAttemptLog
 from adapters.redis_health import RedisStateHealth
 from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
+from adapters.sql.deactivations import SqlDeactivations
 from adapters.sql.driver_statements import ReadConnections
 from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
@@ -50,6 +52,8 @@ from application.ports.access_tokens import AccessTokens
 from application.ports.attempt_log import AttemptLog
 from application.ports.clock import Clock
 from application.ports.common_passwords import CommonPasswords
+from application.ports.deactivation_publisher import DeactivationPublisher
+from application.ports.deactivations import Deactivations
 from application.ports.follows import FollowRepository
 from application.ports.health import DatabaseHealth
 from application.ports.home_timelines import HomeTimelines
@@ -57,6 +61,7 @@ from application.ports.image_processor import ImageProcessor
 from application.ports.likes import LikeRepository
 from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
+from application.ports.revoked_tokens import RevokedTokens
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository
 from application.ports.settings_publisher import SettingsPublisher
@@ -166,6 +171,11 @@ class InfrastructureProvider(Provider):
     clock = provide(SystemClock, provides=Clock)
     common_passwords = provide(ZxcvbnCommonPasswords, provides=CommonPasswords)
     database_health = provide(SqlDatabaseHealth, provides=DatabaseHealth)
+    # Deactivated accounts' tokens: in this process, refreshed from the database.
+    deactivations = provide(SqlDeactivations, provides=Deactivations)
+    revoked_tokens = provide(
+        DeactivationCache, provides=AnyOf[RevokedTokens, DeactivationPublisher]
+    )
 
 
 class InProcessStateProvider(Provider):

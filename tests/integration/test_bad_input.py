@@ -135,6 +135,8 @@ async def test_a_deeply_nested_body_is_a_validation_error_with_a_short_log(
     content: bytes,
 ) -> None:
     alice = await register(client, "alice")
+    # Load the copy of recent deactivations that token checks read (a query, logged at DEBUG).
+    assert (await client.get(f"{API}/me", headers=alice.auth)).status_code == 200
     caplog.set_level(logging.DEBUG)
     calls = [
         ("POST", "/auth/register", {}),

@@ -288,7 +288,7 @@ async def test_an_update_writes_only_what_its_caller_changed(
         admins = SqlUserRepository(admin, reads)
         target = await admins.get(user_id)
         assert target is not None
-        target.deactivate()
+        target.deactivate(NOW)
         target.change_password("new-hash", NOW)
         await admins.update(target)
         await admin.commit()
@@ -299,7 +299,11 @@ async def test_an_update_writes_only_what_its_caller_changed(
 
     stored = await SqlUserRepository(AsyncSession(engine), reads).get(user_id)
     assert stored is not None
-    assert (stored.is_active, stored.password_hash) == (False, "new-hash")
+    assert (stored.is_active, stored.deactivated_at, stored.password_hash) == (
+        False,
+        NOW,
+        "new-hash",
+    )
     assert stored.bio == "hello"
 
 
@@ -335,7 +339,7 @@ async def test_a_login_is_recorded_only_while_the_hash_it_verified_is_current(
     assert stored is not None
     assert (stored.password_hash, stored.password_changed_at) == ("new hash", later)
     assert stored.last_login == NOW
-    stored.deactivate()
+    stored.deactivate(later)
     await users.update(stored)
     assert not await users.record_login(user.id, "new hash", later)
 

@@ -7,9 +7,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
+from adapters.deactivation_cache import DeactivationCache
 from adapters.jwt_access_tokens import JwtAccessTokens
 from adapters.memory.attempt_log import InMemoryAttemptLog
 from adapters.memory.clock import ManualClock
+from adapters.memory.deactivations import InMemoryDeactivations
 from adapters.memory.media import FAKE_IMAGE_PREFIX, FakeImageProcessor, InMemoryMediaStorage
 from adapters.memory.passwords import FixedCommonPasswords, PlainPasswordHasher
 from adapters.memory.readers import InMemoryTweetReader, InMemoryUserReader
@@ -142,7 +144,7 @@ class World:
             self.sessions, self.users, self.settings, self.issuer, self.clock, self.tx
         )
         self.log_out = LogOut(self.sessions, self.clock, self.tx)
-        self.log_out_everywhere = LogOutEverywhere(self.sessions, self.clock, self.tx)
+        self.log_out_everywhere = LogOutEverywhere(self.sessions, self.clock, self.tx, self.users)
         self.user_reader = InMemoryUserReader(self.store)
         self.get_current_user = GetCurrentUser(self.user_reader)
         self.update_current_user = UpdateCurrentUser(
@@ -170,10 +172,10 @@ class World:
         )
         self.post_tweet = self.post_tweet_with(self.tweets)
         self.get_tweet = GetTweet(self.tweet_reader)
-        self.edit_tweet = EditTweet(self.tweets, self.tweet_reader, self.clock, self.tx)
+        self.edit_tweet = EditTweet(self.tweets, self.tweet_reader, self.clock, self.tx, self.users)
         self.delete_tweet = DeleteTweet(self.tweets, self.users, self.uploads, self.tx)
-        self.like_tweet = LikeTweet(self.tweets, self.likes, self.clock, self.tx)
-        self.unlike_tweet = UnlikeTweet(self.tweets, self.likes, self.tx)
+        self.like_tweet = LikeTweet(self.tweets, self.likes, self.clock, self.tx, self.users)
+        self.unlike_tweet = UnlikeTweet(self.tweets, self.likes, self.tx, self.users)
         self.follow_user = FollowUser(self.users, self.follows, self.timelines, self.clock, self.tx)
         self.unfollow_user = UnfollowUser(self.users, self.follows, self.timelines, self.tx)
         self.build_feed = BuildFeed(self.tweet_reader)
@@ -184,7 +186,11 @@ class World:
         self.list_likers = ListLikers(self.tweets, self.tweet_reader)
         self.list_active_users = ListActiveUsers(self.user_reader)
         self.list_users = ListUsers(self.user_reader)
-        self.change_user_status = ChangeUserStatus(self.users, self.sessions, self.clock, self.tx)
+        self.revoked_tokens_source = InMemoryDeactivations(self.store)
+        self.revoked_tokens = DeactivationCache(self.revoked_tokens_source, self.clock)
+        self.change_user_status = ChangeUserStatus(
+            self.users, self.sessions, self.clock, self.tx, self.revoked_tokens
+        )
         self.set_avatar = self.set_avatar_with(self.users)
         self.remove_avatar = RemoveAvatar(self.users, self.uploads, self.tx)
         self.open_media = OpenMedia(self.media)
@@ -198,7 +204,7 @@ class World:
     def post_tweet_with(self, tweets: TweetRepository) -> PostTweet:
         """The posting use case of a deployment whose tweet storage is ``tweets``."""
         return PostTweet(
-            tweets, self.timelines, self.uploads, self.tweet_reader, self.clock, self.tx
+            tweets, self.timelines, self.uploads, self.tweet_reader, self.clock, self.tx, self.users
         )
 
     def set_avatar_with(self, users: UserRepository) -> SetAvatar:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 
@@ -79,10 +80,17 @@ users = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_login", UtcDateTime, nullable=True),
     Column("password_changed_at", UtcDateTime, nullable=True),
+    Column("deactivated_at", UtcDateTime, nullable=True),
     Column("followers_count", Integer, nullable=False, server_default="0"),
     Column("following_count", Integer, nullable=False, server_default="0"),
     Column("tweets_count", Integer, nullable=False, server_default="0"),
     Index("ix_users_last_login", "last_login"),
+    Index(
+        "ix_users_deactivated_at",
+        "deactivated_at",
+        postgresql_where=text("deactivated_at IS NOT NULL"),
+        sqlite_where=text("deactivated_at IS NOT NULL"),
+    ),
 )
 
 sessions = Table(

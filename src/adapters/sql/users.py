@@ -35,6 +35,7 @@ def user_from_row(row: Any) -> User:
         created_at=row.created_at,
         last_login=row.last_login,
         password_changed_at=row.password_changed_at,
+        deactivated_at=row.deactivated_at,
         followers_count=row.followers_count,
         following_count=row.following_count,
         tweets_count=row.tweets_count,
@@ -57,6 +58,7 @@ def _row_values(user: User) -> dict[str, Any]:
         "created_at": user.created_at,
         "last_login": user.last_login,
         "password_changed_at": user.password_changed_at,
+        "deactivated_at": user.deactivated_at,
     }
 
 

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from application.authorization import active_admin
 from application.lookups import user_named
 from application.ports.clock import Clock
+from application.ports.deactivation_publisher import DeactivationPublisher
 from application.ports.sessions import SessionRepository
 from application.ports.transaction import TransactionManager
 from application.ports.users import UserRepository
 from domain.errors import UserNotFound, ValidationError
-from domain.users import User
+from domain.users import Deactivation, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +26,10 @@ class ChangeUserStatusCommand:
 class ChangeUserStatus:
     """An administrator activates, deactivates, promotes or demotes an account.
 
-    - Deactivating revokes every session of the account at once (its access tokens
-      lapse within their short lifetime) and its owner can no longer log in.
+    - Deactivating revokes every session of the account and voids its access tokens (every
+      instance refuses them within seconds, this one at once, writes everywhere at once);
+      its owner can no longer log in. Reactivating lets the owner log in again; tokens
+      issued before the deactivation stay void.
     - Administrators cannot deactivate or demote themselves, so one always remains: the
       caller's status and the change are read and made under both accounts' locks, so of
       two administrators removing each other at once, the second finds itself removed
@@ -39,11 +42,13 @@ class ChangeUserStatus:
         sessions: SessionRepository,
         clock: Clock,
         tx: TransactionManager,
+        deactivations: DeactivationPublisher,
     ) -> None:
         self._users = users
         self._sessions = sessions
         self._clock = clock
         self._tx = tx
+        self._deactivations = deactivations
 
     async def __call__(self, command: ChangeUserStatusCommand) -> User:
         await active_admin(self._users, command.actor_id)
@@ -61,10 +66,15 @@ class ChangeUserStatus:
             raise UserNotFound
         if command.is_admin is not None:
             user.is_admin = command.is_admin
-        if command.is_active is not None:
-            if user.is_active and not command.is_active:
-                await self._sessions.revoke_user_sessions(user.id, self._clock.now())
-            user.is_active = command.is_active
+        if command.is_active is False and user.is_active:
+            now = self._clock.now()
+            await self._sessions.revoke_user_sessions(user.id, now)
+            user.deactivate(now)
+        elif command.is_active:
+            user.reactivate()
         await self._users.update(user)
         await self._tx.commit()
+        deactivation = Deactivation.of(user)
+        if deactivation is not None:
+            await self._deactivations.publish(deactivation)
         return user

@@ -37,11 +37,10 @@ class DeleteTweet:
         self._tx = tx
 
     async def __call__(self, command: DeleteTweetCommand) -> None:
+        actor = await active_user(self._users, command.actor_id)
         tweet = await existing_tweet(self._tweets, command.tweet_id)
-        if not tweet.is_by(command.actor_id):
-            actor = await active_user(self._users, command.actor_id)
-            if not actor.is_admin:
-                raise NotAuthor
+        if not tweet.is_by(command.actor_id) and not actor.is_admin:
+            raise NotAuthor
         await self._tweets.delete(tweet)
         await self._tx.commit()
         await self._uploads.discard(tweet.image)

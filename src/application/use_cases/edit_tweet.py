@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.authorization import active_user
 from application.lookups import existing_tweet
 from application.ports.clock import Clock
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
+from application.ports.users import UserRepository
 from domain.errors import NotAuthor, TweetNotFound
 from domain.tweets import TweetText
 
@@ -30,13 +32,16 @@ class EditTweet:
         reader: TweetReader,
         clock: Clock,
         tx: TransactionManager,
+        users: UserRepository,
     ) -> None:
+        self._users = users
         self._tweets = tweets
         self._reader = reader
         self._clock = clock
         self._tx = tx
 
     async def __call__(self, command: EditTweetCommand) -> TweetView:
+        await active_user(self._users, command.actor_id)
         tweet = await existing_tweet(self._tweets, command.tweet_id)
         if not tweet.is_by(command.actor_id):
             raise NotAuthor

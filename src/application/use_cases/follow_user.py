@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.authorization import active_user
 from application.lookups import user_named
 from application.ports.clock import Clock
 from application.ports.follows import FollowRepository
@@ -38,6 +39,7 @@ class FollowUser:
         self._tx = tx
 
     async def __call__(self, command: FollowCommand) -> None:
+        await active_user(self._users, command.follower_id)
         followee = await user_named(self._users, command.username)
         if followee.id == command.follower_id:
             raise CannotFollowSelf

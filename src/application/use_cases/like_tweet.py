@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.authorization import active_user
 from application.lookups import existing_tweet
 from application.ports.clock import Clock
 from application.ports.likes import LikeRepository
 from application.ports.transaction import TransactionManager
 from application.ports.tweets import TweetRepository
+from application.ports.users import UserRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +27,21 @@ class LikeTweet:
     """Like a tweet; liking it again changes nothing (idempotent)."""
 
     def __init__(
-        self, tweets: TweetRepository, likes: LikeRepository, clock: Clock, tx: TransactionManager
+        self,
+        tweets: TweetRepository,
+        likes: LikeRepository,
+        clock: Clock,
+        tx: TransactionManager,
+        users: UserRepository,
     ) -> None:
+        self._users = users
         self._tweets = tweets
         self._likes = likes
         self._clock = clock
         self._tx = tx
 
     async def __call__(self, command: LikeCommand) -> LikeResult:
+        await active_user(self._users, command.user_id)
         await existing_tweet(self._tweets, command.tweet_id)
         count = await self._likes.like(command.user_id, command.tweet_id, self._clock.now())
         await self._tx.commit()

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from application.authorization import active_user
 from application.ports.clock import Clock
 from application.ports.home_timelines import HomeTimelines
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
+from application.ports.users import UserRepository
 from application.uploads import ImageUploads
 from domain.errors import TweetNotFound
 from domain.tweets import Tweet, TweetText
@@ -27,6 +29,7 @@ class PostTweet:
       tweet then cannot be saved, the stored image is deleted again. Uploads are
       rate-limited per user (``uploads_per_user_per_hour``: ``too_many_attempts``).
     - The tweet lands in the author's and every follower's home feed.
+    - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
     def __init__(
@@ -37,7 +40,9 @@ class PostTweet:
         reader: TweetReader,
         clock: Clock,
         tx: TransactionManager,
+        users: UserRepository,
     ) -> None:
+        self._users = users
         self._tweets = tweets
         self._timelines = timelines
         self._uploads = uploads
@@ -46,6 +51,7 @@ class PostTweet:
         self._tx = tx
 
     async def __call__(self, command: PostTweetCommand) -> TweetView:
+        await active_user(self._users, command.author_id)
         text = TweetText.parse(command.text, has_image=command.image is not None)
         image = (
             None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from application.authorization import active_user
 from application.lookups import user_named
 from application.ports.follows import FollowRepository
 from application.ports.home_timelines import HomeTimelines
@@ -24,6 +25,7 @@ class UnfollowUser:
         self._tx = tx
 
     async def __call__(self, command: FollowCommand) -> None:
+        await active_user(self._users, command.follower_id)
         followee = await user_named(self._users, command.username)
         if await self._follows.unfollow(command.follower_id, followee.id):
             await self._timelines.remove_author(command.follower_id, followee.id)

@@ -3,7 +3,8 @@
 A middleware checks the token before Litestar reads the request's body or query, so a caller
 without a valid token hears 401 whatever else is wrong with the request. Routes that declare
 the bearer security scheme need a token; routes whose handler takes a ``Viewer`` accept one.
-The verified claims are kept in the ASGI scope for the handler's dependencies.
+A token of a deactivated account is refused too (``RevokedTokens``: from memory, at most a few
+seconds stale). The verified claims are kept in the ASGI scope for the handler's dependencies.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from litestar.types import ASGIApp, Receive, Send
 from litestar.types import Scope as ASGIScope
 
 from application.ports.access_tokens import AccessClaims, AccessTokens
+from application.ports.revoked_tokens import RevokedTokens
 from domain.errors import AuthenticationFailed, InvalidAccessToken
 
 BEARER_SCHEME = "BearerToken"
@@ -88,21 +90,30 @@ def _needs(handler: BaseRouteHandler) -> _Needs:
     return needs
 
 
+async def _verified(token: str, tokens: AccessTokens, revoked: RevokedTokens) -> AccessClaims:
+    claims = tokens.verify(token)
+    if await revoked.voids(claims):
+        raise InvalidAccessToken
+    return claims
+
+
 def authentication(app: ASGIApp) -> ASGIApp:
     """Middleware for the API's routes: a 401 before anything else reads the request when the
     route's token is missing or bad. (A Litestar guard would do, but Litestar copies the
     route handler for every guard call: measurably slower on every request.)"""
-    verifier: list[AccessTokens] = []
+    checks: list[tuple[AccessTokens, RevokedTokens]] = []
 
     async def middleware(scope: ASGIScope, receive: Receive, send: Send) -> None:
         needs = _needs(scope["route_handler"])
         if needs is not _Needs.NOTHING:
             token = _bearer(scope["headers"])
             if token is not None:
-                if not verifier:
+                if not checks:
                     container: AsyncContainer = scope["litestar_app"].state.dishka_container
-                    verifier.append(await container.get(AccessTokens))
-                cast(dict[str, Any], scope)[_CLAIMS] = verifier[0].verify(token)
+                    checks.append(
+                        (await container.get(AccessTokens), await container.get(RevokedTokens))
+                    )
+                cast(dict[str, Any], scope)[_CLAIMS] = await _verified(token, *checks[0])
             elif needs is _Needs.REQUIRED:
                 raise MissingCredentials
         await app(scope, receive, send)
@@ -114,29 +125,33 @@ class BearerAuthProvider(Provider):
     """Makes the caller's verified claims available to handlers that ask for them."""
 
     @provide(scope=Scope.REQUEST)
-    def access_claims(
+    async def access_claims(
         self,
         request: Request,  # type: ignore[type-arg]  # dishka keys on the bare class
         tokens: AccessTokens,
+        revoked: RevokedTokens,
     ) -> AccessClaims:
-        claims = _claims(request, tokens)
+        claims = await _claims(request, tokens, revoked)
         if claims is None:
             raise MissingCredentials
         return claims
 
     @provide(scope=Scope.REQUEST)
-    def viewer(
+    async def viewer(
         self,
         request: Request,  # type: ignore[type-arg]
         tokens: AccessTokens,
+        revoked: RevokedTokens,
     ) -> Viewer:
         """Anonymous without a header; a header with a bad token is still a 401."""
-        return Viewer(_claims(request, tokens))
+        return Viewer(await _claims(request, tokens, revoked))
 
 
-def _claims(request: Request[Any, Any, Any], tokens: AccessTokens) -> AccessClaims | None:
+async def _claims(
+    request: Request[Any, Any, Any], tokens: AccessTokens, revoked: RevokedTokens
+) -> AccessClaims | None:
     claims: AccessClaims | None = cast(dict[str, Any], request.scope).get(_CLAIMS)
     if claims is not None:
         return claims
     token = bearer_token(request)  # a route the guard did not cover
-    return None if token is None else tokens.verify(token)
+    return None if token is None else await _verified(token, tokens, revoked)
