@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,14 +82,24 @@ def chirp_serve(
 
 
 def _wait_until_healthy(served: ServedChirp) -> None:
-    deadline = time.monotonic() + _READY_TIMEOUT
     with httpx.Client(base_url=served.url, timeout=2) as http:
-        while True:
-            try:
-                if http.get("/health").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert served.process.poll() is None, served.log.read_text()
-            assert time.monotonic() < deadline, "chirp serve did not become ready"
-            time.sleep(0.1)
+        wait_until_answering(http, "/health", served.process, served.log.read_text)
+
+
+def wait_until_answering(
+    http: httpx.Client,
+    path: str,
+    process: subprocess.Popen[bytes] | subprocess.Popen[str],
+    why_not: Callable[[], str] = lambda: "chirp serve exited early",
+) -> None:
+    """Polls ``path`` until it answers 200; fails (saying ``why_not()``) if the process exits."""
+    deadline = time.monotonic() + _READY_TIMEOUT
+    while True:
+        try:
+            if http.get(path).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, why_not()
+        assert time.monotonic() < deadline, "chirp serve did not become ready"
+        time.sleep(0.1)

@@ -9,7 +9,6 @@ import os
 import re
 import socket
 import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from tests.integration.chirp_process import CHIRP
+from tests.integration.chirp_process import CHIRP, wait_until_answering
 from tests.integration.conftest import PASSWORD, TEST_SECRET
 from tests.integration.local_server import free_port
 
@@ -102,19 +101,6 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
     assert (await asyncio.to_thread(chirp, env, "db", "upgrade")).returncode == 0  # idempotent
 
 
-def wait_ready(http: httpx.Client, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if http.get("/health/ready").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None, "chirp serve exited early"
-        assert time.monotonic() < deadline, "chirp serve did not become ready"
-        time.sleep(0.1)
-
-
 def test_createsuperuser_then_serve_and_log_in(chirp_env: dict[str, str]) -> None:
     """Also: two workers without Redis warn; a second serve on the port is refused; every
     line the server writes on standard error is a JSON object."""
@@ -145,7 +131,7 @@ def test_createsuperuser_then_serve_and_log_in(chirp_env: dict[str, str]) -> Non
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
-            wait_ready(http, server)
+            wait_until_answering(http, "/health/ready", server)
             second = chirp(env, "serve", "--port", str(port))
             assert second.returncode == 2, second.stderr
             assert second.stderr.splitlines() == [
