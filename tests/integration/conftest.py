@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import jwt
@@ -289,16 +289,15 @@ def forge_access_token(
     return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
 
 
-class ClockOverride(Provider):
-    """Gives an app a clock the test controls (tokens, sessions and the settings cache)."""
+T = TypeVar("T")
 
-    def __init__(self, clock: Clock) -> None:
-        super().__init__(scope=Scope.APP)
-        self._clock = clock
 
-    @provide
-    def clock(self) -> Clock:
-        return self._clock
+def override(port: type[T], instance: T) -> Provider:
+    """A provider that gives an app ``instance`` as its ``port`` (a clock the test controls,
+    a hasher with a hook, ...), in place of the one the container would make."""
+    provider = Provider(scope=Scope.APP)
+    provider.provide(lambda: instance, provides=port)
+    return provider
 
 
 @pytest.fixture
@@ -315,7 +314,7 @@ async def clocked_client(
     Access tokens are verified against the real time, so an access token issued after the
     clock was moved forward is "not yet valid": take the ones a test needs beforehand.
     """
-    async with serve(make_app(engine, ClockOverride(clock), media_dir=media_dir)) as http:
+    async with serve(make_app(engine, override(Clock, clock), media_dir=media_dir)) as http:
         yield http
 
 

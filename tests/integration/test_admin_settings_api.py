@@ -12,14 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory.clock import ManualClock
 from adapters.settings_cache import SettingsCache
+from application.ports.clock import Clock
 from tests.integration.conftest import (
     API,
-    ClockOverride,
     assert_problem,
     assert_unauthorized,
     error_fields,
     login,
     make_app,
+    override,
     refresh,
     register,
     register_admin,
@@ -199,7 +200,7 @@ async def test_another_instance_applies_a_change_within_the_bound(
     client: httpx.AsyncClient, engine: AsyncEngine, clock: ManualClock
 ) -> None:
     admin = await register_admin(client, engine)
-    async with serve(make_app(engine, ClockOverride(clock))) as other:
+    async with serve(make_app(engine, override(Clock, clock))) as other:
         # The other instance has read (and cached) the settings before the change.
         alice = await register(other)
         assert alice.tokens["expires_in"] == 30

@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.deactivation_cache import DEACTIVATIONS_MAX_AGE
 from adapters.memory.clock import ManualClock
+from application.ports.clock import Clock
 from tests.integration.conftest import (
     API,
     Account,
-    ClockOverride,
     assert_unauthorized,
     login,
     make_app,
+    override,
     register,
     register_admin,
     serve,
@@ -93,7 +94,7 @@ async def test_reactivation_lets_new_logins_in_but_not_the_old_tokens(
     # Token times are whole seconds: the deactivation comes a second after the old token.
     # (The clock starts in the past: PyJWT refuses a token issued after the real now.)
     clock = ManualClock(datetime.now(UTC) - timedelta(seconds=2))
-    async with serve(make_app(engine, ClockOverride(clock))) as client:
+    async with serve(make_app(engine, override(Clock, clock))) as client:
         alice = await register(client, "alice")
         admin = await register_admin(client, engine)
         clock.advance(seconds=1)
@@ -119,7 +120,7 @@ async def test_another_instance_refuses_writes_at_once_and_reads_within_its_refr
     clock = ManualClock(datetime.now(UTC))
     async with (
         serve(make_app(engine)) as first,
-        serve(make_app(engine, ClockOverride(clock))) as second,
+        serve(make_app(engine, override(Clock, clock))) as second,
     ):
         alice = await register(first, "alice")
         admin = await register_admin(first, engine)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dishka import Provider, Scope, provide
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,6 +21,7 @@ from tests.integration.conftest import (
     error_fields,
     login,
     make_app,
+    override,
     refresh,
     register,
     serve,
@@ -48,16 +48,6 @@ class HookedHasher(Argon2PasswordHasher):
         return matches
 
 
-class HasherOverride(Provider):
-    def __init__(self, hasher: PasswordHasher) -> None:
-        super().__init__(scope=Scope.APP)
-        self._hasher = hasher
-
-    @provide
-    def password_hasher(self) -> PasswordHasher:
-        return self._hasher
-
-
 @pytest.fixture
 def hasher() -> HookedHasher:
     return HookedHasher()
@@ -67,7 +57,9 @@ def hasher() -> HookedHasher:
 async def hooked_client(
     engine: AsyncEngine, hasher: HookedHasher, media_dir: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(make_app(engine, HasherOverride(hasher), media_dir=media_dir)) as http:
+    async with serve(
+        make_app(engine, override(PasswordHasher, hasher), media_dir=media_dir)
+    ) as http:
         yield http
     hasher.close()
 

@@ -15,16 +15,17 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory.clock import ManualClock
+from application.ports.clock import Clock
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.integration.conftest import (
     API,
     PASSWORD,
     TEST_SECRET,
-    ClockOverride,
     SharedEngine,
     assert_problem,
     login,
+    override,
     register,
     register_admin,
     serve,
@@ -95,7 +96,7 @@ async def test_a_settings_change_on_one_instance_applies_on_the_other(
 ) -> None:
     # The second instance's clock stands still: its own cache would never expire, so only
     # the shared copy can bring it the change.
-    frozen = ClockOverride(ManualClock(datetime.now(UTC)))
+    frozen = override(Clock, ManualClock(datetime.now(UTC)))
     async with (
         instance(engine, redis_url, tmp_path) as first,
         instance(engine, redis_url, tmp_path, frozen) as second,
