@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageFile, ImageSequence
 
-from adapters import pillow_images
+from adapters import image_headers
+from adapters.image_headers import MAX_ANIMATION_PIXELS, MAX_FRAMES
 from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.media import FakeImageProcessor, InMemoryMediaStorage
-from adapters.pillow_images import MAX_ANIMATION_PIXELS, MAX_FRAMES, PillowImageProcessor
+from adapters.pillow_images import PillowImageProcessor
 from application.ports.image_processor import MAX_IMAGE_SIDE, ProcessedImage
 from application.ports.media_storage import MediaStorage
 from domain.errors import InvalidImage
@@ -347,7 +348,7 @@ async def test_every_frame_is_counted_at_the_size_pillow_decodes_it(
 ) -> None:
     # The header walk refuses this GIF before Pillow opens it; without that walk, what
     # Pillow decodes is still counted at the canvas it grows to, frame by frame.
-    monkeypatch.setattr(pillow_images, "_check_gif_frames", lambda data: None)
+    monkeypatch.setattr(image_headers, "check_gif_frames", lambda data: None)
     decoded: list[int] = []
     load = ImageFile.ImageFile.load
 
