@@ -204,7 +204,7 @@ def pgbench(
         "-f", str(script),
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    # Plan as Chirp's read connections do (adapters/sql/driver_statements.GENERIC_PLANS).
+    # Plan as Chirp's read connections do (adapters/sql/drivers.GENERIC_PLANS).
     env["PGOPTIONS"] = "-c plan_cache_mode=force_generic_plan"
     if settings.warmup_seconds > 0:
         run(

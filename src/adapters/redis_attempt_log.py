@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
+from adapters.redis_outage import redis_calls
 from application.ports.attempt_log import AttemptLog
 
 KEY_PREFIX = "chirp:attempts:"
@@ -65,14 +66,17 @@ class RedisAttemptLog(AttemptLog):
             raise ValueError(f"limit must be at least 1, not {limit}")
         # Unique, so that two attempts at the same instant are two members.
         member = f"{_micros(now)}:{secrets.token_hex(8)}"
-        wait = await self._acquire(
-            keys=[KEY_PREFIX + key],
-            args=[_micros(now), window // _MICROSECOND, limit, member],
-        )
+        with redis_calls():
+            wait = await self._acquire(
+                keys=[KEY_PREFIX + key],
+                args=[_micros(now), window // _MICROSECOND, limit, member],
+            )
         return None if wait is None else timedelta(microseconds=int(wait))
 
     async def release(self, key: str, at: datetime) -> None:
-        await self._release(keys=[KEY_PREFIX + key], args=[_micros(at)])
+        with redis_calls():
+            await self._release(keys=[KEY_PREFIX + key], args=[_micros(at)])
 
     async def clear(self, key: str) -> None:
-        await self._redis.delete(KEY_PREFIX + key)
+        with redis_calls():
+            await self._redis.delete(KEY_PREFIX + key)

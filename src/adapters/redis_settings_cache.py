@@ -7,6 +7,7 @@ from datetime import datetime
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.redis_outage import redis_calls
 from adapters.settings_cache import SETTINGS_MAX_AGE, SettingsCopy
 from domain.errors import DomainError
 from domain.settings import RuntimeSettings
@@ -31,7 +32,8 @@ class RedisSettingsCache(SettingsCopy):
         self._redis = redis
 
     async def fresh(self, now: datetime) -> RuntimeSettings | None:
-        raw = await self._redis.get(KEY)
+        with redis_calls():
+            raw = await self._redis.get(KEY)
         if raw is None:
             return None
         try:
@@ -41,7 +43,8 @@ class RedisSettingsCache(SettingsCopy):
             return None
 
     async def fill(self, value: RuntimeSettings, now: datetime) -> None:
-        await self._redis.set(KEY, json.dumps(value.as_dict()), px=self.ttl, nx=True)
+        with redis_calls():
+            await self._redis.set(KEY, json.dumps(value.as_dict()), px=self.ttl, nx=True)
 
     async def replace(self, value: RuntimeSettings, now: datetime) -> None:
         try:

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.settings import SettingsRepository
+from application.ports.settings import StoredSettings
 from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from domain.settings import RuntimeSettings
@@ -58,7 +58,7 @@ class CachedSettingsReader(SettingsReader, SettingsPublisher):
     """Reads the settings through a cached copy, reloading it when it is too old; a change
     committed here replaces the copy at once."""
 
-    def __init__(self, repository: SettingsRepository, cache: SettingsCopy, clock: Clock) -> None:
+    def __init__(self, repository: StoredSettings, cache: SettingsCopy, clock: Clock) -> None:
         self._repository = repository
         self._cache = cache
         self._clock = clock

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from application.password_policy import PasswordPolicy
 from application.ports.password_hasher import PasswordHasher
+from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
 from domain.errors import EmailTaken, PasswordMismatch, UsernameTaken
 from domain.users import Email, Profile, User, Username
@@ -34,8 +35,13 @@ class AccountOpener:
     """
 
     def __init__(
-        self, users: UserRepository, hasher: PasswordHasher, password_policy: PasswordPolicy
+        self,
+        accounts: UserLookup,
+        users: UserRepository,
+        hasher: PasswordHasher,
+        password_policy: PasswordPolicy,
     ) -> None:
+        self._accounts = accounts  # as committed: no transaction held while hashing
         self._users = users
         self._hasher = hasher
         self._policy = password_policy
@@ -54,9 +60,9 @@ class AccountOpener:
         if account.password_confirm is not None and account.password_confirm != account.password:
             raise PasswordMismatch
 
-        if await self._users.get_by_username(username.value) is not None:
+        if await self._accounts.get_by_username(username.value) is not None:
             raise UsernameTaken
-        if await self._users.get_by_email(email.value) is not None:
+        if await self._accounts.get_by_email(email.value) is not None:
             raise EmailTaken
         user = User(
             username=username.value,

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
+from application.errors import DependencyUnavailable
 from application.use_cases.create_superuser import CreateSuperuser, CreateSuperuserCommand
 from domain.errors import DomainError, ValidationError
 from entrypoints.config import AppConfig, ConfigError
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"{args.prog}: {error}", file=sys.stderr)
         return USAGE_ERROR
-    except (SQLAlchemyError, OSError) as error:
+    except (DependencyUnavailable, SQLAlchemyError, OSError) as error:
         print(f"{args.prog}: the database cannot be used: {_reason(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -15,6 +15,8 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from adapters.sql.drivers import SUPPORTED_DRIVERS
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./chirp.db"
 MIN_SECRET_BYTES = 32
 SECRET_FILE = "jwt-secret"
@@ -152,7 +154,8 @@ def _is_origin(text: str) -> bool:
 
 
 def checked_database_url(value: str) -> str:
-    """``CHIRP_DATABASE_URL``: a URL SQLAlchemy can parse, naming an installed async driver.
+    """``CHIRP_DATABASE_URL``: a URL SQLAlchemy can parse, naming one of the two drivers
+    Chirp runs on (aiosqlite, asyncpg).
 
     The messages never repeat the URL, which may hold a password.
     """
@@ -161,14 +164,14 @@ def checked_database_url(value: str) -> str:
         url = make_url(value)
         if url.port is not None and not 0 < url.port < 65536:  # raises if not a number
             raise ValueError(f"port {url.port} is out of range")
-        dialect = url.get_dialect()
-        dialect.import_dbapi()
-    except (ArgumentError, ValueError, ImportError) as error:
+        driver = url.get_driver_name()
+    except (ArgumentError, ValueError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ConfigError(f"CHIRP_DATABASE_URL is not usable ({reason}); {example}") from None
-    if not dialect.is_async:
+    if driver not in SUPPORTED_DRIVERS:
         raise ConfigError(
-            f"CHIRP_DATABASE_URL names the synchronous driver {url.drivername!r}; {example}"
+            f"CHIRP_DATABASE_URL names the driver {url.drivername!r}, but Chirp runs on "
+            f"{' or '.join(sorted(SUPPORTED_DRIVERS))}; {example}"
         )
     return value
 

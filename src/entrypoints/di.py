@@ -15,7 +15,7 @@ from dishka import (
     provide_all,
 )
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.cached_access_tokens import CachedAccessTokens
@@ -31,21 +31,20 @@ from adapters.redis_attempt_log import RedisAttemptLog
 from adapters.redis_health import RedisStateHealth
 from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
+from adapters.sql.database import Database, ReadConnections
 from adapters.sql.deactivations import SqlDeactivations
-from adapters.sql.driver_statements import ReadConnections
 from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
 from adapters.sql.home_timelines import SqlHomeTimelines
 from adapters.sql.likes import SqlLikeRepository
-from adapters.sql.outage import close_session
 from adapters.sql.sessions import SqlSessionRepository
-from adapters.sql.settings import SqlSettingsRepository
-from adapters.sql.transaction import SqlTransactionManager
+from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
 from adapters.sql.tweet_reader import SqlTweetReader
 from adapters.sql.tweets import SqlTweetRepository
+from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.sql.user_reader import SqlUserReader
-from adapters.sql.users import SqlUserRepository
+from adapters.sql.users import SqlUserLookup, SqlUserRepository
 from application.accounts import AccountOpener
 from application.password_policy import PasswordPolicy
 from application.ports.access_tokens import AccessTokens
@@ -63,13 +62,14 @@ from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
 from application.ports.revoked_tokens import RevokedTokens
 from application.ports.sessions import SessionRepository
-from application.ports.settings import SettingsRepository
+from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from application.ports.shared_state_health import SharedStateHealth
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader
 from application.ports.tweets import TweetRepository
+from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserReader
 from application.ports.users import UserRepository
 from application.throttle import Throttle
@@ -125,28 +125,20 @@ class InfrastructureProvider(Provider):
         await engine.dispose()
 
     @provide
-    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return async_sessionmaker(engine, expire_on_commit=False)
-
-    @provide(scope=Scope.REQUEST)
-    async def session(
-        self, factory: async_sessionmaker[AsyncSession]
-    ) -> AsyncIterator[AsyncSession]:
-        session = factory()
-        try:
-            yield session
-        finally:
-            await close_session(session)
+    async def database(self, engine: AsyncEngine) -> AsyncIterator[Database]:
+        database = Database(engine)
+        yield database
+        await database.close()
 
     @provide
-    async def read_connections(self, engine: AsyncEngine) -> AsyncIterator[ReadConnections]:
-        connections = ReadConnections(engine)
-        yield connections
-        await connections.close()
+    def read_connections(self, database: Database) -> ReadConnections:
+        return database.reads
 
-    # Readers keep no per-request state: one each per process.
+    # Readers keep no per-request state: one each per process, on the read connections.
     tweet_reader = provide(SqlTweetReader, provides=TweetReader)
     user_reader = provide(SqlUserReader, provides=UserReader)
+    user_lookup = provide(SqlUserLookup, provides=UserLookup)
+    stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
 
     @provide
     def password_hasher(self, config: AppConfig) -> Iterator[PasswordHasher]:
@@ -216,16 +208,22 @@ def shared_state_provider(config: AppConfig) -> Provider:
 
 
 class RepositoryProvider(Provider):
-    """SQL adapters, one set per request, sharing the request's database session."""
+    """SQL adapters, one set per request, sharing the request's unit of work."""
 
     scope = Scope.REQUEST
+
+    @provide(provides=AnyOf[SqlUnitOfWork, TransactionManager])
+    async def unit_of_work(self, database: Database) -> AsyncIterator[SqlUnitOfWork]:
+        uow = SqlUnitOfWork(database)
+        yield uow
+        await uow.close()
+
     users = provide(SqlUserRepository, provides=UserRepository)
     sessions = provide(SqlSessionRepository, provides=SessionRepository)
     settings = provide(SqlSettingsRepository, provides=SettingsRepository)
     settings_reader = provide(
         CachedSettingsReader, provides=AnyOf[SettingsReader, SettingsPublisher]
     )
-    transaction = provide(SqlTransactionManager, provides=TransactionManager)
     tweets = provide(SqlTweetRepository, provides=TweetRepository)
     likes = provide(SqlLikeRepository, provides=LikeRepository)
     follows = provide(SqlFollowRepository, provides=FollowRepository)

@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 from dishka import Provider, Scope
-from sqlalchemy import event, literal, select
-from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import bindparam, event, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.driver_statements import ReadConnections, ReadQuery
+from adapters.sql.database import Database
 from adapters.sql.engine import create_engine
+from adapters.sql.statements import ReadQuery, WriteStatement
+from adapters.sql.tables import users
+from adapters.sql.unit_of_work import SqlUnitOfWork
+from application.errors import DependencyUnavailable
 from application.ports.health import DatabaseHealth
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
@@ -84,15 +87,17 @@ async def test_a_connection_closed_as_soon_as_made_is_an_outage(
         dbapi_connection.driver_connection.terminate()
 
     event.listen(closing.sync_engine, "connect", close_at_once)
-    reads = ReadConnections(closing)
+    database = Database(closing)
+    uow = SqlUnitOfWork(database)
+    touch = WriteStatement(update(users).where(users.c.id == bindparam("key")))
     try:
-        with pytest.raises(DisconnectionError):
-            await reads.first(ReadQuery(select(literal(1))))
-        async with AsyncSession(closing) as session:
-            with pytest.raises(ConnectionError):
-                await session.execute(select(literal(1)))
+        with pytest.raises(DependencyUnavailable):
+            await database.reads.first(ReadQuery(select(literal(1))))
+        with pytest.raises(DependencyUnavailable):
+            await uow.execute(touch, key=1)
     finally:
-        await reads.close()
+        await uow.close()
+        await database.close()
         await closing.dispose()
 
 

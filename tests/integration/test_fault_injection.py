@@ -27,12 +27,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, literal_column, select
 
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
+from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import tweets as tweets_table
+from adapters.sql.unit_of_work import SqlUnitOfWork
 from entrypoints.config import AppConfig
 from entrypoints.di import make_container
 from entrypoints.http.app import create_app
@@ -370,19 +371,22 @@ async def test_first_requests_after_an_idle_restart_succeed(
 async def test_a_request_scope_whose_connection_died_mid_transaction_closes_cleanly(
     cluster: ThrowawayPostgres, postgres_only: None
 ) -> None:
-    """A request's session with an open transaction loses its connection (a restart):
+    """A request's unit of work with an open transaction loses its connection (a restart):
     leaving the request's scope (after its response was sent) must not raise, and the next
     request gets a working connection."""
     container = make_container(AppConfig(database_url=cluster.url, jwt_secret=TEST_SECRET))
+    select_one = ReadQuery(select(literal_column("1").label("one")))
     try:
         async with container() as request:
-            session = await request.get(AsyncSession)
-            await session.execute(text("SELECT 1"))  # BEGIN: a transaction is open
+            uow = await request.get(SqlUnitOfWork)
+            await uow.first(select_one)  # BEGIN: a transaction is open
             await asyncio.to_thread(cluster.stop)
         await asyncio.to_thread(cluster.start)
         async with container() as request:
-            session = await request.get(AsyncSession)
-            assert (await session.execute(text("SELECT 2"))).scalar_one() == 2
+            uow = await request.get(SqlUnitOfWork)
+            row = await uow.first(select_one)
+            assert row is not None
+            assert row.one == 1
     finally:
         if not cluster.running:
             await asyncio.to_thread(cluster.start)

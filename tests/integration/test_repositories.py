@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,15 +12,18 @@ import pytest
 from alembic import command
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.driver_statements import GENERIC_PLANS, ReadConnections, ReadQuery
+from adapters.sql.database import Database, ReadConnections
+from adapters.sql.drivers import GENERIC_PLANS
 from adapters.sql.migrate import alembic_config, upgrade
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository
+from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import users as users_table
 from adapters.sql.tweet_reader import HOME
-from adapters.sql.users import SqlUserRepository
+from adapters.sql.unit_of_work import SqlUnitOfWork
+from adapters.sql.users import SqlUserLookup, SqlUserRepository
 from domain.errors import EmailTaken, UsernameTaken
 from domain.sessions import RefreshToken, Session, hash_refresh_token
 from domain.settings import RuntimeSettings
@@ -29,16 +33,30 @@ NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
-async def reads(engine: AsyncEngine) -> AsyncIterator[ReadConnections]:
-    connections = ReadConnections(engine)
-    yield connections
-    await connections.close()
+async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
+    database = Database(engine)
+    yield database
+    await database.close()
 
 
 @pytest.fixture
-async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        yield session
+def reads(database: Database) -> ReadConnections:
+    return database.reads
+
+
+@asynccontextmanager
+async def unit_of_work(database: Database) -> AsyncIterator[SqlUnitOfWork]:
+    uow = SqlUnitOfWork(database)
+    try:
+        yield uow
+    finally:
+        await uow.close()
+
+
+@pytest.fixture
+async def db(database: Database) -> AsyncIterator[SqlUnitOfWork]:
+    async with unit_of_work(database) as uow:
+        yield uow
 
 
 def new_user(username: str = "alice", email: str = "alice@example.com") -> User:
@@ -46,9 +64,9 @@ def new_user(username: str = "alice", email: str = "alice@example.com") -> User:
 
 
 async def test_users_round_trip_with_case_insensitive_lookups(
-    db: AsyncSession, reads: ReadConnections
+    db: SqlUnitOfWork, reads: ReadConnections
 ) -> None:
-    users = SqlUserRepository(db, reads)
+    users = SqlUserRepository(db)
     stored = await users.add(new_user("Alice", "Alice@Example.com"))
     await db.commit()
 
@@ -71,24 +89,24 @@ async def test_users_round_trip_with_case_insensitive_lookups(
     [("ALICE", "other@example.com", UsernameTaken), ("bob", "ALICE@example.com", EmailTaken)],
 )
 async def test_uniqueness_is_enforced_by_the_database(
-    engine: AsyncEngine,
+    database: Database,
     reads: ReadConnections,
     username: str,
     email: str,
     error: type[Exception],
 ) -> None:
-    async with AsyncSession(engine) as first:
-        await SqlUserRepository(first, reads).add(new_user())
+    async with unit_of_work(database) as first:
+        await SqlUserRepository(first).add(new_user())
         await first.commit()
-    async with AsyncSession(engine) as second:
+    async with unit_of_work(database) as second:
         with pytest.raises(error):
-            await SqlUserRepository(second, reads).add(new_user(username, email))
+            await SqlUserRepository(second).add(new_user(username, email))
 
 
 async def test_update_to_a_taken_username_is_a_conflict(
-    db: AsyncSession, reads: ReadConnections
+    db: SqlUnitOfWork, reads: ReadConnections
 ) -> None:
-    users = SqlUserRepository(db, reads)
+    users = SqlUserRepository(db)
     await users.add(new_user())
     bob = await users.add(new_user("bob", "bob@example.com"))
     await db.commit()
@@ -98,10 +116,10 @@ async def test_update_to_a_taken_username_is_a_conflict(
 
 
 async def test_refresh_token_is_consumed_exactly_once(
-    db: AsyncSession, reads: ReadConnections
+    db: SqlUnitOfWork, reads: ReadConnections
 ) -> None:
-    user = await SqlUserRepository(db, reads).add(new_user())
-    sessions = SqlSessionRepository(db, reads)
+    user = await SqlUserRepository(db).add(new_user())
+    sessions = SqlSessionRepository(db)
     session = await sessions.add_session(Session(user_id=user.id, created_at=NOW))
     token = await sessions.add_token(
         RefreshToken(
@@ -124,11 +142,11 @@ async def test_refresh_token_is_consumed_exactly_once(
 
 
 async def test_revoking_all_sessions_can_spare_one(
-    db: AsyncSession, reads: ReadConnections
+    db: SqlUnitOfWork, reads: ReadConnections
 ) -> None:
-    users = SqlUserRepository(db, reads)
+    users = SqlUserRepository(db)
     alice, bob = await users.add(new_user()), await users.add(new_user("bob", "b@example.com"))
-    sessions = SqlSessionRepository(db, reads)
+    sessions = SqlSessionRepository(db)
     kept, dropped, others = [
         await sessions.add_session(Session(user_id=owner.id, created_at=NOW))
         for owner in (alice, alice, bob)
@@ -147,22 +165,23 @@ async def test_revoking_all_sessions_can_spare_one(
 
 
 async def test_database_errors_carry_no_parameter_values(
-    engine: AsyncEngine, reads: ReadConnections
+    engine: AsyncEngine, database: Database
 ) -> None:
     """An error's text (a log line's traceback) names the statement, never its values:
-    here a password hash, written by a driver statement and by SQLAlchemy's execution."""
+    here a password hash, written by a repository and by SQLAlchemy's own execution (as
+    migrations use it)."""
     secret = "$argon2id$v=19$m=19456,t=2,p=1$secret-parameter-value"
-    async with AsyncSession(engine) as first:
-        await SqlUserRepository(first, reads).add(new_user())
+    async with unit_of_work(database) as first:
+        await SqlUserRepository(first).add(new_user())
         await first.commit()
     clash = new_user("ALICE", "other@example.com")
     clash.password_hash = secret
-    async with AsyncSession(engine) as second:
+    async with unit_of_work(database) as second:
         with pytest.raises(UsernameTaken) as driver_error:
-            await SqlUserRepository(second, reads).add(clash)
-    async with AsyncSession(engine) as third:
-        with pytest.raises(IntegrityError) as sqlalchemy_error:
-            await third.execute(
+            await SqlUserRepository(second).add(clash)
+    with pytest.raises(IntegrityError) as sqlalchemy_error:
+        async with engine.begin() as connection:
+            await connection.execute(
                 insert(users_table).values(
                     username="ALICE",
                     username_canonical="alice",
@@ -180,7 +199,7 @@ async def test_database_errors_carry_no_parameter_values(
         assert "other@example.com" not in logged
 
 
-async def test_settings_default_then_persist(db: AsyncSession, reads: ReadConnections) -> None:
+async def test_settings_default_then_persist(db: SqlUnitOfWork, reads: ReadConnections) -> None:
     settings = SqlSettingsRepository(db)
     assert await settings.load() == RuntimeSettings()
     await settings.save({"access_token_ttl_seconds": 60})
@@ -194,28 +213,29 @@ async def test_settings_default_then_persist(db: AsyncSession, reads: ReadConnec
     )
 
 
-async def test_driver_level_writes_belong_to_the_session_transaction(
-    engine: AsyncEngine, reads: ReadConnections
+async def test_a_unit_of_work_keeps_only_what_it_committed(
+    database: Database, reads: ReadConnections
 ) -> None:
-    """Users and sessions are written on the driver's connection (driver_statements): the
-    session's rollback undoes them, its own statements see them, its commit keeps them."""
-    async with AsyncSession(engine) as rolled_back:
-        user = await SqlUserRepository(rolled_back, reads).add(new_user())
-        sessions = SqlSessionRepository(rolled_back, reads)
+    """The repositories of one unit of work share its transaction: its reads see its
+    writes, the read connections (outside it) do not until the commit, and closing it
+    uncommitted undoes them."""
+    async with unit_of_work(database) as rolled_back:
+        user = await SqlUserRepository(rolled_back).add(new_user())
+        sessions = SqlSessionRepository(rolled_back)
         first = await sessions.add_session(Session(user_id=user.id, created_at=NOW))
-        await sessions.revoke_user_sessions(user.id, NOW)  # through SQLAlchemy
+        await sessions.revoke_user_sessions(user.id, NOW)
         found = await sessions.get_session(first.id)
         assert found is not None
         assert found.revoked_at == NOW
-        await rolled_back.rollback()
-    async with AsyncSession(engine) as fresh:
-        assert await SqlUserRepository(fresh, reads).get_by_username("alice") is None
-        assert await SqlSessionRepository(fresh, reads).get_session(first.id) is None
+        assert await SqlUserLookup(reads).get_by_username("alice") is None
+    async with unit_of_work(database) as fresh:
+        assert await SqlUserRepository(fresh).get_by_username("alice") is None
+        assert await SqlSessionRepository(fresh).get_session(first.id) is None
 
-    async with AsyncSession(engine) as committed:
-        user = await SqlUserRepository(committed, reads).add(new_user())
+    async with unit_of_work(database) as committed:
+        user = await SqlUserRepository(committed).add(new_user())
         await committed.commit()
-    assert await SqlUserRepository(AsyncSession(engine), reads).get(user.id) == user
+    assert await SqlUserLookup(reads).get(user.id) == user
 
 
 async def test_read_connections_plan_each_statement_once(
@@ -254,7 +274,7 @@ async def test_a_feed_page_reads_one_like_per_tweet_however_many_the_reader_like
         assert driver is not None
         await driver.execute(_HEAVY_LIKER)
         await driver.execute(GENERIC_PLANS)  # as on the read connections
-        await driver.execute(f"PREPARE home AS {HOME[False].compiled(engine.dialect).sql}")
+        await driver.execute(f"PREPARE home AS {HOME[False].sql(engine.dialect)}")
         explained = await driver.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE home(1, {page})")
         await connection.rollback()
 
@@ -272,20 +292,21 @@ async def test_a_feed_page_reads_one_like_per_tweet_however_many_the_reader_like
 
 
 async def test_an_update_writes_only_what_its_caller_changed(
-    engine: AsyncEngine, reads: ReadConnections
+    database: Database, reads: ReadConnections
 ) -> None:
     """A profile edit that read the user before an admin deactivated it and changed its
     password writes the bio without undoing either (no write-back of stale fields)."""
-    async with AsyncSession(engine) as setup:
-        user_id = (await SqlUserRepository(setup, reads).add(new_user())).id
+    async with unit_of_work(database) as setup:
+        user_id = (await SqlUserRepository(setup).add(new_user())).id
         await setup.commit()
 
-    async with AsyncSession(engine) as edit, AsyncSession(engine) as admin:
-        edits = SqlUserRepository(edit, reads)
-        editing = await edits.get_by_username("alice")
-        assert editing is not None
+    # The edit reads as UpdateCurrentUser does, outside its transaction.
+    editing = await SqlUserLookup(reads).get_by_username("alice")
+    assert editing is not None
+    async with unit_of_work(database) as edit, unit_of_work(database) as admin:
+        edits = SqlUserRepository(edit)
 
-        admins = SqlUserRepository(admin, reads)
+        admins = SqlUserRepository(admin)
         target = await admins.get(user_id)
         assert target is not None
         target.deactivate(NOW)
@@ -297,7 +318,7 @@ async def test_an_update_writes_only_what_its_caller_changed(
         await edits.update(editing)
         await edit.commit()
 
-    stored = await SqlUserRepository(AsyncSession(engine), reads).get(user_id)
+    stored = await SqlUserLookup(reads).get(user_id)
     assert stored is not None
     assert (stored.is_active, stored.deactivated_at, stored.password_hash) == (
         False,
@@ -308,9 +329,9 @@ async def test_an_update_writes_only_what_its_caller_changed(
 
 
 async def test_a_password_hash_is_upgraded_only_while_it_is_the_one_verified(
-    db: AsyncSession, reads: ReadConnections
+    db: SqlUnitOfWork, reads: ReadConnections
 ) -> None:
-    users = SqlUserRepository(db, reads)
+    users = SqlUserRepository(db)
     user = await users.add(new_user())
     await users.upgrade_password_hash(user.id, "another hash", "stale upgrade")
     await users.upgrade_password_hash(user.id, "hash", "upgraded")
@@ -322,9 +343,9 @@ async def test_a_password_hash_is_upgraded_only_while_it_is_the_one_verified(
 
 
 async def test_a_login_is_recorded_only_while_the_hash_it_verified_is_current(
-    db: AsyncSession, reads: ReadConnections
+    db: SqlUnitOfWork, reads: ReadConnections
 ) -> None:
-    users = SqlUserRepository(db, reads)
+    users = SqlUserRepository(db)
     user = await users.add(new_user())  # its hash is "hash"
     later = NOW + timedelta(seconds=1)
 
@@ -345,7 +366,7 @@ async def test_a_login_is_recorded_only_while_the_hash_it_verified_is_current(
 
 
 async def test_migration_0003_folds_only_ascii_letters_of_stored_emails(
-    engine: AsyncEngine, reads: ReadConnections
+    engine: AsyncEngine, database: Database
 ) -> None:
     """Rows 0002 stored with ``str.lower()`` canonical forms: a KELVIN SIGN address that
     squatted kate@ frees it and matches only itself; ASCII addresses keep theirs."""
@@ -364,8 +385,8 @@ async def test_migration_0003_folds_only_ascii_letters_of_stored_emails(
     finally:
         await upgrade(engine)
 
-    async with AsyncSession(engine) as db:
-        users = SqlUserRepository(db, reads)
+    async with unit_of_work(database) as db:
+        users = SqlUserRepository(db)
         kate = await users.add(new_user("kate", "kate@example.com"))
         await db.commit()
         found = {

@@ -44,12 +44,9 @@ class StatementLog:
 def counting_engine(url: str, log: StatementLog) -> AsyncEngine:
     """The app's engine, made as in production, with every statement recorded in ``log``.
 
-    SQLite: the sqlite3 trace callback of each connection sees every statement SQLite runs,
-    whichever way it came (SQLAlchemy's cursors or the driver-level reads of driver_statements).
+    SQLite: the sqlite3 trace callback of each connection sees every statement SQLite runs.
     asyncpg: its query logger sees what runs through the connection's own ``fetch`` and
-    ``execute`` (the driver-level reads, BEGIN and COMMIT), but not SQLAlchemy's statements,
-    which asyncpg runs as prepared statements; SQLAlchemy's cursor event adds those.
-    ``test_the_log_sees_both_paths_once`` checks that each statement is recorded exactly once.
+    ``execute``, which is every statement of the app (``adapters/sql/statements.py``).
     """
     engine = create_engine(url)
 
@@ -61,12 +58,7 @@ def counting_engine(url: str, log: StatementLog) -> AsyncEngine:
         else:  # aiosqlite: runs on its thread, so the order of statements is kept
             dbapi_connection.run_async(lambda driver: driver.set_trace_callback(log.record))
 
-    def before_cursor_execute(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        log.record(statement)
-
     event.listen(engine.sync_engine, "connect", on_connect)
-    if engine.dialect.driver == "asyncpg":
-        event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
     return engine
 
 
@@ -154,8 +146,8 @@ SINGLE = {
 async def test_statements_per_request_are_few_and_do_not_grow_with_the_page(
     counted: Counted,
 ) -> None:
-    # The log sees both paths, once each: the likers of a tweet read the tweet through
-    # SQLAlchemy's session, then the page through the driver-level reads.
+    # The log sees each statement once: the likers of a tweet read whether the tweet
+    # exists, then the page.
     likes = f"{API}/tweets/{counted.liked_tweet}/likes?limit=5"
     await counted.statements(likes, None)
     tweet_lookup, likers_page = await counted.statements(likes, None)

@@ -58,6 +58,7 @@ def test_an_unusable_database_url_is_refused_without_repeating_it() -> None:
         "nosuchdb+driver://chirp:hunter2@db/chirp",
         "postgresql://chirp:hunter2@db/chirp",  # a synchronous driver, or none installed
         "sqlite:///./chirp.db",  # synchronous
+        "postgresql+psycopg://chirp:hunter2@db/chirp",  # asynchronous, but not one Chirp runs on
     ):
         with pytest.raises(ConfigError, match="CHIRP_DATABASE_URL") as refused:
             AppConfig.from_env({**base, "CHIRP_DATABASE_URL": url})

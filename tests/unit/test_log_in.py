@@ -243,6 +243,7 @@ async def test_a_password_change_that_verified_a_password_changed_meanwhile_fail
     )
     slow = UpdateCurrentUser(
         world.users,
+        world.users,
         world.sessions,
         SlowHasher(lambda: world.update_current_user(first_change)),
         world.policy,

@@ -172,6 +172,7 @@ async def test_login_names_are_counted_under_keys_of_a_fixed_size(world: World) 
     attempts = KeyRecordingAttemptLog()
     log_in = LogIn(
         world.users,
+        world.users,
         world.hasher,
         world.issuer,
         Throttle(attempts),

@@ -130,7 +130,7 @@ class World:
         self.attempts = InMemoryAttemptLog()
         self.throttle = Throttle(self.attempts)
 
-        self.accounts = AccountOpener(self.users, self.hasher, self.policy)
+        self.accounts = AccountOpener(self.users, self.users, self.hasher, self.policy)
         self.register = RegisterUser(
             self.accounts,
             self.issuer,
@@ -148,7 +148,7 @@ class World:
         self.user_reader = InMemoryUserReader(self.store)
         self.get_current_user = GetCurrentUser(self.user_reader)
         self.update_current_user = UpdateCurrentUser(
-            self.users, self.sessions, self.hasher, self.policy, self.clock, self.tx
+            self.users, self.users, self.sessions, self.hasher, self.policy, self.clock, self.tx
         )
         self.get_settings = GetSettings(self.users, self.settings_repository)
         self.update_settings = UpdateSettings(
@@ -183,7 +183,7 @@ class World:
         self.list_user_tweets = ListUserTweets(self.user_reader, self.tweet_reader)
         self.list_followers = ListFollowers(self.user_reader)
         self.list_following = ListFollowing(self.user_reader)
-        self.list_likers = ListLikers(self.tweets, self.tweet_reader)
+        self.list_likers = ListLikers(self.tweet_reader)
         self.list_active_users = ListActiveUsers(self.user_reader)
         self.list_users = ListUsers(self.user_reader)
         self.revoked_tokens_source = InMemoryDeactivations(self.store)
@@ -192,13 +192,20 @@ class World:
             self.users, self.sessions, self.clock, self.tx, self.revoked_tokens
         )
         self.set_avatar = self.set_avatar_with(self.users)
-        self.remove_avatar = RemoveAvatar(self.users, self.uploads, self.tx)
+        self.remove_avatar = RemoveAvatar(self.users, self.users, self.uploads, self.tx)
         self.open_media = OpenMedia(self.media)
 
     def log_in_with(self, hasher: PlainPasswordHasher) -> LogIn:
         """The login use case of a deployment whose hasher is ``hasher``."""
         return LogIn(
-            self.users, hasher, self.issuer, self.throttle, self.settings, self.clock, self.tx
+            self.users,
+            self.users,
+            hasher,
+            self.issuer,
+            self.throttle,
+            self.settings,
+            self.clock,
+            self.tx,
         )
 
     def post_tweet_with(self, tweets: TweetRepository) -> PostTweet:
@@ -209,7 +216,7 @@ class World:
 
     def set_avatar_with(self, users: UserRepository) -> SetAvatar:
         """The avatar use case of a deployment whose account storage is ``users``."""
-        return SetAvatar(users, self.uploads, self.tx)
+        return SetAvatar(users, users, self.uploads, self.tx)
 
     # --- doing things -------------------------------------------------------------------
 

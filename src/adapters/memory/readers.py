@@ -27,6 +27,9 @@ class InMemoryTweetReader(TweetReader):
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
+    async def exists(self, tweet_id: int) -> bool:
+        return tweet_id in self._store.tweets
+
     def _view(self, tweet: Tweet, viewer_id: int | None) -> TweetView:
         return TweetView(
             id=tweet.id,

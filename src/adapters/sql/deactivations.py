@@ -4,7 +4,8 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
-from adapters.sql.driver_statements import ReadConnections, ReadQuery
+from adapters.sql.database import ReadConnections
+from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import users
 from application.ports.deactivations import Deactivations
 from domain.users import Deactivation

@@ -3,11 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-from adapters.sql.outage import database_unavailable, transaction_conflict
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _REPLACED = "chirp.replaced_closed_connection"
@@ -58,35 +56,7 @@ def create_engine(
     engine = create_async_engine(url, **options)
     if url.get_driver_name() == "asyncpg":
         event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
-        event.listen(engine.sync_engine, "handle_error", _mark_unavailable)
     return engine
-
-
-def _mark_unavailable(context: ExceptionContext) -> OperationalError | None:
-    """Flag as a disconnect (so ``connection_invalidated``, a 503) what SQLAlchemy's asyncpg
-    dialect does not: e.g. "the database system is starting up" (57P03) while connecting,
-    "terminating connection due to administrator command" (57P01). Only the connection
-    concerned is replaced; the checkout event finds any other dead ones.
-
-    A connect or statement timeout (asyncpg raises the bare ``TimeoutError``) is an outage
-    too: the connection, its statement maybe still running, is discarded.
-
-    A deadlock or serialization failure becomes an ``OperationalError`` (a 503 to retry),
-    as psycopg reports it; the connection is fine and stays.
-    """
-    original = context.original_exception
-    if isinstance(original, TimeoutError):
-        context.is_disconnect = True
-        context.invalidate_pool_on_disconnect = False
-        return OperationalError(
-            context.statement, None, original, hide_parameters=True, connection_invalidated=True
-        )
-    if not context.is_disconnect and database_unavailable(original):
-        context.is_disconnect = True
-        context.invalidate_pool_on_disconnect = False
-    elif transaction_conflict(original):
-        return OperationalError(context.statement, None, original, hide_parameters=True)
-    return None
 
 
 def _refuse_closed_connection(_dbapi_connection: Any, record: Any, proxy: Any) -> None:

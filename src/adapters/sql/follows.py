@@ -2,23 +2,48 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, delete, update
 
 from adapters.sql.dialect import insert_or_ignore
+from adapters.sql.statements import WriteStatement
 from adapters.sql.tables import follows, users
+from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.follows import FollowRepository
+
+_FOLLOW = WriteStatement(
+    build=lambda dialect: insert_or_ignore(dialect, follows).returning(follows.c.id)
+)
+_UNFOLLOW = WriteStatement(
+    delete(follows)
+    .where(
+        follows.c.follower_id == bindparam("follower"),
+        follows.c.followee_id == bindparam("followee"),
+    )
+    .returning(follows.c.id)
+)
+
+
+def _add_to(column: str) -> WriteStatement:
+    return WriteStatement(
+        update(users)
+        .where(users.c.id == bindparam("user"))
+        .values({column: users.c[column] + bindparam("change")})
+    )
+
+
+_ADD_TO_FOLLOWING = _add_to("following_count")
+_ADD_TO_FOLLOWERS = _add_to("followers_count")
 
 
 class SqlFollowRepository(FollowRepository):
-    def __init__(self, session: AsyncSession) -> None:
-        self._db = session
+    """Follows and the two counts they move, in the use case's transaction."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._statements = uow
 
     async def follow(self, follower_id: int, followee_id: int, now: datetime) -> bool:
-        inserted = await self._db.scalar(
-            insert_or_ignore(self._db, follows)
-            .values(follower_id=follower_id, followee_id=followee_id, created_at=now)
-            .returning(follows.c.id)
+        inserted = await self._statements.scalar(
+            _FOLLOW, follower_id=follower_id, followee_id=followee_id, created_at=now
         )
         if inserted is None:
             return False
@@ -26,10 +51,8 @@ class SqlFollowRepository(FollowRepository):
         return True
 
     async def unfollow(self, follower_id: int, followee_id: int) -> bool:
-        deleted = await self._db.scalar(
-            delete(follows)
-            .where(follows.c.follower_id == follower_id, follows.c.followee_id == followee_id)
-            .returning(follows.c.id)
+        deleted = await self._statements.scalar(
+            _UNFOLLOW, follower=follower_id, followee=followee_id
         )
         if deleted is None:
             return False
@@ -39,9 +62,5 @@ class SqlFollowRepository(FollowRepository):
     async def _count(self, follower_id: int, followee_id: int, change: int) -> None:
         # Rows are locked in id order, so A-follows-B racing B-follows-A cannot deadlock.
         for user_id in sorted((follower_id, followee_id)):
-            column = "following_count" if user_id == follower_id else "followers_count"
-            await self._db.execute(
-                update(users)
-                .where(users.c.id == user_id)
-                .values({column: users.c[column] + change})
-            )
+            counter = _ADD_TO_FOLLOWING if user_id == follower_id else _ADD_TO_FOLLOWERS
+            await self._statements.execute(counter, user=user_id, change=change)

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import literal_column, select
 
+from adapters.sql.database import Database
+from adapters.sql.statements import ReadQuery
+from application.errors import DependencyUnavailable
 from application.ports.health import DatabaseHealth
+
+_SELECT_ONE = ReadQuery(select(literal_column("1")))
 
 # A probe's answer comes within this many seconds: a database slower than that to run
 # SELECT 1 is not ready, whatever the connect and statement timeouts of requests are.
@@ -14,7 +17,7 @@ READY_TIMEOUT = 1.0
 
 
 class SqlDatabaseHealth(DatabaseHealth):
-    """``SELECT 1`` on a pooled connection, answered within ``timeout`` seconds (``READY_TIMEOUT``).
+    """``SELECT 1`` on a read connection, answered within ``timeout`` seconds (``READY_TIMEOUT``).
 
     The query runs as a task of its own that the probe stops waiting for, rather than
     cancels: cancelling a query mid-flight would leave its connection to clean up against a
@@ -25,8 +28,8 @@ class SqlDatabaseHealth(DatabaseHealth):
 
     timeout = READY_TIMEOUT
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._reads = database.reads
         self._probe: asyncio.Task[bool] | None = None
 
     async def is_ready(self) -> bool:
@@ -39,8 +42,7 @@ class SqlDatabaseHealth(DatabaseHealth):
 
     async def _select_one(self) -> bool:
         try:
-            async with self._engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError):  # OSError: TimeoutError and ConnectionError too
+            await self._reads.first(_SELECT_ONE)
+        except DependencyUnavailable:
             return False
         return True

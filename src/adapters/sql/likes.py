@@ -4,22 +4,15 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sql.dialect import insert_or_ignore_in
-from adapters.sql.driver_statements import (
-    ReadConnections,
-    ReadQuery,
-    SessionStatements,
-    WriteStatement,
-)
+from adapters.sql.dialect import insert_or_ignore
+from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import likes, tweets
+from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.likes import LikeRepository
 from domain.errors import TweetNotFound
 
-_LIKE = WriteStatement(
-    build=lambda dialect: insert_or_ignore_in(dialect, likes).returning(likes.c.id)
-)
+_LIKE = WriteStatement(build=lambda dialect: insert_or_ignore(dialect, likes).returning(likes.c.id))
 _UNLIKE = WriteStatement(
     delete(likes)
     .where(likes.c.user_id == bindparam("user"), likes.c.tweet_id == bindparam("tweet"))
@@ -42,8 +35,8 @@ class SqlLikeRepository(LikeRepository):
     tweet, then its likes by cascade); the other order deadlocks with a deletion.
     """
 
-    def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
-        self._statements = SessionStatements(session, connections)
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._statements = uow
 
     async def like(self, user_id: int, tweet_id: int, now: datetime) -> int:
         # The new like row is no one else's to lock; its foreign key holds the tweet.

@@ -1,17 +1,22 @@
-"""Which database errors mean "the database cannot answer now" (a 503), not a wrong statement."""
+"""Which database failures mean "the database cannot answer now" (a ``DependencyUnavailable``,
+which the HTTP layer answers with 503), as opposed to a wrong statement (a bug).
+
+Every failure of a statement, a transaction or a connection checkout passes through
+``database_error``; it is the one place this rule lives.
+"""
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Iterator
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-logger = logging.getLogger("chirp.database")
+from application.errors import DependencyUnavailable
 
+DATABASE = "database"
 # Driver errors of a lost or refused connection, a server shutting down or starting up, a
 # locked SQLite file or an overloaded server (asyncpg.InterfaceError is also misuse, rarely).
 DRIVER_UNAVAILABLE: tuple[type[BaseException], ...] = (
@@ -29,8 +34,22 @@ DRIVER_UNAVAILABLE: tuple[type[BaseException], ...] = (
 # A transaction the server rolled back to resolve a conflict with others (40001 serialization
 # failure, 40P01 deadlock): nothing is wrong with the request, it may simply be tried again.
 DRIVER_CONFLICT: tuple[type[BaseException], ...] = (asyncpg.TransactionRollbackError,)
-# Errors of a call known to be talking to the database: the above, or the network failing.
-UNAVAILABLE: tuple[type[BaseException], ...] = (OSError, TimeoutError, *DRIVER_UNAVAILABLE)
+# A broken constraint, as each driver reports it.
+DRIVER_INTEGRITY: tuple[type[BaseException], ...] = (
+    sqlite3.IntegrityError,
+    asyncpg.IntegrityConstraintViolationError,
+)
+# The network failing (a connect or statement timeout is asyncpg's bare TimeoutError), or
+# SQLAlchemy's pool finding no free connection in time.
+_NETWORK: tuple[type[BaseException], ...] = (OSError, TimeoutError, PoolTimeoutError)
+
+
+class TransactionConflict(DependencyUnavailable):
+    """The server rolled the transaction back to resolve a conflict with another (a
+    deadlock, a serialization failure); the connection is fine."""
+
+    def __init__(self) -> None:
+        super().__init__(DATABASE, "transaction conflict, try again")
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
@@ -48,40 +67,34 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
             current = None if current.__suppress_context__ else current.__context__
 
 
-def database_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` means the database is unreachable, restarting or locked.
-
-    SQLAlchemy marks a connection it found dead (``connection_invalidated``), but not every
-    such failure: asyncpg's "the database system is starting up" while connecting arrives
-    as a plain ``DBAPIError`` (or as the dialect's emulated DB-API ``Error``, from a raw
-    pool checkout), so the driver's error among the causes decides.
-    """
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
+def database_error(error: BaseException, sql: str | None = None) -> BaseException:
+    """What an adapter raises for ``error``, a failure of a call to the database: a
+    ``DependencyUnavailable`` if the database cannot answer now, SQLAlchemy's
+    ``IntegrityError`` (without the values, which stay out of logs) for a broken constraint,
+    else ``error`` itself (a bug: a 500)."""
+    if isinstance(error, DependencyUnavailable | IntegrityError):
+        return error
+    if isinstance(error, DRIVER_INTEGRITY):
+        return IntegrityError(sql, None, error, hide_parameters=True)
     causes = list(_causes(error))
-    if any(isinstance(cause, DRIVER_UNAVAILABLE) for cause in causes):
-        return True
-    # A network failure under SQLAlchemy's own error (never any OSError of the app's).
-    return isinstance(error, SQLAlchemyError) and any(
-        isinstance(cause, (OSError, TimeoutError)) for cause in causes[1:]
-    )
+    if any(isinstance(cause, DRIVER_CONFLICT) for cause in causes):
+        return TransactionConflict()
+    if isinstance(error, _NETWORK) or any(isinstance(c, DRIVER_UNAVAILABLE) for c in causes):
+        return DependencyUnavailable(DATABASE, type(error).__name__)
+    # A network failure under SQLAlchemy's own error (never any OSError of the app's), or
+    # a connection SQLAlchemy found dead.
+    if isinstance(error, SQLAlchemyError) and (
+        (isinstance(error, DBAPIError) and error.connection_invalidated)
+        or any(isinstance(cause, _NETWORK) for cause in causes[1:])
+    ):
+        return DependencyUnavailable(DATABASE, type(error).__name__)
+    return error
 
 
-def transaction_conflict(error: BaseException) -> bool:
-    """Whether ``error`` is the server rolling a transaction back to resolve a conflict (a
-    deadlock, a serialization failure): a 503 to retry, as psycopg reports it (as an
-    ``OperationalError``), where asyncpg's error would otherwise be a bare ``DBAPIError``."""
-    return any(isinstance(cause, DRIVER_CONFLICT) for cause in _causes(error))
-
-
-async def close_session(session: AsyncSession) -> None:
-    """Close a request's session. If its connection died while a transaction was open (a
-    database restart), the server has already rolled that transaction back and SQLAlchemy
-    has invalidated the connection, so the failed ROLLBACK is only logged: raised, it would
-    escape the request's scope after its response (a 503 or a domain error) was sent."""
-    try:
-        await session.close()
-    except Exception as error:
-        if not database_unavailable(error):
-            raise
-        logger.warning("session closed on a lost connection: %s", type(error).__name__)
+def reusable_after(error: BaseException) -> bool:
+    """Whether a connection is still fit for use after a statement failed with ``error``
+    (as translated by ``database_error``): after a broken constraint or a conflict the
+    server is fine and a rollback ends the transaction; after anything else (a lost
+    connection, a timeout with the statement maybe still running, a cancelled call, a
+    bug) the connection's state is unknown and it is discarded."""
+    return isinstance(error, IntegrityError | TransactionConflict)

@@ -3,19 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sql.driver_statements import (
-    ReadConnections,
-    ReadQuery,
-    SessionStatements,
-    WriteStatement,
-)
+from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import refresh_tokens, sessions
+from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.sessions import SessionRepository
 from domain.sessions import RefreshToken, Session
 
-# Login and refresh are hot paths: their statements run on the driver (driver_statements).
 _INSERT_SESSION = WriteStatement(insert(sessions).returning(sessions.c.id))
 _INSERT_TOKEN = WriteStatement(insert(refresh_tokens).returning(refresh_tokens.c.id))
 _SESSION = ReadQuery(select(sessions).where(sessions.c.id == bindparam("session_id")))
@@ -27,12 +21,32 @@ _MARK_ROTATED = WriteStatement(
     .where(refresh_tokens.c.id == bindparam("token_id"), refresh_tokens.c.rotated_at.is_(None))
     .values(rotated_at=bindparam("now"))
 )
+_REVOKE = WriteStatement(
+    update(sessions)
+    .where(sessions.c.id == bindparam("session_id"), sessions.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+)
+_REVOKE_ALL = WriteStatement(
+    update(sessions)
+    .where(sessions.c.user_id == bindparam("owner"), sessions.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+)
+_REVOKE_OTHERS = WriteStatement(
+    update(sessions)
+    .where(
+        sessions.c.user_id == bindparam("owner"),
+        sessions.c.revoked_at.is_(None),
+        sessions.c.id != bindparam("keep"),
+    )
+    .values(revoked_at=bindparam("now"))
+)
 
 
 class SqlSessionRepository(SessionRepository):
-    def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
-        self._db = session
-        self._statements = SessionStatements(session, connections)
+    """Sessions and refresh tokens, in the use case's transaction."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._statements = uow
 
     async def add_session(self, session: Session) -> Session:
         session.id = (
@@ -55,21 +69,17 @@ class SqlSessionRepository(SessionRepository):
         )
 
     async def revoke_session(self, session_id: int, now: datetime) -> None:
-        await self._db.execute(
-            update(sessions)
-            .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
+        await self._statements.execute(_REVOKE, session_id=session_id, now=now)
 
     async def revoke_user_sessions(
         self, user_id: int, now: datetime, *, keep_session_id: int | None = None
     ) -> None:
-        statement = update(sessions).where(
-            sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None)
-        )
-        if keep_session_id is not None:
-            statement = statement.where(sessions.c.id != keep_session_id)
-        await self._db.execute(statement.values(revoked_at=now))
+        if keep_session_id is None:
+            await self._statements.execute(_REVOKE_ALL, owner=user_id, now=now)
+        else:
+            await self._statements.execute(
+                _REVOKE_OTHERS, owner=user_id, keep=keep_session_id, now=now
+            )
 
     async def add_token(self, token: RefreshToken) -> RefreshToken:
         token.id = (

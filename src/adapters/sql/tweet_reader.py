@@ -4,8 +4,9 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, false, func, null, select, true
 
-from adapters.sql.driver_statements import ReadConnections, ReadQuery
+from adapters.sql.database import ReadConnections
 from adapters.sql.keyset import newest_first, page_params
+from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import likes, timeline_entries, tweets, users
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
@@ -89,9 +90,17 @@ def _view(row: Any) -> TweetView:
     )
 
 
+_EXISTS = ReadQuery(select(tweets.c.id).where(tweets.c.id == bindparam("tweet")))
+
+
 class SqlTweetReader(TweetReader):
+    """Read models of tweets, as committed, outside any transaction."""
+
     def __init__(self, connections: ReadConnections) -> None:
         self._reads = connections
+
+    async def exists(self, tweet_id: int) -> bool:
+        return await self._reads.first(_EXISTS, tweet=tweet_id) is not None
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
         row = await self._reads.first(

@@ -1,15 +1,10 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sql.driver_statements import (
-    ReadConnections,
-    ReadQuery,
-    SessionStatements,
-    WriteStatement,
-)
+from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import tweets, users
+from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.tweets import TweetRepository
 from domain.tweets import Tweet
 
@@ -20,12 +15,22 @@ _ADD_TO_AUTHOR_COUNT = WriteStatement(
     .where(users.c.id == bindparam("author"))
     .values(tweets_count=users.c.tweets_count + bindparam("change"))
 )
+_EDIT = WriteStatement(
+    update(tweets)
+    .where(tweets.c.id == bindparam("tweet"))
+    .values(text=bindparam("text"), edited_at=bindparam("edited_at"))
+)
+# Likes and timeline entries go by ON DELETE CASCADE.
+_DELETE = WriteStatement(
+    delete(tweets).where(tweets.c.id == bindparam("tweet")).returning(tweets.c.id)
+)
 
 
 class SqlTweetRepository(TweetRepository):
-    def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
-        self._db = session
-        self._statements = SessionStatements(session, connections)
+    """Tweets, in the use case's transaction."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._statements = uow
 
     async def add(self, tweet: Tweet) -> Tweet:
         tweet.id = (
@@ -56,10 +61,8 @@ class SqlTweetRepository(TweetRepository):
         )
 
     async def update(self, tweet: Tweet) -> None:
-        await self._db.execute(
-            update(tweets)
-            .where(tweets.c.id == tweet.id)
-            .values(text=tweet.text, edited_at=tweet.edited_at)
+        await self._statements.execute(
+            _EDIT, tweet=tweet.id, text=tweet.text, edited_at=tweet.edited_at
         )
 
     async def delete(self, tweet: Tweet) -> None:
@@ -68,10 +71,7 @@ class SqlTweetRepository(TweetRepository):
         # post and unfollow); the other order deadlocks with it. So the count goes first,
         # and comes back if another request deleted the tweet meanwhile.
         await self._count_for_author(tweet.author_id, -1)
-        # Likes and timeline entries go by ON DELETE CASCADE.
-        deleted = await self._db.scalar(
-            delete(tweets).where(tweets.c.id == tweet.id).returning(tweets.c.id)
-        )
+        deleted = await self._statements.scalar(_DELETE, tweet=tweet.id)
         if deleted is None:
             await self._count_for_author(tweet.author_id, +1)
 

@@ -4,10 +4,10 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, null, select
 
-from adapters.sql.driver_statements import ReadConnections, ReadQuery
 from adapters.sql.keyset import newest_first, page_params
+from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import follows, users
-from adapters.sql.users import UserLookups, user_from_row
+from adapters.sql.users import SqlUserLookup, user_from_row
 from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
 from domain.users import User
 
@@ -52,20 +52,12 @@ _RECENTLY_ACTIVE = ReadQuery(
 )
 
 
-class SqlUserReader(UserReader):
-    def __init__(self, connections: ReadConnections) -> None:
-        self._reads = connections
-        self._lookups = UserLookups(connections)
-
-    async def get(self, user_id: int) -> User | None:
-        return await self._lookups.get(user_id)
-
-    async def get_by_username(self, username: str) -> User | None:
-        return await self._lookups.get_by_username(username)
+class SqlUserReader(SqlUserLookup, UserReader):
+    """Profiles and lists of users, as committed, outside any transaction."""
 
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None:
         viewer = {} if viewer_id is None else {"viewer": viewer_id}
-        row = await self._reads.first(_PROFILE[viewer_id is not None], user=user_id, **viewer)
+        row = await self._connections.first(_PROFILE[viewer_id is not None], user=user_id, **viewer)
         if row is None:
             return None
         return ProfileView(
@@ -93,15 +85,17 @@ class SqlUserReader(UserReader):
         return await self._summaries(_FOLLOWING[before is not None], user_id, before, limit)
 
     async def recently_active(self, limit: int) -> list[ActiveUser]:
-        rows = await self._reads.all(_RECENTLY_ACTIVE, limit=limit)
+        rows = await self._connections.all(_RECENTLY_ACTIVE, limit=limit)
         return [ActiveUser(row.username, row.last_login) for row in rows]
 
     async def newest(self, before: int | None, limit: int) -> list[tuple[int, User]]:
-        rows = await self._reads.all(_NEWEST[before is not None], **page_params(before, limit))
+        rows = await self._connections.all(
+            _NEWEST[before is not None], **page_params(before, limit)
+        )
         return [(row.id, user_from_row(row)) for row in rows]
 
     async def _summaries(
         self, query: ReadQuery, user_id: int, before: int | None, limit: int
     ) -> list[tuple[int, UserSummary]]:
-        rows = await self._reads.all(query, user=user_id, **page_params(before, limit))
+        rows = await self._connections.all(query, user=user_id, **page_params(before, limit))
         return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]

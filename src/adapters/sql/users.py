@@ -2,19 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sql.driver_statements import (
-    ReadConnections,
-    ReadQuery,
-    SessionStatements,
-    WriteStatement,
-)
+from adapters.sql.database import ReadConnections
+from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import users
+from adapters.sql.unit_of_work import SqlUnitOfWork
+from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
 from domain.errors import Conflict, EmailTaken, UsernameTaken, UserNotFound
 from domain.users import User, canonical_email, canonical_username
@@ -114,17 +111,22 @@ _CHANGE_PASSWORD = WriteStatement(
 )
 
 # A write that changes nothing, for its lock: the row's on PostgreSQL (FOR NO KEY UPDATE, as
-# any update of non-key columns), and, as a transaction's first statement, SQLite's write lock
-# taken before anything is read (a read first would pin a snapshot another writer can outdate).
+# any update of non-key columns). On SQLite the transaction holds the database's write lock
+# from its BEGIN (``drivers.AiosqliteDriver``).
 _LOCK = WriteStatement(
     update(users).where(users.c.id == bindparam("user_id")).values(is_admin=users.c.is_admin)
 )
 
 
-class UserLookups:
-    """Users by id, username or email through ``reads`` (anything with ``first``)."""
+class _Reads(Protocol):
+    async def first(self, query: ReadQuery, **params: Any) -> Any | None: ...
 
-    def __init__(self, reads: ReadConnections | SessionStatements) -> None:
+
+class _UserQueries:
+    """Users by id, username or email, through ``reads``: the read connections, or a unit
+    of work's transaction."""
+
+    def __init__(self, reads: _Reads) -> None:
         self._reads = reads
 
     async def get(self, user_id: int) -> User | None:
@@ -145,17 +147,25 @@ class UserLookups:
         return None if row is None else user_from_row(row)
 
 
+class SqlUserLookup(_UserQueries, UserLookup):
+    """Users as committed, read outside any transaction."""
+
+    def __init__(self, connections: ReadConnections) -> None:
+        super().__init__(connections)
+        self._connections = connections
+
+
 class SqlUserRepository(UserRepository):
-    """Users through the request's session.
+    """Users in the use case's transaction (``SqlUnitOfWork``): reads see its writes.
 
     ``update`` writes only the columns changed since this repository gave out the user, so
     a use case never writes back what it read: a login that waited on the password hash does
     not undo a deactivation or a password change committed meanwhile.
     """
 
-    def __init__(self, session: AsyncSession, connections: ReadConnections) -> None:
-        self._statements = SessionStatements(session, connections)
-        self._lookups = UserLookups(self._statements)
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._statements = uow
+        self._lookups = _UserQueries(uow)
         # id(user) -> (user, its row as given out): the user kept, so its id is not reused.
         self._loaded: dict[int, tuple[User, dict[str, Any]]] = {}
 

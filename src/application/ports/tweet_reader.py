@@ -28,6 +28,10 @@ KeyedUsers = list[tuple[int, UserSummary]]
 class TweetReader(Protocol):
     """Read models of tweets, one query per call (no N+1)."""
 
+    async def exists(self, tweet_id: int) -> bool:
+        """Whether the tweet exists (as committed)."""
+        ...
+
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None: ...
 
     async def by_author(

@@ -6,7 +6,9 @@ from domain.users import User
 
 
 class UserLookup(Protocol):
-    """Finds accounts by id or username (case-insensitively), active or not."""
+    """Finds accounts by id, username or email (case-insensitively), active or not, as
+    committed: outside the use case's transaction, so a writing use case can read what it
+    decides on before it holds anything (its writes then re-check what they depend on)."""
 
     async def get(self, user_id: int) -> User | None:
         """The user with this id."""
@@ -14,4 +16,8 @@ class UserLookup(Protocol):
 
     async def get_by_username(self, username: str) -> User | None:
         """The user with this username, compared case-insensitively."""
+        ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """The user with this email address, compared case-insensitively."""
         ...

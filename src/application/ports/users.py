@@ -4,12 +4,20 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from application.ports.user_lookup import UserLookup
 from domain.users import User
 
 
-class UserRepository(UserLookup, Protocol):
-    """Stores accounts. Username and email lookups are case-insensitive."""
+class UserRepository(Protocol):
+    """Stores accounts, in the use case's transaction: its reads see its writes. Username
+    and email lookups are case-insensitive."""
+
+    async def get(self, user_id: int) -> User | None:
+        """The user with this id."""
+        ...
+
+    async def get_by_username(self, username: str) -> User | None:
+        """The user with this username, compared case-insensitively."""
+        ...
 
     async def add(self, user: User) -> User:
         """Store a new user and give it its id.

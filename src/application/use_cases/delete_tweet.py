@@ -6,7 +6,7 @@ from application.authorization import active_user
 from application.lookups import existing_tweet
 from application.ports.transaction import TransactionManager
 from application.ports.tweets import TweetRepository
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from application.uploads import ImageUploads
 from domain.errors import NotAuthor
 
@@ -27,7 +27,7 @@ class DeleteTweet:
     def __init__(
         self,
         tweets: TweetRepository,
-        users: UserRepository,
+        users: UserLookup,
         uploads: ImageUploads,
         tx: TransactionManager,
     ) -> None:

@@ -8,7 +8,7 @@ from application.ports.clock import Clock
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from domain.errors import NotAuthor, TweetNotFound
 from domain.tweets import TweetText
 
@@ -32,7 +32,7 @@ class EditTweet:
         reader: TweetReader,
         clock: Clock,
         tx: TransactionManager,
-        users: UserRepository,
+        users: UserLookup,
     ) -> None:
         self._users = users
         self._tweets = tweets

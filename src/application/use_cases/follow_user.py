@@ -8,7 +8,7 @@ from application.ports.clock import Clock
 from application.ports.follows import FollowRepository
 from application.ports.home_timelines import HomeTimelines
 from application.ports.transaction import TransactionManager
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from domain.errors import CannotFollowSelf
 
 
@@ -26,7 +26,7 @@ class FollowUser:
 
     def __init__(
         self,
-        users: UserRepository,
+        users: UserLookup,
         follows: FollowRepository,
         timelines: HomeTimelines,
         clock: Clock,

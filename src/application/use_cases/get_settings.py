@@ -3,8 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.authorization import active_admin
-from application.ports.settings import SettingsRepository
-from application.ports.users import UserRepository
+from application.ports.settings import StoredSettings
+from application.ports.user_lookup import UserLookup
 from domain.settings import RuntimeSettings
 
 
@@ -16,7 +16,7 @@ class GetSettingsQuery:
 class GetSettings:
     """The stored runtime settings, fresh from storage; administrators only."""
 
-    def __init__(self, users: UserRepository, settings: SettingsRepository) -> None:
+    def __init__(self, users: UserLookup, settings: StoredSettings) -> None:
         self._users = users
         self._settings = settings
 

@@ -8,7 +8,7 @@ from application.ports.clock import Clock
 from application.ports.likes import LikeRepository
 from application.ports.transaction import TransactionManager
 from application.ports.tweets import TweetRepository
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class LikeTweet:
         likes: LikeRepository,
         clock: Clock,
         tx: TransactionManager,
-        users: UserRepository,
+        users: UserLookup,
     ) -> None:
         self._users = users
         self._tweets = tweets

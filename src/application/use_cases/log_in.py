@@ -8,6 +8,7 @@ from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
+from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
 from application.throttle import Throttle
 from application.token_issuer import TokenIssuer, TokenPair
@@ -54,6 +55,7 @@ class LogIn:
 
     def __init__(
         self,
+        accounts: UserLookup,
         users: UserRepository,
         hasher: PasswordHasher,
         tokens: TokenIssuer,
@@ -64,6 +66,7 @@ class LogIn:
     ) -> None:
         self._throttle = throttle
         self._settings = settings
+        self._accounts = accounts  # read outside the transaction: none is held while hashing
         self._users = users
         self._hasher = hasher
         self._tokens = tokens
@@ -119,8 +122,8 @@ class LogIn:
         if command.username is not None:
             if not is_username(command.username):
                 return None  # no account has such a name (one not in ASCII, say)
-            return await self._users.get_by_username(command.username)
-        return await self._users.get_by_email(command.email or "")
+            return await self._accounts.get_by_username(command.username)
+        return await self._accounts.get_by_email(command.email or "")
 
     async def _admit(self, account_key: str, address_key: str, now: datetime) -> None:
         """Count this attempt as a failure until it succeeds, unless a limit is reached."""

@@ -6,7 +6,7 @@ from application.authorization import active_user
 from application.ports.clock import Clock
 from application.ports.sessions import SessionRepository
 from application.ports.transaction import TransactionManager
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class LogOutEverywhere:
         sessions: SessionRepository,
         clock: Clock,
         tx: TransactionManager,
-        users: UserRepository,
+        users: UserLookup,
     ) -> None:
         self._users = users
         self._sessions = sessions

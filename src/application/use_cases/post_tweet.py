@@ -8,7 +8,7 @@ from application.ports.home_timelines import HomeTimelines
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from application.uploads import ImageUploads
 from domain.errors import TweetNotFound
 from domain.tweets import Tweet, TweetText
@@ -40,7 +40,7 @@ class PostTweet:
         reader: TweetReader,
         clock: Clock,
         tx: TransactionManager,
-        users: UserRepository,
+        users: UserLookup,
     ) -> None:
         self._users = users
         self._tweets = tweets

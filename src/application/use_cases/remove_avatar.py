@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.authorization import active_user
 from application.ports.transaction import TransactionManager
+from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
 from application.uploads import ImageUploads
 
@@ -20,14 +21,19 @@ class RemoveAvatar:
     """
 
     def __init__(
-        self, users: UserRepository, uploads: ImageUploads, tx: TransactionManager
+        self,
+        accounts: UserLookup,
+        users: UserRepository,
+        uploads: ImageUploads,
+        tx: TransactionManager,
     ) -> None:
+        self._accounts = accounts  # as committed: no transaction held while the image is processed
         self._users = users
         self._uploads = uploads
         self._tx = tx
 
     async def __call__(self, command: RemoveAvatarCommand) -> None:
-        user = await active_user(self._users, command.user_id)
+        user = await active_user(self._accounts, command.user_id)
         if user.avatar is None:
             return
         old = await self._users.replace_avatar(user.id, None)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from application.authorization import active_user
 from application.ports.transaction import TransactionManager
+from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
 from application.uploads import ImageUploads
 from domain.users import User
@@ -25,14 +26,19 @@ class SetAvatar:
     """
 
     def __init__(
-        self, users: UserRepository, uploads: ImageUploads, tx: TransactionManager
+        self,
+        accounts: UserLookup,
+        users: UserRepository,
+        uploads: ImageUploads,
+        tx: TransactionManager,
     ) -> None:
+        self._accounts = accounts  # as committed: no transaction held while the image is processed
         self._users = users
         self._uploads = uploads
         self._tx = tx
 
     async def __call__(self, command: SetAvatarCommand) -> User:
-        user = await active_user(self._users, command.user_id)
+        user = await active_user(self._accounts, command.user_id)
         new = await self._uploads.store(command.image, user.id)
         try:
             old = await self._users.replace_avatar(user.id, new)

@@ -5,7 +5,7 @@ from application.lookups import user_named
 from application.ports.follows import FollowRepository
 from application.ports.home_timelines import HomeTimelines
 from application.ports.transaction import TransactionManager
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from application.use_cases.follow_user import FollowCommand
 
 
@@ -14,7 +14,7 @@ class UnfollowUser:
 
     def __init__(
         self,
-        users: UserRepository,
+        users: UserLookup,
         follows: FollowRepository,
         timelines: HomeTimelines,
         tx: TransactionManager,

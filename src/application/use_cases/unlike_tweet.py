@@ -5,7 +5,7 @@ from application.lookups import existing_tweet
 from application.ports.likes import LikeRepository
 from application.ports.transaction import TransactionManager
 from application.ports.tweets import TweetRepository
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from application.use_cases.like_tweet import LikeCommand, LikeResult
 
 
@@ -17,7 +17,7 @@ class UnlikeTweet:
         tweets: TweetRepository,
         likes: LikeRepository,
         tx: TransactionManager,
-        users: UserRepository,
+        users: UserLookup,
     ) -> None:
         self._users = users
         self._tweets = tweets

@@ -8,6 +8,7 @@ from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.sessions import SessionRepository
 from application.ports.transaction import TransactionManager
+from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
 from domain.errors import EmailTaken, UsernameTaken, WrongCurrentPassword
 from domain.users import Email, Profile, User, Username, canonical_email, canonical_username
@@ -42,6 +43,7 @@ class UpdateCurrentUser:
 
     def __init__(
         self,
+        accounts: UserLookup,
         users: UserRepository,
         sessions: SessionRepository,
         hasher: PasswordHasher,
@@ -49,6 +51,7 @@ class UpdateCurrentUser:
         clock: Clock,
         tx: TransactionManager,
     ) -> None:
+        self._accounts = accounts  # as committed: no transaction held while hashing
         self._users = users
         self._sessions = sessions
         self._hasher = hasher
@@ -57,7 +60,7 @@ class UpdateCurrentUser:
         self._tx = tx
 
     async def __call__(self, command: UpdateCurrentUserCommand) -> User:
-        user = await active_user(self._users, command.user_id)
+        user = await active_user(self._accounts, command.user_id)
         check = Validation()
         # Only what is given is checked (an account may predate a rule, e.g. ASCII e-mails).
         new_username = command.username
@@ -113,11 +116,11 @@ class UpdateCurrentUser:
         self, user: User, username: Username | None, email: Email | None
     ) -> None:
         if username is not None and username.canonical != canonical_username(user.username):
-            other = await self._users.get_by_username(username.value)
+            other = await self._accounts.get_by_username(username.value)
             if other is not None and other.id != user.id:
                 raise UsernameTaken
         if email is not None and email.canonical != canonical_email(user.email):
-            other = await self._users.get_by_email(email.value)
+            other = await self._accounts.get_by_email(email.value)
             if other is not None and other.id != user.id:
                 raise EmailTaken
 

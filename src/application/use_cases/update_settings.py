@@ -7,7 +7,7 @@ from application.authorization import active_admin
 from application.ports.settings import SettingsRepository
 from application.ports.settings_publisher import SettingsPublisher
 from application.ports.transaction import TransactionManager
-from application.ports.users import UserRepository
+from application.ports.user_lookup import UserLookup
 from domain.settings import RuntimeSettings
 
 
@@ -28,7 +28,7 @@ class UpdateSettings:
 
     def __init__(
         self,
-        users: UserRepository,
+        users: UserLookup,
         settings: SettingsRepository,
         tx: TransactionManager,
         publisher: SettingsPublisher,

@@ -13,11 +13,8 @@ from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 from msgspec import UNSET, UnsetType
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from application.errors import DependencyUnavailable
 from domain.errors import (
     AuthenticationFailed,
     CannotFollowSelf,
@@ -178,31 +175,27 @@ def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dic
     return problem(status, code, detail, headers=error.headers)
 
 
-def _database_unavailable(_: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
-    logger.warning("database unavailable: %s", type(error).__name__, extra=log_extra(_.scope))
-    return problem(
-        HTTPStatus.SERVICE_UNAVAILABLE,
-        "service_unavailable",
-        "The database is unavailable; try again shortly.",
-        headers={"Retry-After": "5"},
-    )
+# Which services Chirp runs on stays out of answers, except the one every deployment has.
+_UNAVAILABLE_DETAIL = {"database": "The database is unavailable; try again shortly."}
 
 
-def _shared_state_unavailable(
-    _: Request[Any, Any, Any], error: Exception
+def _dependency_unavailable(
+    request: Request[Any, Any, Any], error: DependencyUnavailable
 ) -> Response[dict[str, Any]]:
-    logger.warning("redis unavailable: %s", type(error).__name__)
+    logger.warning(
+        "%s unavailable: %s", error.dependency, error.reason, extra=log_extra(request.scope)
+    )
     return problem(
         HTTPStatus.SERVICE_UNAVAILABLE,
         "service_unavailable",
-        "A service Chirp depends on is unavailable; try again shortly.",
+        _UNAVAILABLE_DETAIL.get(
+            error.dependency, "A service Chirp depends on is unavailable; try again shortly."
+        ),
         headers={"Retry-After": "5"},
     )
 
 
 def _unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return _database_unavailable(_, error)
     logger.exception("unhandled error", exc_info=error, extra=log_extra(_.scope))
     return problem(
         HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side."
@@ -212,12 +205,6 @@ def _unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[dict[st
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain_error,
     HTTPException: _http_error,
-    OperationalError: _database_unavailable,
-    DisconnectionError: _database_unavailable,
-    PoolTimeoutError: _database_unavailable,
-    ConnectionError: _database_unavailable,
-    TimeoutError: _database_unavailable,  # e.g. connecting to a database that does not answer
-    RedisConnectionError: _shared_state_unavailable,
-    RedisTimeoutError: _shared_state_unavailable,
+    DependencyUnavailable: _dependency_unavailable,
     Exception: _unexpected,
 }
