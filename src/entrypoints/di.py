@@ -25,7 +25,9 @@ from adapters.deactivation_cache import DeactivationCache
 from adapters.jwt_access_tokens import JwtAccessTokens
 from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.attempt_log import InMemoryAttemptLog
+from adapters.memory.provider import InMemoryProvider
 from adapters.memory.shared_state_health import InProcessStateHealth
+from adapters.memory.store import MemoryStore
 from adapters.pillow_images import PillowImageProcessor
 from adapters.redis_attempt_log import RedisAttemptLog
 from adapters.redis_health import RedisStateHealth
@@ -107,8 +109,11 @@ from application.use_cases.update_settings import UpdateSettings
 from entrypoints.config import AppConfig
 
 
-class InfrastructureProvider(Provider):
-    """Process-wide resources: engine, hasher, token codec, clock, caches."""
+class DatabaseProvider(Provider):
+    """The database: engine, read connections and what reads through them.
+
+    ``InMemoryProvider`` (with no ``RepositoryProvider``) stands in for both.
+    """
 
     scope = Scope.APP
     config = from_context(provides=AppConfig)
@@ -139,6 +144,15 @@ class InfrastructureProvider(Provider):
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
+    database_health = provide(SqlDatabaseHealth, provides=DatabaseHealth)
+    deactivations = provide(SqlDeactivations, provides=Deactivations)
+
+
+class InfrastructureProvider(Provider):
+    """Process-wide resources other than the database: hasher, token codec, clock, caches."""
+
+    scope = Scope.APP
+    config = from_context(provides=AppConfig)
 
     @provide
     def password_hasher(self, config: AppConfig) -> Iterator[PasswordHasher]:
@@ -162,11 +176,14 @@ class InfrastructureProvider(Provider):
 
     clock = provide(SystemClock, provides=Clock)
     common_passwords = provide(ZxcvbnCommonPasswords, provides=CommonPasswords)
-    database_health = provide(SqlDatabaseHealth, provides=DatabaseHealth)
     # Deactivated accounts' tokens: in this process, refreshed from the database.
-    deactivations = provide(SqlDeactivations, provides=Deactivations)
     revoked_tokens = provide(
         DeactivationCache, provides=AnyOf[RevokedTokens, DeactivationPublisher]
+    )
+    settings_reader = provide(
+        CachedSettingsReader,
+        provides=AnyOf[SettingsReader, SettingsPublisher],
+        scope=Scope.REQUEST,
     )
 
 
@@ -221,9 +238,6 @@ class RepositoryProvider(Provider):
     users = provide(SqlUserRepository, provides=UserRepository)
     sessions = provide(SqlSessionRepository, provides=SessionRepository)
     settings = provide(SqlSettingsRepository, provides=SettingsRepository)
-    settings_reader = provide(
-        CachedSettingsReader, provides=AnyOf[SettingsReader, SettingsPublisher]
-    )
     tweets = provide(SqlTweetRepository, provides=TweetRepository)
     likes = provide(SqlLikeRepository, provides=LikeRepository)
     follows = provide(SqlFollowRepository, provides=FollowRepository)
@@ -272,7 +286,23 @@ class UseCaseProvider(Provider):
 
 
 def core_providers() -> list[Provider]:
-    return [InfrastructureProvider(), RepositoryProvider(), UseCaseProvider()]
+    return [
+        DatabaseProvider(),
+        RepositoryProvider(),
+        InfrastructureProvider(),
+        UseCaseProvider(),
+    ]
+
+
+def in_memory_providers(store: MemoryStore | None = None) -> list[Provider]:
+    """``core_providers`` with the in-memory adapters for the database: every use case, with
+    no database or Redis (the unit tests, a REPL). Pass ``store`` to share one."""
+    return [
+        InMemoryProvider(store),
+        InfrastructureProvider(),
+        InProcessStateProvider(),
+        UseCaseProvider(),
+    ]
 
 
 def make_container(config: AppConfig, *providers: Provider) -> AsyncContainer:

@@ -1,0 +1,66 @@
+"""The in-memory adapters as a dishka provider: every use case, with no database."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from adapters.memory.deactivations import InMemoryDeactivations
+from adapters.memory.health import InMemoryDatabaseHealth
+from adapters.memory.readers import InMemoryTweetReader, InMemoryUserReader
+from adapters.memory.sessions import InMemorySessionRepository
+from adapters.memory.settings import InMemorySettingsRepository
+from adapters.memory.social import (
+    InMemoryFollowRepository,
+    InMemoryHomeTimelines,
+    InMemoryLikeRepository,
+    InMemoryTweetRepository,
+)
+from adapters.memory.store import MemoryStore
+from adapters.memory.transaction import InMemoryTransactionManager
+from adapters.memory.users import InMemoryUserRepository
+from application.ports.deactivations import Deactivations
+from application.ports.follows import FollowRepository
+from application.ports.health import DatabaseHealth
+from application.ports.home_timelines import HomeTimelines
+from application.ports.likes import LikeRepository
+from application.ports.sessions import SessionRepository
+from application.ports.settings import SettingsRepository, StoredSettings
+from application.ports.transaction import TransactionManager
+from application.ports.tweet_reader import TweetReader
+from application.ports.tweets import TweetRepository
+from application.ports.user_lookup import UserLookup
+from application.ports.user_reader import UserReader
+from application.ports.users import UserRepository
+
+
+class InMemoryProvider(Provider):
+    """Stands in for the database providers: the same ports, in the same scopes, over one
+    ``MemoryStore`` per container (pass ``store`` to share one between containers)."""
+
+    scope = Scope.REQUEST
+
+    def __init__(self, store: MemoryStore | None = None) -> None:
+        super().__init__()
+        self._store = store
+
+    @provide(scope=Scope.APP)
+    def store(self) -> MemoryStore:
+        return self._store if self._store is not None else MemoryStore()
+
+    # As the SQL readers: no per-request state, one each per container.
+    tweet_reader = provide(InMemoryTweetReader, provides=TweetReader, scope=Scope.APP)
+    user_reader = provide(InMemoryUserReader, provides=UserReader, scope=Scope.APP)
+    user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
+    stored_settings = provide(InMemorySettingsRepository, provides=StoredSettings, scope=Scope.APP)
+    deactivations = provide(InMemoryDeactivations, provides=Deactivations, scope=Scope.APP)
+    database_health = provide(InMemoryDatabaseHealth, provides=DatabaseHealth, scope=Scope.APP)
+
+    # As the SQL repositories: one set per request.
+    users = provide(InMemoryUserRepository, provides=UserRepository)
+    sessions = provide(InMemorySessionRepository, provides=SessionRepository)
+    settings = provide(InMemorySettingsRepository, provides=SettingsRepository)
+    transaction = provide(InMemoryTransactionManager, provides=TransactionManager)
+    tweets = provide(InMemoryTweetRepository, provides=TweetRepository)
+    likes = provide(InMemoryLikeRepository, provides=LikeRepository)
+    follows = provide(InMemoryFollowRepository, provides=FollowRepository)
+    home_timelines = provide(InMemoryHomeTimelines, provides=HomeTimelines)
