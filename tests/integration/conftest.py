@@ -22,7 +22,6 @@ from redis.asyncio import Redis
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.memory.clock import ManualClock
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
 from adapters.sql.tables import metadata
@@ -34,6 +33,7 @@ from entrypoints.http.app import create_app
 from tests.integration.postgres_server import URL_ENV, postgres_binaries, throwaway_postgres
 from tests.integration.redis_server import URL_ENV as REDIS_URL_ENV
 from tests.integration.redis_server import redis_server_binary, throwaway_redis
+from tests.support.doubles import ManualClock
 
 TEST_SECRET = b"integration-tests-secret-of-at-least-32-bytes"
 PASSWORD = "correct horse battery staple"

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.memory.clock import ManualClock
 from adapters.settings_cache import SettingsCache
 from application.ports.clock import Clock
 from tests.integration.conftest import (
@@ -27,6 +26,7 @@ from tests.integration.conftest import (
     serve,
     token_claims,
 )
+from tests.support.doubles import ManualClock
 
 SETTINGS = f"{API}/admin/settings"
 DEFAULTS = {

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.memory.clock import ManualClock
 from adapters.settings_cache import SettingsCache
 from tests.integration.conftest import (
     API,
@@ -28,6 +27,7 @@ from tests.integration.conftest import (
     register_admin,
     token_claims,
 )
+from tests.support.doubles import ManualClock
 
 USER_PRIVATE_FIELDS = {
     "id",

@@ -10,7 +10,6 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.memory.clock import ManualClock
 from adapters.sql.tables import metadata, sessions
 from domain.sessions import hash_refresh_token
 from tests.integration.conftest import (
@@ -23,6 +22,7 @@ from tests.integration.conftest import (
     register_admin,
     token_claims,
 )
+from tests.support.doubles import ManualClock
 
 RACERS = 20
 # Issue 5 asks for 100 rounds: PostgreSQL runs them (6-11 s on a 2-core machine). SQLite

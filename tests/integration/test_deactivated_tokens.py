@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.deactivation_cache import DEACTIVATIONS_MAX_AGE
-from adapters.memory.clock import ManualClock
 from application.ports.clock import Clock
 from tests.integration.conftest import (
     API,
@@ -25,6 +24,7 @@ from tests.integration.conftest import (
     register_admin,
     serve,
 )
+from tests.support.doubles import ManualClock
 
 Request = Callable[[httpx.AsyncClient, Account, int], Awaitable[httpx.Response]]
 

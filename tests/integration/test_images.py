@@ -20,13 +20,13 @@ from PIL import Image, ImageChops, ImageFile, ImageSequence
 from adapters import image_headers
 from adapters.image_headers import MAX_ANIMATION_PIXELS, MAX_FRAMES
 from adapters.local_media_storage import LocalMediaStorage
-from adapters.memory.media import FakeImageProcessor, InMemoryMediaStorage
 from adapters.pillow_images import PillowImageProcessor
 from application.ports.image_processor import MAX_IMAGE_SIDE, ProcessedImage
 from application.ports.media_storage import MediaStorage
 from domain.errors import InvalidImage
 from tests.integration import image_samples as samples
 from tests.integration.conftest import STORED_NAME
+from tests.support.doubles import FakeImageProcessor, InMemoryMediaStorage
 
 
 @pytest.fixture(scope="module")

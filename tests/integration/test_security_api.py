@@ -14,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.memory.clock import ManualClock
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from entrypoints.logs import JsonFormatter
@@ -32,6 +31,7 @@ from tests.integration.conftest import (
     serve,
 )
 from tests.integration.image_samples import png_bytes
+from tests.support.doubles import ManualClock
 
 # httpx's ASGI transport reports this peer address for every request.
 TEST_PEER = "127.0.0.1"

@@ -14,7 +14,6 @@ from dishka import Provider
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.memory.clock import ManualClock
 from application.ports.clock import Clock
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
@@ -31,6 +30,7 @@ from tests.integration.conftest import (
     serve,
 )
 from tests.integration.test_cli import free_port
+from tests.support.doubles import ManualClock
 
 SETTINGS = f"{API}/admin/settings"
 # "Every running instance applies a change within 5 seconds."

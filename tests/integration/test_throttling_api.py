@@ -5,8 +5,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.memory.clock import ManualClock
 from tests.integration.conftest import PASSWORD, register, register_admin
+from tests.support.doubles import ManualClock
 
 
 async def test_the_eleventh_failed_login_is_429_with_retry_after(

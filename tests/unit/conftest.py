@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from application.use_cases.register_user import RegisterUserResult
@@ -8,9 +10,11 @@ from tests.unit.world import World
 
 
 @pytest.fixture
-def world() -> World:
-    """A fresh world with the default settings (build ``World(settings=...)`` for others)."""
-    return World()
+async def world() -> AsyncIterator[World]:
+    """A fresh world with the default settings (``World.start(settings=...)`` for others)."""
+    world = await World.start()
+    yield world
+    await world.close()
 
 
 @pytest.fixture

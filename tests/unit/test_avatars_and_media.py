@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.users import InMemoryUserRepository
+from application.ports.users import UserRepository
 from application.use_cases.open_media import OpenMediaQuery
 from application.use_cases.remove_avatar import RemoveAvatarCommand
 from application.use_cases.set_avatar import SetAvatarCommand
@@ -13,6 +14,7 @@ from domain.errors import (
     MediaNotFound,
 )
 from domain.users import User
+from tests.support.wiring import override
 from tests.unit.world import World, image_bytes
 
 
@@ -80,7 +82,7 @@ async def test_replacing_the_avatar_deletes_the_old_file(world: World, ann: User
     [(b"not an image", InvalidImage), (image_bytes(1025), ImageTooLarge)],
 )
 async def test_a_refused_image_keeps_the_old_avatar(data: bytes, error: type[Exception]) -> None:
-    world = World(settings={"max_image_bytes": 1024})
+    world = await World.start(settings={"max_image_bytes": 1024})
     ann = await world.member("ann")
     old = (await set_avatar(world, ann, image_bytes(1024))).avatar
     before = world.footprint()
@@ -97,10 +99,10 @@ async def test_the_new_file_is_deleted_when_the_account_cannot_be_saved(
     world: World, ann: User
 ) -> None:
     old = (await set_avatar(world, ann, image_bytes())).avatar
-    set_broken = world.set_avatar_with(BrokenUserStorage(world.store))
+    broken = await world.replacing(override(UserRepository, BrokenUserStorage(world.store)))
 
     with pytest.raises(ConnectionError):
-        await set_broken(SetAvatarCommand(user_id=ann.id, image=image_bytes(99)))
+        await broken.set_avatar(SetAvatarCommand(user_id=ann.id, image=image_bytes(99)))
 
     assert world.media.names == {old}
     assert world.stored_user(ann.id).avatar == old

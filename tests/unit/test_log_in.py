@@ -5,14 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.passwords import PlainPasswordHasher
+from application.ports.password_hasher import PasswordHasher
 from application.use_cases.log_in import LogInCommand
 from application.use_cases.register_user import RegisterUserResult
-from application.use_cases.update_current_user import (
-    UpdateCurrentUser,
-    UpdateCurrentUserCommand,
-)
+from application.use_cases.update_current_user import UpdateCurrentUserCommand
 from domain.errors import InvalidCredentials, ValidationError, WrongCurrentPassword
+from tests.support.doubles import PlainTextPasswordHasher
+from tests.support.wiring import override
 from tests.unit.world import PASSWORD, World
 
 NO_ACCOUNT = "No active account found with the given credentials"
@@ -131,8 +130,8 @@ async def test_an_admin_login_says_so_in_the_access_token(world: World) -> None:
 async def test_a_hash_made_with_old_parameters_is_upgraded(
     world: World, alice: RegisterUserResult
 ) -> None:
-    new_hasher = PlainPasswordHasher(version=2)
-    log_in = world.log_in_with(new_hasher)
+    new_hasher = PlainTextPasswordHasher(version=2)
+    log_in = (await world.replacing(override(PasswordHasher, new_hasher))).log_in
     old_hash = world.stored_user(alice.user.id).password_hash
     assert new_hasher.needs_rehash(old_hash)
 
@@ -160,10 +159,10 @@ async def test_a_failed_login_does_not_upgrade_the_hash(
 ) -> None:
     before = world.stored_user(alice.user.id).password_hash
 
+    upgraded = await world.replacing(override(PasswordHasher, PlainTextPasswordHasher(version=2)))
+
     with pytest.raises(InvalidCredentials):
-        await world.log_in_with(PlainPasswordHasher(version=2))(
-            LogInCommand(password="not the password", username="alice")
-        )
+        await upgraded.log_in(LogInCommand(password="not the password", username="alice"))
 
     assert world.stored_user(alice.user.id).password_hash == before
 
@@ -176,7 +175,7 @@ async def test_the_session_starts_at_login_time(world: World, alice: RegisterUse
     assert world.stored_session(tokens.session_id).created_at == world.clock.now()
 
 
-class SlowHasher(PlainPasswordHasher):
+class SlowHasher(PlainTextPasswordHasher):
     """Runs ``meanwhile`` while it checks a password, as others' requests run during argon2."""
 
     def __init__(self, meanwhile: Callable[[], Awaitable[object]], version: int = 1) -> None:
@@ -204,9 +203,8 @@ async def test_a_login_that_verified_a_password_changed_meanwhile_fails(
         password=new_password,
         current_password=PASSWORD,
     )
-    log_in = world.log_in_with(
-        SlowHasher(lambda: world.update_current_user(change), version=hasher_version)
-    )
+    slow = SlowHasher(lambda: world.update_current_user(change), version=hasher_version)
+    log_in = (await world.replacing(override(PasswordHasher, slow))).log_in
     sessions = len(world.store.sessions)
 
     with pytest.raises(InvalidCredentials) as raised:
@@ -241,18 +239,11 @@ async def test_a_password_change_that_verified_a_password_changed_meanwhile_fail
         password="the second new secret",
         current_password=PASSWORD,
     )
-    slow = UpdateCurrentUser(
-        world.users,
-        world.users,
-        world.sessions,
-        SlowHasher(lambda: world.update_current_user(first_change)),
-        world.policy,
-        world.clock,
-        world.tx,
-    )
+    slow = SlowHasher(lambda: world.update_current_user(first_change))
+    slow_world = await world.replacing(override(PasswordHasher, slow))
 
     with pytest.raises(WrongCurrentPassword):
-        await slow(second_change)
+        await slow_world.update_current_user(second_change)
 
     assert world.live_session_ids(alice.user.id) == {alice.tokens.session_id}
     assert await world.log_in_as("alice", "the first new secret")

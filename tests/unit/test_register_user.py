@@ -80,7 +80,9 @@ async def test_the_access_token_names_the_user_and_the_session(world: World) -> 
 
 
 async def test_token_lifetimes_follow_the_stored_settings() -> None:
-    world = World(settings={"access_token_ttl_seconds": 300, "refresh_token_ttl_seconds": 7200})
+    world = await World.start(
+        settings={"access_token_ttl_seconds": 300, "refresh_token_ttl_seconds": 7200}
+    )
 
     tokens = (await world.sign_up("alice")).tokens
 

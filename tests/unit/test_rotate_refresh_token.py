@@ -6,11 +6,9 @@ from datetime import timedelta
 import pytest
 
 from adapters.memory.sessions import InMemorySessionRepository
+from application.ports.sessions import SessionRepository
 from application.use_cases.register_user import RegisterUserResult
-from application.use_cases.rotate_refresh_token import (
-    RotateRefreshToken,
-    RotateRefreshTokenCommand,
-)
+from application.use_cases.rotate_refresh_token import RotateRefreshTokenCommand
 from domain.errors import (
     InvalidRefreshToken,
     RefreshTokenExpired,
@@ -19,6 +17,7 @@ from domain.errors import (
 )
 from domain.sessions import RefreshToken
 from domain.users import User
+from tests.support.wiring import override
 from tests.unit.world import World
 
 GRACE = timedelta(seconds=10)  # the default refresh_reuse_grace_seconds
@@ -154,7 +153,7 @@ async def test_reuse_of_an_older_ancestor_also_revokes_the_session(
 
 
 async def test_with_no_grace_any_later_reuse_is_theft() -> None:
-    world = World(settings={"refresh_reuse_grace_seconds": 0})
+    world = await World.start(settings={"refresh_reuse_grace_seconds": 0})
     alice = await world.sign_up("alice")
     newest = await world.refresh(alice.tokens.refresh_token)
     world.clock.advance(seconds=1)
@@ -201,9 +200,7 @@ async def test_of_two_concurrent_rotations_exactly_one_succeeds(
     world: World, alice: RegisterUserResult
 ) -> None:
     sessions = InterleavingSessions(world.store)
-    rotate = RotateRefreshToken(
-        sessions, world.users, world.settings, world.issuer, world.clock, world.tx
-    )
+    rotate = (await world.replacing(override(SessionRepository, sessions))).rotate
     command = RotateRefreshTokenCommand(refresh_token=alice.tokens.refresh_token)
 
     results = await asyncio.gather(rotate(command), rotate(command), return_exceptions=True)

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.settings_cache import CachedSettingsReader, SettingsCache
+from adapters.settings_cache import SettingsCache
 from application.use_cases.get_settings import GetSettingsQuery
 from application.use_cases.register_user import RegisterUserResult
-from application.use_cases.update_settings import UpdateSettings, UpdateSettingsCommand
+from application.use_cases.update_settings import UpdateSettingsCommand
 from domain.errors import AdminRequired, InvalidAccessToken, ValidationError
 from domain.settings import RuntimeSettings
 from domain.users import User
@@ -162,7 +162,7 @@ async def test_a_deactivated_admin_is_not_authenticated(world: World, admin: Use
 
 
 async def test_get_settings_reads_storage_not_the_cache(world: World, admin: User) -> None:
-    await world.settings.current()  # warm the cache
+    await world.current_settings()  # warm the cache
 
     await change(world, admin, access_token_ttl_seconds=60)
 
@@ -190,23 +190,24 @@ def test_changes_reach_every_instance_within_the_contracts_five_seconds() -> Non
 async def test_the_reader_reloads_once_its_copy_is_too_old(
     world: World, admin: User, age: timedelta, reloaded: bool
 ) -> None:
-    assert (await world.settings.current()).access_token_ttl_seconds == 30
+    assert (await world.current_settings()).access_token_ttl_seconds == 30
     # Another instance, with a cache of its own, makes the change.
-    other = CachedSettingsReader(world.settings_repository, SettingsCache(), world.clock)
-    update = UpdateSettings(world.users, world.settings_repository, world.tx, other)
-    await update(UpdateSettingsCommand(actor_id=admin.id, changes={"access_token_ttl_seconds": 60}))
+    other = await world.another_instance()
+    await other.update_settings(
+        UpdateSettingsCommand(actor_id=admin.id, changes={"access_token_ttl_seconds": 60})
+    )
 
     world.clock.advance(age)
 
     expected = 60 if reloaded else 30
-    assert (await world.settings.current()).access_token_ttl_seconds == expected
+    assert (await world.current_settings()).access_token_ttl_seconds == expected
 
 
 async def test_the_instance_that_made_a_change_applies_it_at_once(
     world: World, admin: User
 ) -> None:
-    assert (await world.settings.current()).access_token_ttl_seconds == 30
+    assert (await world.current_settings()).access_token_ttl_seconds == 30
 
     await change(world, admin, access_token_ttl_seconds=60)
 
-    assert (await world.settings.current()).access_token_ttl_seconds == 60
+    assert (await world.current_settings()).access_token_ttl_seconds == 60

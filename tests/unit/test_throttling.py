@@ -7,14 +7,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from adapters.memory.attempt_log import InMemoryAttemptLog
-from adapters.memory.passwords import PlainPasswordHasher
+from application.ports.attempt_log import AttemptLog
 from application.ports.image_processor import ProcessedImage
-from application.throttle import Throttle
-from application.use_cases.log_in import LogIn, LogInCommand
+from application.ports.password_hasher import PasswordHasher
+from application.use_cases.log_in import LogInCommand
 from application.use_cases.register_user import RegisterUserCommand, RegisterUserResult
 from application.use_cases.set_avatar import SetAvatarCommand
 from domain.errors import InvalidCredentials, InvalidImage, TooManyAttempts, ValidationError
 from domain.users import User
+from tests.support.doubles import PlainTextPasswordHasher
+from tests.support.wiring import override
 from tests.unit.world import PASSWORD, World, image_bytes
 
 ACCOUNT_WINDOW = timedelta(minutes=15)
@@ -80,7 +82,7 @@ async def test_unknown_accounts_are_throttled_like_real_ones(world: World) -> No
         await fail(world, username="NOBODY_HERE")
 
 
-class FailingHasher(PlainPasswordHasher):
+class FailingHasher(PlainTextPasswordHasher):
     """A hasher whose every check fails as an infrastructure outage would."""
 
     async def verify(self, password_hash: str, password: str) -> bool:
@@ -90,7 +92,7 @@ class FailingHasher(PlainPasswordHasher):
 async def test_attempts_that_end_in_an_outage_are_not_counted(
     world: World, alice: RegisterUserResult
 ) -> None:
-    log_in_during_outage = world.log_in_with(FailingHasher())
+    log_in_during_outage = (await world.replacing(override(PasswordHasher, FailingHasher()))).log_in
     for _ in range(15):  # past both limits, had they counted
         with pytest.raises(ConnectionError):
             await log_in_during_outage(
@@ -170,16 +172,7 @@ class KeyRecordingAttemptLog(InMemoryAttemptLog):
 
 async def test_login_names_are_counted_under_keys_of_a_fixed_size(world: World) -> None:
     attempts = KeyRecordingAttemptLog()
-    log_in = LogIn(
-        world.users,
-        world.users,
-        world.hasher,
-        world.issuer,
-        Throttle(attempts),
-        world.settings,
-        world.clock,
-        world.tx,
-    )
+    log_in = (await world.replacing(override(AttemptLog, attempts))).log_in
     names = [
         {"username": "abc"},
         {"username": "\u212a" * 30},
@@ -222,7 +215,7 @@ async def test_registrations_per_address_per_hour(world: World) -> None:
     with pytest.raises(TooManyAttempts) as raised:
         await register(world, "third")
     assert raised.value.retry_after == 3600  # both counted ones were made just now
-    assert await world.users.get_by_username("third") is None
+    assert "third" not in {user.username for user in world.store.users.values()}
     await register(world, "third", address="10.0.0.2")
     world.clock.advance(hours=1)
     await register(world, "fourth")

@@ -4,6 +4,7 @@ import pytest
 
 from adapters.memory.social import InMemoryTweetRepository
 from application.pagination import PageRequest
+from application.ports.tweets import TweetRepository
 from application.use_cases.list_likers import ListLikersQuery
 from application.use_cases.open_media import OpenMediaQuery
 from application.use_cases.post_tweet import PostTweetCommand
@@ -17,6 +18,7 @@ from domain.errors import (
 )
 from domain.tweets import Tweet
 from domain.users import User
+from tests.support.wiring import override
 from tests.unit.world import World, image_bytes
 
 E_ACUTE_DECOMPOSED = "e\u0301"  # two code points, one after NFC: "\u00e9"
@@ -142,7 +144,7 @@ async def test_an_invalid_image_stores_nothing(world: World, ann: User, data: by
 
 @pytest.mark.parametrize(("size", "accepted"), [(1024, True), (1025, False), (4096, False)])
 async def test_images_over_the_runtime_limit_are_refused(size: int, accepted: bool) -> None:
-    world = World(settings={"max_image_bytes": 1024})
+    world = await World.start(settings={"max_image_bytes": 1024})
     ann = await world.member("ann")
 
     if accepted:
@@ -170,10 +172,10 @@ async def test_a_raised_image_limit_applies_without_a_restart(world: World, admi
 async def test_the_stored_image_is_deleted_when_the_tweet_cannot_be_saved(
     world: World, ann: User
 ) -> None:
-    post = world.post_tweet_with(BrokenTweetStorage(world.store))
+    broken = await world.replacing(override(TweetRepository, BrokenTweetStorage(world.store)))
 
     with pytest.raises(ConnectionError):
-        await post(PostTweetCommand(author_id=ann.id, text="hi", image=image_bytes()))
+        await broken.post_tweet(PostTweetCommand(author_id=ann.id, text="hi", image=image_bytes()))
 
     assert world.media.names == frozenset()
     assert world.stored_tweet_ids() == set()

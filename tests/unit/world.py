@@ -1,43 +1,33 @@
-"""A small in-memory "world": every use case wired to the memory adapters and a manual clock."""
+"""A small in-memory "world": the app's container with the in-memory adapters and doubles."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from adapters.deactivation_cache import DeactivationCache
-from adapters.jwt_access_tokens import JwtAccessTokens
-from adapters.memory.attempt_log import InMemoryAttemptLog
-from adapters.memory.clock import ManualClock
-from adapters.memory.deactivations import InMemoryDeactivations
-from adapters.memory.media import FAKE_IMAGE_PREFIX, FakeImageProcessor, InMemoryMediaStorage
-from adapters.memory.passwords import FixedCommonPasswords, PlainPasswordHasher
-from adapters.memory.readers import InMemoryTweetReader, InMemoryUserReader
-from adapters.memory.sessions import InMemorySessionRepository
-from adapters.memory.settings import InMemorySettingsRepository
-from adapters.memory.social import (
-    InMemoryFollowRepository,
-    InMemoryHomeTimelines,
-    InMemoryLikeRepository,
-    InMemoryTweetRepository,
-)
+from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
+
+from adapters.common_passwords import ZxcvbnCommonPasswords
 from adapters.memory.store import MemoryStore
-from adapters.memory.transaction import InMemoryTransactionManager
-from adapters.memory.users import InMemoryUserRepository
-from adapters.settings_cache import CachedSettingsReader, SettingsCache
+from adapters.settings_cache import SettingsCache, SettingsCopy
 from application.accounts import AccountOpener, NewAccount
 from application.pagination import Page, PageRequest
-from application.password_policy import PasswordPolicy
-from application.ports.access_tokens import AccessClaims
+from application.ports.access_tokens import AccessClaims, AccessTokens
+from application.ports.attempt_log import AttemptLog
+from application.ports.clock import Clock
+from application.ports.common_passwords import CommonPasswords
+from application.ports.deactivation_publisher import DeactivationPublisher
+from application.ports.image_processor import ImageProcessor
+from application.ports.media_storage import MediaStorage
+from application.ports.password_hasher import PasswordHasher
+from application.ports.revoked_tokens import RevokedTokens
+from application.ports.settings_reader import SettingsReader
 from application.ports.tweet_reader import TweetView
-from application.ports.tweets import TweetRepository
 from application.ports.user_reader import ProfileView
-from application.ports.users import UserRepository
-from application.throttle import Throttle
-from application.token_issuer import TokenIssuer, TokenPair
-from application.uploads import ImageUploads
+from application.token_issuer import TokenPair
 from application.use_cases.build_feed import BuildFeed, BuildFeedQuery
 from application.use_cases.change_user_status import ChangeUserStatus
 from application.use_cases.create_superuser import CreateSuperuser, CreateSuperuserCommand
@@ -75,13 +65,37 @@ from application.use_cases.unlike_tweet import UnlikeTweet
 from application.use_cases.update_current_user import UpdateCurrentUser
 from application.use_cases.update_settings import UpdateSettings, UpdateSettingsCommand
 from domain.sessions import RefreshToken, Session
+from domain.settings import RuntimeSettings
 from domain.users import User
+from entrypoints.config import AppConfig
+from entrypoints.di import in_memory_providers
+from tests.support.doubles import (
+    FAKE_IMAGE_PREFIX,
+    FakeImageProcessor,
+    InMemoryMediaStorage,
+    ManualClock,
+    PlainTextPasswordHasher,
+)
+from tests.support.wiring import override
 
 SECRET = b"unit-tests-only-secret-0123456789abcdef"
 PASSWORD = "correct horse battery staple"
-COMMON_PASSWORDS = frozenset({"password", "12345678", "iloveyou1", "qwertyuiop"})
+# The in-memory adapters stand in for the database: its URL is never read.
+CONFIG = AppConfig(database_url="", jwt_secret=SECRET)
+# The production list, read once for every test rather than once per container.
+COMMON_PASSWORDS = ZxcvbnCommonPasswords()
+# What one process holds beyond the database: a world with an adapter swapped keeps these.
+PROCESS_STATE: tuple[type[Any], ...] = (
+    AccessTokens,
+    AttemptLog,
+    SettingsCopy,
+    RevokedTokens,
+    DeactivationPublisher,
+)
 
 T = TypeVar("T")
+C_contra = TypeVar("C_contra", contravariant=True)
+R_co = TypeVar("R_co", covariant=True)
 
 
 def image_bytes(size: int = 64) -> bytes:
@@ -94,6 +108,23 @@ class Identified(Protocol):
     def id(self) -> int: ...
 
 
+class UseCase(Protocol[C_contra, R_co]):
+    async def __call__(self, command: C_contra, /) -> R_co: ...
+
+
+class InRequest(Generic[C_contra, R_co]):
+    """A use case run as the app runs it: each call in a request scope of its own."""
+
+    def __init__(self, container: AsyncContainer, kind: type[UseCase[C_contra, R_co]]) -> None:
+        self._container = container
+        self._kind = kind
+
+    async def __call__(self, command: C_contra) -> R_co:
+        async with self._container() as request:
+            use_case = await request.get(self._kind)
+            return await use_case(command)
+
+
 def real_now() -> datetime:
     """Today, to the second: PyJWT checks ``iat`` and ``exp`` against the real clock."""
     return datetime.now(UTC).replace(microsecond=0)
@@ -104,119 +135,120 @@ def sha256_hex(raw: str) -> str:
 
 
 class World:
-    """One shared MemoryStore behind every repository, like one database."""
+    """The app's use cases from the app's own container, with the in-memory adapters (one
+    ``MemoryStore``, like one database) and test doubles: a manual clock, a plain-text
+    hasher, a fake image decoder and files kept in memory.
+
+    ``World.start(override(Port, double))`` swaps more; ``replacing`` swaps one adapter of
+    this world; ``another_instance`` is a second app process over the same database.
+    """
 
     def __init__(
         self,
+        container: AsyncContainer,
         *,
-        settings: Mapping[str, int] | None = None,
-        hasher: PlainPasswordHasher | None = None,
+        store: MemoryStore,
+        clock: ManualClock,
+        hasher: PlainTextPasswordHasher,
+        images: FakeImageProcessor,
+        media: InMemoryMediaStorage,
+        process_state: Mapping[type[Any], object],
     ) -> None:
-        self.store = MemoryStore(settings=dict(settings or {}))
-        # The access tokens are real JWTs, verified against the real clock: start there.
-        self.clock = ManualClock(real_now())
-        self.users = InMemoryUserRepository(self.store)
-        self.sessions = InMemorySessionRepository(self.store)
-        self.settings_repository = InMemorySettingsRepository(self.store)
-        self.settings_cache = SettingsCache()
-        self.settings = CachedSettingsReader(
-            self.settings_repository, self.settings_cache, self.clock
-        )
-        self.tx = InMemoryTransactionManager(self.store)
-        self.hasher = hasher or PlainPasswordHasher()
-        self.policy = PasswordPolicy(FixedCommonPasswords(COMMON_PASSWORDS))
-        self.access_tokens = JwtAccessTokens(SECRET)
-        self.issuer = TokenIssuer(self.sessions, self.access_tokens, self.settings, self.clock)
-        self.attempts = InMemoryAttemptLog()
-        self.throttle = Throttle(self.attempts)
+        self.container = container
+        self.store = store
+        self.clock = clock
+        self.hasher = hasher
+        self.images = images
+        self.media = media
+        self._process_state = process_state
+        self.access_tokens: AccessTokens = process_state[AccessTokens]  # type: ignore[assignment]
+        self.revoked_tokens: RevokedTokens = process_state[RevokedTokens]  # type: ignore[assignment]
 
-        self.accounts = AccountOpener(self.users, self.users, self.hasher, self.policy)
-        self.register = RegisterUser(
-            self.accounts,
-            self.issuer,
-            self.throttle,
-            self.settings,
-            self.clock,
-            self.tx,
-        )
-        self.log_in = self.log_in_with(self.hasher)
-        self.rotate = RotateRefreshToken(
-            self.sessions, self.users, self.settings, self.issuer, self.clock, self.tx
-        )
-        self.log_out = LogOut(self.sessions, self.clock, self.tx)
-        self.log_out_everywhere = LogOutEverywhere(self.sessions, self.clock, self.tx, self.users)
-        self.user_reader = InMemoryUserReader(self.store)
-        self.get_current_user = GetCurrentUser(self.user_reader)
-        self.update_current_user = UpdateCurrentUser(
-            self.users, self.users, self.sessions, self.hasher, self.policy, self.clock, self.tx
-        )
-        self.get_settings = GetSettings(self.users, self.settings_repository)
-        self.update_settings = UpdateSettings(
-            self.users, self.settings_repository, self.tx, self.settings
-        )
-        self.create_superuser = CreateSuperuser(self.accounts, self.clock, self.tx)
+        self.register = InRequest(container, RegisterUser)
+        self.log_in = InRequest(container, LogIn)
+        self.rotate = InRequest(container, RotateRefreshToken)
+        self.log_out = InRequest(container, LogOut)
+        self.log_out_everywhere = InRequest(container, LogOutEverywhere)
+        self.get_current_user = InRequest(container, GetCurrentUser)
+        self.update_current_user = InRequest(container, UpdateCurrentUser)
+        self.get_settings = InRequest(container, GetSettings)
+        self.update_settings = InRequest(container, UpdateSettings)
+        self.create_superuser = InRequest(container, CreateSuperuser)
+        self.post_tweet = InRequest(container, PostTweet)
+        self.get_tweet = InRequest(container, GetTweet)
+        self.edit_tweet = InRequest(container, EditTweet)
+        self.delete_tweet = InRequest(container, DeleteTweet)
+        self.like_tweet = InRequest(container, LikeTweet)
+        self.unlike_tweet = InRequest(container, UnlikeTweet)
+        self.follow_user = InRequest(container, FollowUser)
+        self.unfollow_user = InRequest(container, UnfollowUser)
+        self.build_feed = InRequest(container, BuildFeed)
+        self.get_profile = InRequest(container, GetProfile)
+        self.list_user_tweets = InRequest(container, ListUserTweets)
+        self.list_followers = InRequest(container, ListFollowers)
+        self.list_following = InRequest(container, ListFollowing)
+        self.list_likers = InRequest(container, ListLikers)
+        self.list_active_users = InRequest(container, ListActiveUsers)
+        self.list_users = InRequest(container, ListUsers)
+        self.change_user_status = InRequest(container, ChangeUserStatus)
+        self.set_avatar = InRequest(container, SetAvatar)
+        self.remove_avatar = InRequest(container, RemoveAvatar)
+        self.open_media = InRequest(container, OpenMedia)
 
-        self._wire_social()
-
-    def _wire_social(self) -> None:
-        """Tweets, likes, follows, feeds, profiles, media and the admin's user management."""
-        self.tweets = InMemoryTweetRepository(self.store)
-        self.likes = InMemoryLikeRepository(self.store)
-        self.follows = InMemoryFollowRepository(self.store)
-        self.timelines = InMemoryHomeTimelines(self.store)
-        self.tweet_reader = InMemoryTweetReader(self.store)
-        self.media = InMemoryMediaStorage()
-        self.images = FakeImageProcessor()
-        self.uploads = ImageUploads(
-            self.images, self.media, self.settings, self.throttle, self.clock
+    @classmethod
+    async def start(
+        cls,
+        *overrides: Provider,
+        settings: Mapping[str, int] | None = None,
+        store: MemoryStore | None = None,
+        clock: ManualClock | None = None,
+        media: InMemoryMediaStorage | None = None,
+    ) -> World:
+        """A world of its own (or over ``store``, ``clock`` and ``media`` when given)."""
+        shared = {Clock: clock, MediaStorage: media}
+        kept = [override(port, double) for port, double in shared.items() if double is not None]
+        if overrides or kept or store is not None:
+            runtime = _runtime(store, *kept, *overrides)
+        else:
+            runtime = _plain_runtime()
+        # A fresh APP scope: a store, doubles, counters and caches of this world's own.
+        container = await runtime(context={AppConfig: CONFIG}).__aenter__()
+        world = cls(
+            container,
+            store=await container.get(MemoryStore),
+            clock=await _double(container, Clock, ManualClock),
+            hasher=await _double(container, PasswordHasher, PlainTextPasswordHasher),
+            images=await _double(container, ImageProcessor, FakeImageProcessor),
+            media=await _double(container, MediaStorage, InMemoryMediaStorage),
+            process_state={port: await container.get(port) for port in PROCESS_STATE},
         )
-        self.post_tweet = self.post_tweet_with(self.tweets)
-        self.get_tweet = GetTweet(self.tweet_reader)
-        self.edit_tweet = EditTweet(self.tweets, self.tweet_reader, self.clock, self.tx, self.users)
-        self.delete_tweet = DeleteTweet(self.tweets, self.users, self.uploads, self.tx)
-        self.like_tweet = LikeTweet(self.tweets, self.likes, self.clock, self.tx, self.users)
-        self.unlike_tweet = UnlikeTweet(self.tweets, self.likes, self.tx, self.users)
-        self.follow_user = FollowUser(self.users, self.follows, self.timelines, self.clock, self.tx)
-        self.unfollow_user = UnfollowUser(self.users, self.follows, self.timelines, self.tx)
-        self.build_feed = BuildFeed(self.tweet_reader)
-        self.get_profile = GetProfile(self.user_reader)
-        self.list_user_tweets = ListUserTweets(self.user_reader, self.tweet_reader)
-        self.list_followers = ListFollowers(self.user_reader)
-        self.list_following = ListFollowing(self.user_reader)
-        self.list_likers = ListLikers(self.tweet_reader)
-        self.list_active_users = ListActiveUsers(self.user_reader)
-        self.list_users = ListUsers(self.user_reader)
-        self.revoked_tokens_source = InMemoryDeactivations(self.store)
-        self.revoked_tokens = DeactivationCache(self.revoked_tokens_source, self.clock)
-        self.change_user_status = ChangeUserStatus(
-            self.users, self.sessions, self.clock, self.tx, self.revoked_tokens
-        )
-        self.set_avatar = self.set_avatar_with(self.users)
-        self.remove_avatar = RemoveAvatar(self.users, self.users, self.uploads, self.tx)
-        self.open_media = OpenMedia(self.media)
+        if settings is not None:
+            world.store.settings = dict(settings)
+        return world
 
-    def log_in_with(self, hasher: PlainPasswordHasher) -> LogIn:
-        """The login use case of a deployment whose hasher is ``hasher``."""
-        return LogIn(
-            self.users,
-            self.users,
-            hasher,
-            self.issuer,
-            self.throttle,
-            self.settings,
-            self.clock,
-            self.tx,
+    async def close(self) -> None:
+        await self.container.close()
+
+    async def replacing(self, *overrides: Provider) -> World:
+        """This world with some adapters swapped (``override(Port, double)``): the same
+        store, clock, files, throttling counters and caches."""
+        kept: dict[type[Any], object] = {
+            Clock: self.clock,
+            PasswordHasher: self.hasher,
+            ImageProcessor: self.images,
+            MediaStorage: self.media,
+            **self._process_state,
+        }
+        return await World.start(
+            *(override(port, instance) for port, instance in kept.items()),
+            *overrides,
+            store=self.store,
         )
 
-    def post_tweet_with(self, tweets: TweetRepository) -> PostTweet:
-        """The posting use case of a deployment whose tweet storage is ``tweets``."""
-        return PostTweet(
-            tweets, self.timelines, self.uploads, self.tweet_reader, self.clock, self.tx, self.users
-        )
-
-    def set_avatar_with(self, users: UserRepository) -> SetAvatar:
-        """The avatar use case of a deployment whose account storage is ``users``."""
-        return SetAvatar(users, users, self.uploads, self.tx)
+    async def another_instance(self) -> World:
+        """A second app process over the same database, clock and files, with caches and
+        throttling counters of its own."""
+        return await World.start(store=self.store, clock=self.clock, media=self.media)
 
     # --- doing things -------------------------------------------------------------------
 
@@ -251,6 +283,12 @@ class World:
     async def logout(self, refresh_token: str) -> None:
         await self.log_out(LogOutCommand(refresh_token=refresh_token))
 
+    async def current_settings(self) -> RuntimeSettings:
+        """The settings as this process's use cases see them (through its cache)."""
+        async with self.container() as request:
+            reader: SettingsReader = await request.get(SettingsReader)
+            return await reader.current()
+
     async def change_settings(self, actor_id: int, **changes: object) -> None:
         """Change settings as an admin, then wait until every reader applies them."""
         await self.update_settings(UpdateSettingsCommand(actor_id=actor_id, changes=changes))
@@ -261,12 +299,14 @@ class World:
 
     async def member(self, username: str) -> User:
         """A stored account with no session (no throttling, no login)."""
-        return await self.accounts.open(
-            NewAccount(
-                username=username, email=f"{username.lower()}@example.com", password=PASSWORD
-            ),
-            self.clock.now(),
-        )
+        async with self.container() as request:
+            accounts = await request.get(AccountOpener)
+            return await accounts.open(
+                NewAccount(
+                    username=username, email=f"{username.lower()}@example.com", password=PASSWORD
+                ),
+                self.clock.now(),
+            )
 
     async def post(
         self, author: User, text: str = "hello", image: bytes | None = None
@@ -355,6 +395,56 @@ async def walk(
             await between_pages()
         pages.append(await fetch(PageRequest(limit, pages[-1].next_cursor)))
     return pages
+
+
+class TestDoubles(Provider):
+    """The doubles a world starts with: new ones for each world (each APP scope)."""
+
+    scope = Scope.APP
+
+    @provide
+    def clock(self) -> Clock:
+        # The access tokens are real JWTs, verified against the real clock: start there.
+        return ManualClock(real_now())
+
+    @provide
+    def password_hasher(self) -> PasswordHasher:
+        return PlainTextPasswordHasher()
+
+    @provide
+    def common_passwords(self) -> CommonPasswords:
+        return COMMON_PASSWORDS
+
+    @provide
+    def image_processor(self) -> ImageProcessor:
+        return FakeImageProcessor()
+
+    @provide
+    def media_storage(self) -> MediaStorage:
+        return InMemoryMediaStorage()
+
+
+def _runtime(store: MemoryStore | None, *overrides: Provider) -> AsyncContainer:
+    """The container of a world, ``overrides`` last; each world enters an APP scope of it."""
+    return make_async_container(
+        *in_memory_providers(store),
+        TestDoubles(),
+        *overrides,
+        start_scope=Scope.RUNTIME,
+    )
+
+
+@functools.cache
+def _plain_runtime() -> AsyncContainer:
+    """Built once per test run: making a container costs more than most unit tests."""
+    return _runtime(None)
+
+
+async def _double(container: AsyncContainer, port: type[Any], kind: type[T]) -> T:
+    """The test double ``container`` gives as ``port``, as the type a test handles it by."""
+    double = await container.get(port)
+    assert isinstance(double, kind), f"{port.__name__} is {double!r}, not a {kind.__name__}"
+    return double
 
 
 def ids(items: Iterable[Identified]) -> list[int]:
