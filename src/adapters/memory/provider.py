@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dishka import Provider, Scope, provide
+from dishka import AnyOf, Provider, Scope, provide
 
 from adapters.memory.deactivations import InMemoryDeactivations
 from adapters.memory.health import InMemoryDatabaseHealth
@@ -50,13 +50,14 @@ class InMemoryProvider(Provider):
     # As the SQL readers: no per-request state, one each per container.
     tweet_reader = provide(InMemoryTweetReader, provides=TweetReader, scope=Scope.APP)
     user_reader = provide(InMemoryUserReader, provides=UserReader, scope=Scope.APP)
-    user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
     stored_settings = provide(InMemorySettingsRepository, provides=StoredSettings, scope=Scope.APP)
     deactivations = provide(InMemoryDeactivations, provides=Deactivations, scope=Scope.APP)
     database_health = provide(InMemoryDatabaseHealth, provides=DatabaseHealth, scope=Scope.APP)
 
     # As the SQL repositories: one set per request.
-    users = provide(InMemoryUserRepository, provides=UserRepository)
+    # Also the lookup, unlike SQL: its ``update`` writes what changed since it gave out the
+    # user, so the use case must read and write through the same instance.
+    users = provide(InMemoryUserRepository, provides=AnyOf[UserRepository, UserLookup])
     sessions = provide(InMemorySessionRepository, provides=SessionRepository)
     settings = provide(InMemorySettingsRepository, provides=SettingsRepository)
     transaction = provide(InMemoryTransactionManager, provides=TransactionManager)
