@@ -15,9 +15,9 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from adapters.sql.drivers import SUPPORTED_DRIVERS
-
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./chirp.db"
+# The drivers the SQL adapters run on (adapters/sql/drivers.py).
+SUPPORTED_DRIVERS = frozenset({"aiosqlite", "asyncpg"})
 MIN_SECRET_BYTES = 32
 SECRET_FILE = "jwt-secret"
 

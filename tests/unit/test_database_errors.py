@@ -10,9 +10,10 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from adapters.sql.drivers import driver_for
+from adapters.sql.drivers import SUPPORTED_DRIVERS, driver_for
 from adapters.sql.outage import TransactionConflict, database_error, reusable_after
 from application.errors import DependencyUnavailable
+from entrypoints import config
 
 
 @pytest.mark.parametrize(
@@ -65,3 +66,7 @@ def test_anything_else_is_left_as_it_is(bug: Exception) -> None:
 def test_chirp_runs_only_on_aiosqlite_and_asyncpg() -> None:
     with pytest.raises(ValueError, match="aiosqlite or asyncpg, not psycopg"):
         driver_for(PGDialectAsync_psycopg())
+
+
+def test_the_configuration_accepts_exactly_the_drivers_there_are() -> None:
+    assert config.SUPPORTED_DRIVERS == SUPPORTED_DRIVERS
