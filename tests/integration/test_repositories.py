@@ -103,16 +103,22 @@ async def test_uniqueness_is_enforced_by_the_database(
             await SqlUserRepository(second).add(new_user(username, email))
 
 
-async def test_update_to_a_taken_username_is_a_conflict(
-    db: SqlUnitOfWork, reads: ReadConnections
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [("change_username", UsernameTaken), ("change_email", EmailTaken)],
+)
+async def test_changing_to_a_taken_username_or_email_is_a_conflict(
+    database: Database, change: str, error: type[Exception]
 ) -> None:
-    users = SqlUserRepository(db)
-    await users.add(new_user())
-    bob = await users.add(new_user("bob", "bob@example.com"))
-    await db.commit()
-    bob.username = "Alice"
-    with pytest.raises(UsernameTaken):
-        await users.update(bob)
+    async with unit_of_work(database) as setup:
+        users = SqlUserRepository(setup)
+        await users.add(new_user())
+        bob = await users.add(new_user("bob", "bob@example.com"))
+        await setup.commit()
+    taken = {"change_username": "ALICE", "change_email": "Alice@Example.com"}[change]
+    async with unit_of_work(database) as uow:
+        with pytest.raises(error):
+            await getattr(SqlUserRepository(uow), change)(bob.id, taken)
 
 
 async def test_refresh_token_is_consumed_exactly_once(
@@ -291,41 +297,57 @@ async def test_a_feed_page_reads_one_like_per_tweet_however_many_the_reader_like
     assert likes_read(plan) <= page
 
 
-async def test_an_update_writes_only_what_its_caller_changed(
+async def test_each_write_sets_only_its_own_columns(
     database: Database, reads: ReadConnections
 ) -> None:
-    """A profile edit that read the user before an admin deactivated it and changed its
-    password writes the bio without undoing either (no write-back of stale fields)."""
+    """A profile edit that read the user before an admin deactivated it, demoted it and
+    changed its password writes the profile without undoing any of those (no write-back of
+    what was read), and the renames set their columns and nothing else."""
     async with unit_of_work(database) as setup:
         user_id = (await SqlUserRepository(setup).add(new_user())).id
+        await SqlUserRepository(setup).set_admin(user_id, True)
         await setup.commit()
-
     # The edit reads as UpdateCurrentUser does, outside its transaction.
     editing = await SqlUserLookup(reads).get_by_username("alice")
     assert editing is not None
-    async with unit_of_work(database) as edit, unit_of_work(database) as admin:
-        edits = SqlUserRepository(edit)
 
+    async with unit_of_work(database) as admin:
         admins = SqlUserRepository(admin)
-        target = await admins.get(user_id)
-        assert target is not None
-        target.deactivate(NOW)
-        target.change_password("new-hash", NOW)
-        await admins.update(target)
+        await admins.deactivate(user_id, NOW)
+        await admins.set_admin(user_id, False)
+        assert await admins.change_password(user_id, "hash", "new-hash", NOW)
         await admin.commit()
-
-        editing.set_profile(Profile(bio="hello"))
-        await edits.update(editing)
+    async with unit_of_work(database) as edit:
+        edits = SqlUserRepository(edit)
+        await edits.change_profile(editing.id, Profile("Alice", "Liddell", "hello"))
+        await edits.change_username(editing.id, "Alicia")
+        await edits.change_email(editing.id, "alicia@example.com")
         await edit.commit()
 
     stored = await SqlUserLookup(reads).get(user_id)
     assert stored is not None
-    assert (stored.is_active, stored.deactivated_at, stored.password_hash) == (
+    assert (stored.is_active, stored.deactivated_at, stored.is_admin, stored.password_hash) == (
         False,
         NOW,
+        False,
         "new-hash",
     )
-    assert stored.bio == "hello"
+    assert (stored.first_name, stored.last_name, stored.bio) == ("Alice", "Liddell", "hello")
+    assert (stored.username, stored.email) == ("Alicia", "alicia@example.com")
+    assert await SqlUserLookup(reads).get_by_username("ALICIA") == stored
+    assert await SqlUserLookup(reads).get_by_email("ALICIA@example.com") == stored
+
+
+async def test_a_reactivation_keeps_when_the_account_was_deactivated(db: SqlUnitOfWork) -> None:
+    """Tokens issued before a deactivation stay void after the account is reactivated."""
+    users = SqlUserRepository(db)
+    user = await users.add(new_user())
+    await users.deactivate(user.id, NOW)
+    await users.deactivate(user.id, NOW + timedelta(seconds=5))  # already inactive: kept
+    await users.reactivate(user.id)
+    stored = await users.get(user.id)
+    assert stored is not None
+    assert (stored.is_active, stored.deactivated_at) == (True, NOW)
 
 
 async def test_a_password_hash_is_upgraded_only_while_it_is_the_one_verified(
@@ -360,8 +382,7 @@ async def test_a_login_is_recorded_only_while_the_hash_it_verified_is_current(
     assert stored is not None
     assert (stored.password_hash, stored.password_changed_at) == ("new hash", later)
     assert stored.last_login == NOW
-    stored.deactivate(later)
-    await users.update(stored)
+    await users.deactivate(user.id, later)
     assert not await users.record_login(user.id, "new hash", later)
 
 

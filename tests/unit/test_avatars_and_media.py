@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.users import InMemoryUserRepository
+from application.errors import DependencyUnavailable
 from application.ports.users import UserRepository
 from application.use_cases.open_media import OpenMediaQuery
 from application.use_cases.remove_avatar import RemoveAvatarCommand
@@ -21,11 +22,8 @@ from tests.unit.world import World, image_bytes
 class BrokenUserStorage(InMemoryUserRepository):
     """Account storage whose writes fail, as when the database goes away mid-request."""
 
-    async def update(self, user: User) -> None:
-        raise ConnectionError("the database went away")
-
     async def replace_avatar(self, user_id: int, avatar: str | None) -> str | None:
-        raise ConnectionError("the database went away")
+        raise DependencyUnavailable("database", "it went away")
 
 
 async def set_avatar(world: World, user: User, data: bytes) -> User:
@@ -101,7 +99,7 @@ async def test_the_new_file_is_deleted_when_the_account_cannot_be_saved(
     old = (await set_avatar(world, ann, image_bytes())).avatar
     broken = await world.replacing(override(UserRepository, BrokenUserStorage(world.store)))
 
-    with pytest.raises(ConnectionError):
+    with pytest.raises(DependencyUnavailable):
         await broken.set_avatar(SetAvatarCommand(user_id=ann.id, image=image_bytes(99)))
 
     assert world.media.names == {old}

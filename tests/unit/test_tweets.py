@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.social import InMemoryTweetRepository
+from application.errors import DependencyUnavailable
 from application.pagination import PageRequest
 from application.ports.tweets import TweetRepository
 from application.use_cases.list_likers import ListLikersQuery
@@ -29,7 +30,7 @@ class BrokenTweetStorage(InMemoryTweetRepository):
     """Tweet storage whose writes fail, as when the database goes away mid-request."""
 
     async def add(self, tweet: Tweet) -> Tweet:
-        raise ConnectionError("the database went away")
+        raise DependencyUnavailable("database", "it went away")
 
 
 # --- PostTweet: the text rules ------------------------------------------------------------
@@ -174,7 +175,7 @@ async def test_the_stored_image_is_deleted_when_the_tweet_cannot_be_saved(
 ) -> None:
     broken = await world.replacing(override(TweetRepository, BrokenTweetStorage(world.store)))
 
-    with pytest.raises(ConnectionError):
+    with pytest.raises(DependencyUnavailable):
         await broken.post_tweet(PostTweetCommand(author_id=ann.id, text="hi", image=image_bytes()))
 
     assert world.media.names == frozenset()

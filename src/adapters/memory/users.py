@@ -7,25 +7,21 @@ from datetime import datetime
 from adapters.memory.store import MemoryStore
 from application.ports.users import UserRepository
 from domain.errors import EmailTaken, UsernameTaken, UserNotFound
-from domain.users import User, canonical_email, canonical_username
-
-_COUNTERS = frozenset({"followers_count", "following_count", "tweets_count"})
-_WRITABLE = tuple(
-    field.name for field in dataclasses.fields(User) if field.name not in {"id", *_COUNTERS}
-)
+from domain.users import Profile, User, canonical_email, canonical_username
 
 
 class InMemoryUserRepository(UserRepository):
+    """Users in a ``MemoryStore``; every user given out is a copy, and each write changes
+    only the fields it is named for."""
+
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
-        # id(user) -> (user, a copy as given out): the user kept, so its id is not reused.
-        self._loaded: dict[int, tuple[User, User]] = {}
 
     async def add(self, user: User) -> User:
         self._check_unique(user)
         user.id = self._store.next_id()
         self._store.users[user.id] = dataclasses.replace(user)
-        return self._remember(user)
+        return user
 
     async def get(self, user_id: int) -> User | None:
         user = self._store.users.get(user_id)
@@ -39,19 +35,31 @@ class InMemoryUserRepository(UserRepository):
         wanted = canonical_email(email)
         return self._find(lambda u: canonical_email(u.email) == wanted)
 
-    async def update(self, user: User) -> None:
-        stored = self._store.users[user.id]
-        _, loaded = self._loaded.get(id(user), (user, None))
-        # Only what this caller changed; counters belong to the follow/tweet repositories.
-        changes = {
-            name: getattr(user, name)
-            for name in _WRITABLE
-            if loaded is None or getattr(user, name) != getattr(loaded, name)
-        }
-        updated = dataclasses.replace(stored, **changes)
+    async def change_username(self, user_id: int, username: str) -> None:
+        self._set(user_id, username=username)
+
+    async def change_email(self, user_id: int, email: str) -> None:
+        self._set(user_id, email=email)
+
+    async def change_profile(self, user_id: int, profile: Profile) -> None:
+        self._set(
+            user_id, first_name=profile.first_name, last_name=profile.last_name, bio=profile.bio
+        )
+
+    async def set_admin(self, user_id: int, is_admin: bool) -> None:
+        self._set(user_id, is_admin=is_admin)
+
+    async def deactivate(self, user_id: int, now: datetime) -> None:
+        if self._store.users[user_id].is_active:
+            self._set(user_id, is_active=False, deactivated_at=now)
+
+    async def reactivate(self, user_id: int) -> None:
+        self._set(user_id, is_active=True)
+
+    def _set(self, user_id: int, **fields: object) -> None:
+        updated = dataclasses.replace(self._store.users[user_id], **fields)  # type: ignore[arg-type]
         self._check_unique(updated)
-        self._store.users[user.id] = updated
-        self._remember(user)
+        self._store.users[user_id] = updated
 
     async def replace_avatar(self, user_id: int, avatar: str | None) -> str | None:
         stored = self._store.users.get(user_id)
@@ -72,12 +80,7 @@ class InMemoryUserRepository(UserRepository):
         return None
 
     def _copy(self, stored: User) -> User:
-        return self._remember(dataclasses.replace(stored))
-
-    def _remember(self, user: User) -> User:
-        """Keep a copy of ``user`` as given out, for ``update`` to compare against."""
-        self._loaded[id(user)] = (user, dataclasses.replace(user))
-        return user
+        return dataclasses.replace(stored)
 
     def _check_unique(self, user: User) -> None:
         for other in self._store.users.values():

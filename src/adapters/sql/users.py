@@ -14,7 +14,7 @@ from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
 from domain.errors import Conflict, EmailTaken, UsernameTaken, UserNotFound
-from domain.users import User, canonical_email, canonical_username
+from domain.users import Profile, User, canonical_email, canonical_username
 
 
 def user_from_row(row: Any) -> User:
@@ -39,7 +39,7 @@ def user_from_row(row: Any) -> User:
     )
 
 
-def _row_values(user: User) -> dict[str, Any]:
+def _new_row(user: User) -> dict[str, Any]:
     return {
         "username": user.username,
         "username_canonical": canonical_username(user.username),
@@ -77,7 +77,13 @@ _BY_ID = _user_where(users.c.id)
 _BY_USERNAME = _user_where(users.c.username_canonical)
 _BY_EMAIL = _user_where(users.c.email_canonical)
 _INSERT = WriteStatement(insert(users).returning(users.c.id))
-_UPDATE = WriteStatement(update(users).where(users.c.id == bindparam("user_id")))
+# Each write names its columns as parameters: only those are set.
+_SET = WriteStatement(update(users).where(users.c.id == bindparam("user_id")))
+_DEACTIVATE = WriteStatement(
+    update(users)
+    .where(users.c.id == bindparam("user_id"), users.c.is_active.is_(True))
+    .values(is_active=False, deactivated_at=bindparam("now"))
+)
 _AVATAR = ReadQuery(select(users.c.avatar).where(users.c.id == bindparam("key")))
 # Compare-and-set: only while the avatar is still the one read (NULL included).
 _SWAP_AVATAR = WriteStatement(
@@ -156,52 +162,58 @@ class SqlUserLookup(_UserQueries, UserLookup):
 
 
 class SqlUserRepository(UserRepository):
-    """Users in the use case's transaction (``SqlUnitOfWork``): reads see its writes.
-
-    ``update`` writes only the columns changed since this repository gave out the user, so
-    a use case never writes back what it read: a login that waited on the password hash does
-    not undo a deactivation or a password change committed meanwhile.
+    """Users in the use case's transaction (``SqlUnitOfWork``): reads see its writes, and
+    each write sets only the columns it is named for, so it never writes back what was read
+    (a profile edit does not undo a deactivation or a password change committed meanwhile).
     """
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
         self._lookups = _UserQueries(uow)
-        # id(user) -> (user, its row as given out): the user kept, so its id is not reused.
-        self._loaded: dict[int, tuple[User, dict[str, Any]]] = {}
 
     async def add(self, user: User) -> User:
-        values = _row_values(user)
         try:
-            user.id = await self._statements.scalar(_INSERT, **values) or 0
+            user.id = await self._statements.scalar(_INSERT, **_new_row(user)) or 0
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
-        self._loaded[id(user)] = (user, values)
         return user
 
     async def get(self, user_id: int) -> User | None:
-        return self._remember(await self._lookups.get(user_id))
+        return await self._lookups.get(user_id)
 
     async def get_by_username(self, username: str) -> User | None:
-        return self._remember(await self._lookups.get_by_username(username))
+        return await self._lookups.get_by_username(username)
 
     async def get_by_email(self, email: str) -> User | None:
-        return self._remember(await self._lookups.get_by_email(email))
+        return await self._lookups.get_by_email(email)
 
-    async def update(self, user: User) -> None:
-        values = _row_values(user)
-        _, loaded = self._loaded.get(id(user), (user, None))
-        changed = (
-            values
-            if loaded is None
-            else {column: value for column, value in values.items() if loaded[column] != value}
+    async def change_username(self, user_id: int, username: str) -> None:
+        await self._set(
+            user_id, username=username, username_canonical=canonical_username(username)
         )
-        if not changed:
-            return
+
+    async def change_email(self, user_id: int, email: str) -> None:
+        await self._set(user_id, email=email, email_canonical=canonical_email(email))
+
+    async def change_profile(self, user_id: int, profile: Profile) -> None:
+        await self._set(
+            user_id, first_name=profile.first_name, last_name=profile.last_name, bio=profile.bio
+        )
+
+    async def set_admin(self, user_id: int, is_admin: bool) -> None:
+        await self._set(user_id, is_admin=is_admin)
+
+    async def deactivate(self, user_id: int, now: datetime) -> None:
+        await self._statements.execute(_DEACTIVATE, user_id=user_id, now=now)
+
+    async def reactivate(self, user_id: int) -> None:
+        await self._set(user_id, is_active=True)
+
+    async def _set(self, user_id: int, **columns: object) -> None:
         try:
-            await self._statements.execute(_UPDATE, **changed, user_id=user.id)
+            await self._statements.execute(_SET, **columns, user_id=user_id)
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
-        self._loaded[id(user)] = (user, values)
 
     async def replace_avatar(self, user_id: int, avatar: str | None) -> str | None:
         # Read, then write only if unchanged; else another replacement won: read again. On
@@ -219,11 +231,6 @@ class SqlUserRepository(UserRepository):
 
     async def upgrade_password_hash(self, user_id: int, old: str, new: str) -> None:
         await self._statements.execute(_UPGRADE_HASH, user_id=user_id, old=old, new=new)
-
-    def _remember(self, user: User | None) -> User | None:
-        if user is not None:
-            self._loaded[id(user)] = (user, _row_values(user))
-        return user
 
     async def record_login(self, user_id: int, verified_hash: str, now: datetime) -> bool:
         changed = await self._statements.execute(

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from domain.users import User
+from domain.users import Profile, User
 
 
 class UserRepository(Protocol):
@@ -30,12 +30,36 @@ class UserRepository(Protocol):
         """The user with this email address, compared case-insensitively."""
         ...
 
-    async def update(self, user: User) -> None:
-        """Save the fields changed since this repository gave out the user (every field of one
-        it did not), so that changes others committed meanwhile to other fields are kept.
+    async def change_username(self, user_id: int, username: str) -> None:
+        """Set the username (and its case-folded form), nothing else.
 
-        Raises ``UsernameTaken`` or ``EmailTaken`` when the change collides with another account.
+        Raises ``UsernameTaken`` when another account has it, case-insensitively.
         """
+        ...
+
+    async def change_email(self, user_id: int, email: str) -> None:
+        """Set the e-mail address (and its case-folded form), nothing else.
+
+        Raises ``EmailTaken`` when another account has it, case-insensitively.
+        """
+        ...
+
+    async def change_profile(self, user_id: int, profile: Profile) -> None:
+        """Set the first name, last name and bio, nothing else."""
+        ...
+
+    async def set_admin(self, user_id: int, is_admin: bool) -> None:
+        """Make the account an administrator, or not; nothing else."""
+        ...
+
+    async def deactivate(self, user_id: int, now: datetime) -> None:
+        """Mark the account inactive since ``now`` (if it is active); nothing else. Its
+        sessions are the session repository's to revoke."""
+        ...
+
+    async def reactivate(self, user_id: int) -> None:
+        """Mark the account active again; ``deactivated_at`` stays, so tokens issued before
+        the deactivation stay void."""
         ...
 
     async def replace_avatar(self, user_id: int, avatar: str | None) -> str | None:

@@ -64,15 +64,17 @@ class ChangeUserStatus:
         user = await self._users.get(target.id)
         if user is None:
             raise UserNotFound
-        if command.is_admin is not None:
+        if command.is_admin is not None and command.is_admin != user.is_admin:
+            await self._users.set_admin(user.id, command.is_admin)
             user.is_admin = command.is_admin
         if command.is_active is False and user.is_active:
             now = self._clock.now()
             await self._sessions.revoke_user_sessions(user.id, now)
+            await self._users.deactivate(user.id, now)
             user.deactivate(now)
-        elif command.is_active:
+        elif command.is_active and not user.is_active:
+            await self._users.reactivate(user.id)
             user.reactivate()
-        await self._users.update(user)
         await self._tx.commit()
         deactivation = Deactivation.of(user)
         if deactivation is not None:

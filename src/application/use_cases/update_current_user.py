@@ -101,12 +101,17 @@ class UpdateCurrentUser:
                 raise WrongCurrentPassword
             new_hash = await self._hasher.hash(command.password)
 
-        if username is not None:
+        # Only what the caller gave is written: a change committed meanwhile to anything
+        # else (a deactivation, a password change) stands.
+        if username is not None and username.value != user.username:
+            await self._users.change_username(user.id, username.value)
             user.username = username.value
-        if email is not None:
+        if email is not None and email.value != user.email:
+            await self._users.change_email(user.id, email.value)
             user.email = email.value
-        user.set_profile(profile)
-        await self._users.update(user)
+        if profile != current:
+            await self._users.change_profile(user.id, profile)
+            user.set_profile(profile)
         if new_hash is not None:
             await self._change_password(user, new_hash, command.session_id)
         await self._tx.commit()
