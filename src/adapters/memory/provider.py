@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dishka import AnyOf, Provider, Scope, provide
+from dishka import Provider, Scope, provide
 
 from adapters.memory.deactivations import InMemoryDeactivations
 from adapters.memory.health import InMemoryDatabaseHealth
@@ -54,10 +54,10 @@ class InMemoryProvider(Provider):
     deactivations = provide(InMemoryDeactivations, provides=Deactivations, scope=Scope.APP)
     database_health = provide(InMemoryDatabaseHealth, provides=DatabaseHealth, scope=Scope.APP)
 
+    user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
+
     # As the SQL repositories: one set per request.
-    # Also the lookup, unlike SQL: its ``update`` writes what changed since it gave out the
-    # user, so the use case must read and write through the same instance.
-    users = provide(InMemoryUserRepository, provides=AnyOf[UserRepository, UserLookup])
+    users = provide(InMemoryUserRepository, provides=UserRepository)
     sessions = provide(InMemorySessionRepository, provides=SessionRepository)
     settings = provide(InMemorySettingsRepository, provides=SettingsRepository)
     transaction = provide(InMemoryTransactionManager, provides=TransactionManager)

@@ -188,9 +188,7 @@ class SqlUserRepository(UserRepository):
         return await self._lookups.get_by_email(email)
 
     async def change_username(self, user_id: int, username: str) -> None:
-        await self._set(
-            user_id, username=username, username_canonical=canonical_username(username)
-        )
+        await self._set(user_id, username=username, username_canonical=canonical_username(username))
 
     async def change_email(self, user_id: int, email: str) -> None:
         await self._set(user_id, email=email, email_canonical=canonical_email(email))
