@@ -31,7 +31,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
-from tests.integration.postgres_server import postgres_binaries, throwaway_cluster
+from devservers.postgres import postgres_binaries, throwaway_cluster
 
 from application.pagination import encode_cursor
 from bench import cpu, dataset, loadgen, report

@@ -30,9 +30,9 @@ from adapters.sql.tables import users as users_table
 from application.ports.clock import Clock
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
-from tests.integration.postgres_server import URL_ENV, postgres_binaries, throwaway_postgres
-from tests.integration.redis_server import URL_ENV as REDIS_URL_ENV
-from tests.integration.redis_server import redis_server_binary, throwaway_redis
+from devservers.postgres import URL_ENV, postgres_binaries, throwaway_postgres
+from devservers.redis import URL_ENV as REDIS_URL_ENV
+from devservers.redis import redis_server_binary, throwaway_redis
 from tests.support.doubles import ManualClock
 
 TEST_SECRET = b"integration-tests-secret-of-at-least-32-bytes"

@@ -1,0 +1,105 @@
+"""``chirp serve`` as an operator runs it: a real process on a free loopback port.
+
+For the tests an ASGI test transport cannot stand in for: raw HTTP framing, a real browser,
+faults injected under a real server, the command line itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.integration.conftest import TEST_SECRET
+from devservers.local_server import HOST, free_port
+
+CHIRP = str(Path(sys.executable).parent / "chirp")
+_READY_TIMEOUT = 30.0
+_STOP_TIMEOUT = 15.0
+
+
+def chirp_env(root: Path, database_url: str, **variables: str) -> dict[str, str]:
+    """The environment of a ``chirp`` process whose files all live under ``root``; no Redis."""
+    env = {
+        **os.environ,
+        "CHIRP_DATABASE_URL": database_url,
+        "CHIRP_JWT_SECRET": TEST_SECRET.decode(),
+        "CHIRP_DATA_DIR": str(root / "data"),
+        "CHIRP_MEDIA_DIR": str(root / "media"),
+        **variables,
+    }
+    env.pop("CHIRP_REDIS_URL", None)
+    return env
+
+
+@dataclass(frozen=True)
+class ServedChirp:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path  # what the process wrote (its JSON log lines: standard error and output)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+@contextmanager
+def chirp_serve(
+    env: dict[str, str], log: Path, *, cwd: Path | None = None, ready: bool = True
+) -> Iterator[ServedChirp]:
+    """``chirp serve`` (it migrates first), answering ``/health`` unless ``ready`` is False;
+    stopped, and killed if it will not stop, on the way out."""
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [CHIRP, "serve", "--host", HOST, "--port", str(port)],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a fault a test injects never reaches the test runner
+        )
+    served = ServedChirp(process, port, log)
+    try:
+        if ready:
+            _wait_until_healthy(served)
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_healthy(served: ServedChirp) -> None:
+    with httpx.Client(base_url=served.url, timeout=2) as http:
+        wait_until_answering(http, "/health", served.process, served.log.read_text)
+
+
+def wait_until_answering(
+    http: httpx.Client,
+    path: str,
+    process: subprocess.Popen[bytes] | subprocess.Popen[str],
+    why_not: Callable[[], str] = lambda: "chirp serve exited early",
+) -> None:
+    """Polls ``path`` until it answers 200; fails (saying ``why_not()``) if the process exits."""
+    deadline = time.monotonic() + _READY_TIMEOUT
+    while True:
+        try:
+            if http.get(path).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, why_not()
+        assert time.monotonic() < deadline, "chirp serve did not become ready"
+        time.sleep(0.1)
