@@ -23,14 +23,14 @@ test: $(STAMP) lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench devservers
+	$(BIN)/ruff format --check src tests bench devservers
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench devservers
+	$(BIN)/ruff check --fix src tests bench devservers
 
 ## Benchmark on a throwaway PostgreSQL 15 with wrk and pgbench: size S, or `make bench SIZE=L`.
 bench: $(STAMP)

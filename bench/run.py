@@ -31,7 +31,6 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
-from devservers.postgres import postgres_binaries, throwaway_cluster
 
 from application.pagination import encode_cursor
 from bench import cpu, dataset, loadgen, report
@@ -40,6 +39,7 @@ from bench.feed_sql import home_feed_sql, pick_one_of
 from bench.loadgen import Measurement, WrkSettings
 from bench.processes import HOST, Server, expect, free_port, log, output_of, pinned, run
 from bench.processes import request_json as http
+from devservers.postgres import postgres_binaries, throwaway_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "chirp_bench"

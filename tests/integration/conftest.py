@@ -28,11 +28,11 @@ from adapters.sql.tables import metadata
 from adapters.sql.tables import sessions as sessions_table
 from adapters.sql.tables import users as users_table
 from application.ports.clock import Clock
-from entrypoints.config import AppConfig
-from entrypoints.http.app import create_app
 from devservers.postgres import URL_ENV, postgres_binaries, throwaway_postgres
 from devservers.redis import URL_ENV as REDIS_URL_ENV
 from devservers.redis import redis_server_binary, throwaway_redis
+from entrypoints.config import AppConfig
+from entrypoints.http.app import create_app
 from tests.support.doubles import ManualClock
 
 TEST_SECRET = b"integration-tests-secret-of-at-least-32-bytes"

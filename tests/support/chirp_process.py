@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.conftest import TEST_SECRET
 from devservers.local_server import HOST, free_port
+from tests.integration.conftest import TEST_SECRET
 
 CHIRP = str(Path(sys.executable).parent / "chirp")
 _READY_TIMEOUT = 30.0

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from tests.support.chirp_process import CHIRP, wait_until_answering
-from tests.integration.conftest import PASSWORD, TEST_SECRET
 from devservers.local_server import free_port
+from tests.integration.conftest import PASSWORD, TEST_SECRET
+from tests.support.chirp_process import CHIRP, wait_until_answering
 
 
 @pytest.fixture

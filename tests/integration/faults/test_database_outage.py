@@ -18,6 +18,7 @@ from adapters.sql.tables import users
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.errors import DependencyUnavailable
 from application.ports.health import DatabaseHealth
+from devservers.local_server import free_port
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.integration.conftest import (
@@ -29,7 +30,6 @@ from tests.integration.conftest import (
     make_app,
     serve,
 )
-from devservers.local_server import free_port
 
 
 @pytest.fixture

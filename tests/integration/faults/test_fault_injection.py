@@ -34,10 +34,14 @@ from adapters.sql.migrate import upgrade
 from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import tweets as tweets_table
 from adapters.sql.unit_of_work import SqlUnitOfWork
+from devservers.postgres import (
+    ThrowawayPostgres,
+    postgres_binaries,
+    throwaway_cluster,
+)
 from entrypoints.config import AppConfig
 from entrypoints.di import make_container
 from entrypoints.http.app import create_app
-from tests.support.chirp_process import ServedChirp, chirp_env, chirp_serve
 from tests.integration.conftest import (
     LEAK_MARKERS,
     PASSWORD,
@@ -50,11 +54,7 @@ from tests.integration.conftest import (
     mint_access_token,
     serve,
 )
-from devservers.postgres import (
-    ThrowawayPostgres,
-    postgres_binaries,
-    throwaway_cluster,
-)
+from tests.support.chirp_process import ServedChirp, chirp_env, chirp_serve
 
 API = "/api/v1"
 RATE = 50.0  # requests per second, over all clients

@@ -24,8 +24,8 @@ from adapters.pillow_images import PillowImageProcessor
 from application.ports.image_processor import MAX_IMAGE_SIDE, ProcessedImage
 from application.ports.media_storage import MediaStorage
 from domain.errors import InvalidImage
-from tests.support import image_samples as samples
 from tests.integration.conftest import STORED_NAME
+from tests.support import image_samples as samples
 from tests.support.doubles import FakeImageProcessor, InMemoryMediaStorage
 
 

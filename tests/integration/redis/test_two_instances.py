@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.ports.clock import Clock
+from devservers.local_server import free_port
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.integration.conftest import (
@@ -29,7 +30,6 @@ from tests.integration.conftest import (
     register_admin,
     serve,
 )
-from devservers.local_server import free_port
 from tests.support.doubles import ManualClock
 
 SETTINGS = f"{API}/admin/settings"

@@ -30,8 +30,8 @@ from tests.integration.conftest import (
     register_admin,
     serve,
 )
-from tests.support.image_samples import png_bytes
 from tests.support.doubles import ManualClock
+from tests.support.image_samples import png_bytes
 
 # httpx's ASGI transport reports this peer address for every request.
 TEST_PEER = "127.0.0.1"

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.support.chirp_process import chirp_env, chirp_serve
-from tests.integration.conftest import PASSWORD
 from devservers.local_server import HOST
+from tests.integration.conftest import PASSWORD
+from tests.support.chirp_process import chirp_env, chirp_serve
 
 
 class Server:

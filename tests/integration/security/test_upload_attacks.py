@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.settings import RuntimeSettings
 from entrypoints.http.forms import FORM_OVERHEAD_BYTES
-from tests.support import image_samples as samples
 from tests.integration.conftest import (
     API,
     STORED_NAME,
@@ -43,6 +42,7 @@ from tests.integration.conftest import (
     serve,
     upload,
 )
+from tests.support import image_samples as samples
 
 ENDPOINTS = ["avatar", "tweet"]
 BOUNDARY = "chirp-attack-boundary"

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.support.chirp_process import chirp_env, chirp_serve
 from tests.integration.conftest import API, bearer, login, make_admin, register
+from tests.support.chirp_process import chirp_env, chirp_serve
 from tests.support.image_samples import png_bytes
 
 ROOT = Path(__file__).resolve().parents[4]

@@ -17,7 +17,6 @@ from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.support import image_samples as samples
 from tests.integration.conftest import (
     API,
     STORED_NAME,
@@ -30,6 +29,7 @@ from tests.integration.conftest import (
     serve,
     upload,
 )
+from tests.support import image_samples as samples
 
 TARGETS = ["tweet", "avatar"]
 
