@@ -13,23 +13,17 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from devservers.ports import free_port
+
 UNPRIVILEGED_USER = "nobody"
 _PORT_ATTEMPTS = 3
 _STOP_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def _traversable_by_others(path: Path) -> bool:

@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL server for the integration tests.
+"""Throwaway PostgreSQL server for the integration tests and the benchmark.
 
 ``throwaway_postgres()`` initialises a cluster in a fresh temporary directory,
 starts ``postgres`` on a free loopback port, creates the test database and
@@ -21,8 +21,8 @@ import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from devservers.local_server import HOST as _HOST
 from devservers.local_server import LocalServer
+from devservers.ports import HOST as _HOST
 
 URL_ENV = "CHIRP_TEST_POSTGRES_URL"
 BIN_ENV = "CHIRP_PG_BIN"

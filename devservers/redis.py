@@ -17,8 +17,8 @@ import subprocess
 import time
 from collections.abc import Iterator
 
-from devservers.local_server import HOST as _HOST
 from devservers.local_server import LocalServer
+from devservers.ports import HOST as _HOST
 
 URL_ENV = "CHIRP_TEST_REDIS_URL"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from devservers.local_server import HOST, free_port
+from devservers.ports import HOST, free_port
 from tests.integration.conftest import TEST_SECRET
 
 CHIRP = str(Path(sys.executable).parent / "chirp")

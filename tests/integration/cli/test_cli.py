@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from devservers.local_server import free_port
+from devservers.ports import free_port
 from tests.integration.conftest import PASSWORD, TEST_SECRET
 from tests.support.chirp_process import CHIRP, wait_until_answering
 

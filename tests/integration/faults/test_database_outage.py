@@ -18,7 +18,7 @@ from adapters.sql.tables import users
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.errors import DependencyUnavailable
 from application.ports.health import DatabaseHealth
-from devservers.local_server import free_port
+from devservers.ports import free_port
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.integration.conftest import (

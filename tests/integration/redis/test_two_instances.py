@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.ports.clock import Clock
-from devservers.local_server import free_port
+from devservers.ports import free_port
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.integration.conftest import (

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from devservers.local_server import HOST
+from devservers.ports import HOST
 from tests.integration.conftest import PASSWORD
 from tests.support.chirp_process import chirp_env, chirp_serve
 
