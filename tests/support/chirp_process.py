@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from devservers.ports import HOST, free_port
-from tests.integration.conftest import TEST_SECRET
+from tests.support.app import TEST_SECRET
 
 CHIRP = str(Path(sys.executable).parent / "chirp")
 _READY_TIMEOUT = 30.0

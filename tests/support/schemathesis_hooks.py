@@ -1,4 +1,4 @@
-"""Schemathesis hooks for test_schemathesis.py (loaded by the CLI through SCHEMATHESIS_HOOKS).
+"""Schemathesis hooks for api/contract/test_schemathesis.py (loaded through SCHEMATHESIS_HOOKS).
 
 They teach the generator rules that a JSON Schema cannot state, so that the data it calls
 valid is valid: no check is changed or skipped. Only positive cases are touched, and only

@@ -12,16 +12,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import (
-    API,
-    Account,
-    assert_problem,
-    assert_tweet,
-    assert_user_summary,
-    error_fields,
-    insert_users,
-    next_link,
-)
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account, assert_problem, error_fields, next_link
+from tests.support.contract import assert_tweet, assert_user_summary
 
 USER_FIELDS = {"id", "username", "email", "first_name", "last_name", "bio", "avatar_url"}
 

@@ -20,7 +20,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from devservers.ports import free_port
-from tests.integration.conftest import PASSWORD, TEST_SECRET
+from tests.support.api import PASSWORD
+from tests.support.app import TEST_SECRET
 from tests.support.chirp_process import CHIRP, wait_until_answering
 
 

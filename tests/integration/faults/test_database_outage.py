@@ -21,15 +21,9 @@ from application.ports.health import DatabaseHealth
 from devservers.ports import free_port
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
-from tests.integration.conftest import (
-    API,
-    PASSWORD,
-    TEST_SECRET,
-    assert_problem,
-    insert_users,
-    make_app,
-    serve,
-)
+from tests.support.accounts import insert_users
+from tests.support.api import API, PASSWORD, assert_problem
+from tests.support.app import TEST_SECRET, make_app, serve
 
 
 @pytest.fixture

@@ -42,19 +42,11 @@ from devservers.postgres import (
 from entrypoints.config import AppConfig
 from entrypoints.di import make_container
 from entrypoints.http.app import create_app
-from tests.integration.conftest import (
-    LEAK_MARKERS,
-    PASSWORD,
-    PROBLEM_JSON,
-    TEST_SECRET,
-    Account,
-    assert_problem,
-    insert_users,
-    make_app,
-    mint_access_token,
-    serve,
-)
+from tests.support.accounts import insert_users
+from tests.support.api import LEAK_MARKERS, PASSWORD, PROBLEM_JSON, Account, assert_problem
+from tests.support.app import TEST_SECRET, make_app, serve
 from tests.support.chirp_process import ServedChirp, chirp_env, chirp_serve
+from tests.support.tokens import mint_access_token
 
 API = "/api/v1"
 RATE = 50.0  # requests per second, over all clients

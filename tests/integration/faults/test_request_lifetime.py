@@ -6,7 +6,7 @@ import gc
 
 import httpx
 
-from tests.integration.conftest import register
+from tests.support.api import register
 
 # Where the server's per-request objects come from (httpx, the client, makes cycles of its own).
 SERVER_PACKAGES = {"litestar", "dishka", "entrypoints", "adapters", "application", "domain"}

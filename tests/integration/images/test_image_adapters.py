@@ -24,9 +24,9 @@ from adapters.pillow_images import PillowImageProcessor
 from application.ports.image_processor import MAX_IMAGE_SIDE, ProcessedImage
 from application.ports.media_storage import MediaStorage
 from domain.errors import InvalidImage
-from tests.integration.conftest import STORED_NAME
 from tests.support import image_samples as samples
 from tests.support.doubles import FakeImageProcessor, InMemoryMediaStorage
+from tests.support.uploads import STORED_NAME
 
 
 @pytest.fixture(scope="module")

@@ -18,19 +18,11 @@ from application.ports.clock import Clock
 from devservers.ports import free_port
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
-from tests.integration.conftest import (
-    API,
-    PASSWORD,
-    TEST_SECRET,
-    SharedEngine,
-    assert_problem,
-    login,
-    override,
-    register,
-    register_admin,
-    serve,
-)
+from tests.support.accounts import register_admin
+from tests.support.api import API, PASSWORD, assert_problem, login, register
+from tests.support.app import TEST_SECRET, SharedEngine, serve
 from tests.support.doubles import ManualClock
+from tests.support.wiring import override
 
 SETTINGS = f"{API}/admin/settings"
 # "Every running instance applies a change within 5 seconds."

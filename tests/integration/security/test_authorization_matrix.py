@@ -23,21 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import create_engine
 from entrypoints.http.docs_pages import VENDOR_PATH
-from tests.integration.conftest import (
-    API,
-    PASSWORD,
-    Account,
-    assert_problem,
-    assert_unauthorized,
-    forge_access_token,
-    insert_users,
-    login,
-    make_app,
-    media_name,
-    serve,
-    token_claims,
-)
+from tests.support.accounts import insert_users
+from tests.support.api import API, PASSWORD, Account, assert_problem, assert_unauthorized, login
+from tests.support.app import make_app, serve
 from tests.support.image_samples import gif_bytes
+from tests.support.tokens import forge_access_token, token_claims
+from tests.support.uploads import media_name
 
 Route = tuple[str, str]  # (method, path as the route table spells it)
 

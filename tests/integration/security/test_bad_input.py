@@ -15,17 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import refresh_tokens, sessions, users
-from tests.integration.conftest import (
+from tests.support.accounts import register_admin
+from tests.support.api import (
     API,
     PASSWORD,
     assert_problem,
     assert_unauthorized,
     error_fields,
-    forge_access_token,
     register,
-    register_admin,
-    token_claims,
 )
+from tests.support.tokens import forge_access_token, token_claims
 
 REGISTER = f"{API}/auth/register"
 VALID = {"username": "mallory", "email": "mallory@example.com", "password": PASSWORD}

@@ -14,15 +14,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import (
-    API,
-    Account,
-    assert_problem,
-    assert_unauthorized,
-    insert_users,
-    media_files,
-)
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account, assert_problem, assert_unauthorized
 from tests.support.image_samples import gif_bytes, png_bytes
+from tests.support.uploads import media_files
 
 CALLERS = ["owner", "other", "anonymous", "admin"]
 

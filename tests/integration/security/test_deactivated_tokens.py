@@ -13,18 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.deactivation_cache import DEACTIVATIONS_MAX_AGE
 from application.ports.clock import Clock
-from tests.integration.conftest import (
-    API,
-    Account,
-    assert_unauthorized,
-    login,
-    make_app,
-    override,
-    register,
-    register_admin,
-    serve,
-)
+from tests.support.accounts import register_admin
+from tests.support.api import API, Account, assert_unauthorized, login, register
+from tests.support.app import make_app, serve
 from tests.support.doubles import ManualClock
+from tests.support.wiring import override
 
 Request = Callable[[httpx.AsyncClient, Account, int], Awaitable[httpx.Response]]
 

@@ -22,18 +22,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import (
-    API,
-    TEST_SECRET,
-    Account,
-    assert_unauthorized,
-    bearer,
-    insert_users,
-    login,
-    make_app,
-    serve,
-    token_claims,
-)
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account, assert_unauthorized, bearer, login
+from tests.support.app import TEST_SECRET, make_app, serve
+from tests.support.tokens import token_claims
 
 ME = f"{API}/me"
 HEADER = {"alg": "HS256", "typ": "at+jwt"}

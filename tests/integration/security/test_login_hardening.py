@@ -13,20 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.sql.tables import sessions
 from application.ports.password_hasher import PasswordHasher
-from tests.integration.conftest import (
+from tests.support.api import (
     API,
     PASSWORD,
     assert_problem,
     assert_unauthorized,
     error_fields,
     login,
-    make_app,
-    override,
     refresh,
     register,
-    serve,
-    token_claims,
 )
+from tests.support.app import make_app, serve
+from tests.support.tokens import token_claims
+from tests.support.wiring import override
 
 KELVIN = "\u212a"  # KELVIN SIGN: str.lower() makes it "k"
 NEW_PASSWORD = "a brand new secret phrase"

@@ -17,19 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from entrypoints.logs import JsonFormatter
-from tests.integration.conftest import (
-    API,
-    TEST_SECRET,
-    Account,
-    SharedEngine,
-    assert_problem,
-    bearer,
-    login,
-    refresh,
-    register,
-    register_admin,
-    serve,
-)
+from tests.support.accounts import register_admin
+from tests.support.api import API, Account, assert_problem, bearer, login, refresh, register
+from tests.support.app import TEST_SECRET, SharedEngine, serve
 from tests.support.doubles import ManualClock
 from tests.support.image_samples import png_bytes
 
@@ -189,7 +179,7 @@ async def test_every_kind_of_response_carries_the_security_headers(
 async def test_the_docs_pages_may_run_their_scripts(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
     assert response.status_code == 200
-    # Scripts from this origin only (no inline code, no CDN); see test_docs_in_a_browser.py.
+    # Scripts from this origin only (no inline code, no CDN) (api/docs/test_docs_in_a_browser.py).
     assert_security_headers(response, csp=DOCS_CSP)
 
 

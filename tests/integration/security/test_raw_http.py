@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devservers.ports import HOST
-from tests.integration.conftest import PASSWORD
+from tests.support.api import PASSWORD
 from tests.support.chirp_process import chirp_env, chirp_serve
 
 

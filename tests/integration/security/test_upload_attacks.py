@@ -7,7 +7,7 @@ place away, and /media paths that climb out of it. A refused upload changes noth
 file, no new avatar, no tweet.
 
 The plain cases (an SVG with a script named .svg, HTML named .png, truncated PNG and JPEG,
-a 20000x20000 PNG header, a body over 5 MiB) are in test_uploads_api.py.
+a 20000x20000 PNG header, a body over 5 MiB) are in api/uploads/test_uploads.py.
 """
 
 from __future__ import annotations
@@ -30,19 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.settings import RuntimeSettings
 from entrypoints.http.forms import FORM_OVERHEAD_BYTES
-from tests.integration.conftest import (
-    API,
-    STORED_NAME,
-    Account,
-    assert_problem,
-    insert_users,
-    make_app,
-    media_files,
-    media_name,
-    serve,
-    upload,
-)
 from tests.support import image_samples as samples
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account, assert_problem
+from tests.support.app import make_app, serve
+from tests.support.uploads import STORED_NAME, media_files, media_name, upload
 
 ENDPOINTS = ["avatar", "tweet"]
 BOUNDARY = "chirp-attack-boundary"

@@ -16,7 +16,10 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import create_engine
-from tests.integration.conftest import API, Account, assert_tweet, insert_users, make_app, serve
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account
+from tests.support.app import make_app, serve
+from tests.support.contract import assert_tweet
 
 AUTHORS = 50
 PAGE_SIZES = (1, 50)

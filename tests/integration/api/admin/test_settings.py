@@ -12,21 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.settings_cache import SettingsCache
 from application.ports.clock import Clock
-from tests.integration.conftest import (
+from tests.support.accounts import register_admin
+from tests.support.api import (
     API,
     assert_problem,
     assert_unauthorized,
     error_fields,
     login,
-    make_app,
-    override,
     refresh,
     register,
-    register_admin,
-    serve,
-    token_claims,
 )
+from tests.support.app import make_app, serve
 from tests.support.doubles import ManualClock
+from tests.support.tokens import token_claims
+from tests.support.wiring import override
 
 SETTINGS = f"{API}/admin/settings"
 DEFAULTS = {

@@ -13,10 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.settings_cache import SettingsCache
-from tests.integration.conftest import (
+from tests.support.accounts import register_admin
+from tests.support.api import (
     API,
     PASSWORD,
-    TEST_SECRET,
     assert_problem,
     assert_unauthorized,
     bearer,
@@ -24,10 +24,10 @@ from tests.integration.conftest import (
     login,
     refresh,
     register,
-    register_admin,
-    token_claims,
 )
+from tests.support.app import TEST_SECRET
 from tests.support.doubles import ManualClock
+from tests.support.tokens import token_claims
 
 USER_PRIVATE_FIELDS = {
     "id",

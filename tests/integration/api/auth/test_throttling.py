@@ -5,7 +5,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import PASSWORD, register, register_admin
+from tests.support.accounts import register_admin
+from tests.support.api import PASSWORD, register
 from tests.support.doubles import ManualClock
 
 

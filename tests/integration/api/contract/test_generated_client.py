@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
-from tests.integration.conftest import PASSWORD, TEST_SECRET, make_app
+from tests.support.api import PASSWORD
+from tests.support.app import TEST_SECRET, make_app
 from tests.support.image_samples import png_bytes
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"

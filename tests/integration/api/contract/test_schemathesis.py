@@ -4,7 +4,7 @@ The app runs as an operator runs it (``chirp serve``, a real port) on the test d
 the Schemathesis command line runs against /schema/openapi.json three times: anonymous, as a
 user and as an administrator, with a fixed seed. Any failure fails the test with the report.
 Rules the schema cannot state (a confirmed password, not following oneself, ...) are taught
-to the generator in ``schemathesis_hooks.py``; no check is excluded.
+to the generator in ``tests/support/schemathesis_hooks.py``; no check is excluded.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import API, bearer, login, make_admin, register
+from tests.support.accounts import make_admin
+from tests.support.api import API, bearer, login, register
 from tests.support.chirp_process import chirp_env, chirp_serve
 from tests.support.image_samples import png_bytes
 

@@ -11,7 +11,8 @@ import jsonschema_rs
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import API, PROBLEM_JSON, bearer, register, register_admin
+from tests.support.accounts import register_admin
+from tests.support.api import API, PROBLEM_JSON, bearer, register
 
 AUTH_PATHS = [
     "/api/v1/auth/register",

@@ -9,15 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import (
-    API,
-    PASSWORD,
-    assert_problem,
-    error_fields,
-    login,
-    refresh,
-    register,
-)
+from tests.support.api import API, PASSWORD, assert_problem, error_fields, login, refresh, register
 
 METHODS = ["PATCH", "PUT"]
 

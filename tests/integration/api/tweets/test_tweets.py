@@ -11,21 +11,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import (
+from tests.support.accounts import insert_users
+from tests.support.api import (
     API,
     Account,
     assert_problem,
-    assert_timestamp,
-    assert_tweet,
     assert_unauthorized,
-    assert_user_summary,
     bearer,
     error_fields,
-    forge_access_token,
-    insert_users,
-    media_files,
 )
+from tests.support.contract import assert_timestamp, assert_tweet, assert_user_summary
 from tests.support.image_samples import png_bytes
+from tests.support.tokens import forge_access_token
+from tests.support.uploads import media_files
 
 
 async def post(client: httpx.AsyncClient, author: Account, body: str = "hello") -> dict[str, Any]:

@@ -17,19 +17,11 @@ from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import (
-    API,
-    STORED_NAME,
-    Account,
-    assert_problem,
-    insert_users,
-    make_app,
-    media_files,
-    media_name,
-    serve,
-    upload,
-)
 from tests.support import image_samples as samples
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account, assert_problem
+from tests.support.app import make_app, serve
+from tests.support.uploads import STORED_NAME, media_files, media_name, upload
 
 TARGETS = ["tweet", "avatar"]
 

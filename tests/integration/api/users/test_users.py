@@ -8,25 +8,26 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import (
+from tests.support.accounts import insert_users, register_admin
+from tests.support.api import (
     API,
     PASSWORD,
-    USER_PRIVATE_KEYS,
     assert_problem,
-    assert_timestamp,
     assert_unauthorized,
-    assert_user_public,
-    assert_user_summary,
     bearer,
     error_fields,
-    forge_access_token,
-    insert_users,
     login,
     refresh,
     register,
-    register_admin,
+)
+from tests.support.contract import (
+    USER_PRIVATE_KEYS,
+    assert_timestamp,
+    assert_user_public,
+    assert_user_summary,
 )
 from tests.support.image_samples import gif_bytes
+from tests.support.tokens import forge_access_token
 
 ADMIN_VIEW_KEYS = USER_PRIVATE_KEYS | {"is_active"}
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import users
-from tests.integration.conftest import API, Account, assert_problem, insert_users
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account, assert_problem
 
 ROUNDS = {"postgresql": 60, "sqlite": 20}
 # What each of the two asks of the other: demoting and deactivating both remove an admin.

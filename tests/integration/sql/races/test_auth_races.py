@@ -12,17 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import metadata, sessions
 from domain.sessions import hash_refresh_token
-from tests.integration.conftest import (
-    API,
-    PASSWORD,
-    assert_unauthorized,
-    login,
-    refresh,
-    register,
-    register_admin,
-    token_claims,
-)
+from tests.support.accounts import register_admin
+from tests.support.api import API, PASSWORD, assert_unauthorized, login, refresh, register
 from tests.support.doubles import ManualClock
+from tests.support.tokens import token_claims
 
 RACERS = 20
 # Issue 5 asks for 100 rounds: PostgreSQL runs them (6-11 s on a 2-core machine). SQLite

@@ -8,7 +8,8 @@ from collections import Counter
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.integration.conftest import API, Account, insert_users
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account
 
 
 async def all_ids(client: httpx.AsyncClient, url: str) -> list[int]:

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import settings as settings_table
 from adapters.sql.tables import timeline_entries, tweets
-from tests.integration.conftest import API, Account, assert_problem, insert_users
+from tests.support.accounts import insert_users
+from tests.support.api import API, Account, assert_problem
 
 ROUNDS = {"postgresql": 30, "sqlite": 10}
 

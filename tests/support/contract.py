@@ -1,0 +1,62 @@
+"""The shapes of API.md's objects (Tweet, UserSummary, UserPublic), checked key by key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+TWEET_KEYS = frozenset(
+    {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
+)
+USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
+USER_PUBLIC_KEYS = frozenset(
+    {
+        *("id", "username", "first_name", "last_name", "bio", "avatar_url", "created_at"),
+        *("followers_count", "following_count", "tweets_count", "followed_by_me"),
+    }
+)
+USER_PRIVATE_KEYS = (USER_PUBLIC_KEYS - {"followed_by_me"}) | {"email", "is_admin", "last_login"}
+
+
+def assert_timestamp(value: Any) -> datetime:
+    """``value`` is an RFC 3339 timestamp in UTC with a ``Z`` suffix; as a datetime."""
+    assert isinstance(value, str)
+    assert value.endswith("Z"), value
+    parsed = datetime.fromisoformat(value)
+    assert parsed.utcoffset() is not None
+    assert parsed.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    return parsed
+
+
+def assert_user_summary(body: Any) -> dict[str, Any]:
+    assert set(body) == USER_SUMMARY_KEYS, body
+    assert isinstance(body["id"], int)
+    assert isinstance(body["username"], str)
+    assert body["avatar_url"] is None or isinstance(body["avatar_url"], str)
+    return dict(body)
+
+
+def assert_tweet(body: Any) -> dict[str, Any]:
+    """``body`` is exactly a Tweet object of the contract."""
+    assert set(body) == TWEET_KEYS, body
+    assert isinstance(body["id"], int)
+    assert isinstance(body["text"], str)
+    assert body["image_url"] is None or isinstance(body["image_url"], str)
+    assert_user_summary(body["author"])
+    assert_timestamp(body["created_at"])
+    if body["edited_at"] is not None:
+        assert_timestamp(body["edited_at"])
+    assert isinstance(body["like_count"], int)
+    assert body["like_count"] >= 0
+    assert body["liked_by_me"] in (None, True, False)
+    return dict(body)
+
+
+def assert_user_public(body: Any) -> dict[str, Any]:
+    """``body`` is exactly a UserPublic object of the contract."""
+    assert set(body) == USER_PUBLIC_KEYS, body
+    assert_timestamp(body["created_at"])
+    for count in ("followers_count", "following_count", "tweets_count"):
+        assert isinstance(body[count], int)
+    assert body["followed_by_me"] in (None, True, False)
+    return dict(body)
