@@ -8,7 +8,7 @@ from adapters.cached_access_tokens import CachedAccessTokens
 from adapters.jwt_access_tokens import JwtAccessTokens
 from application.ports.access_tokens import AccessClaims
 from domain.errors import InvalidAccessToken
-from tests.unit.test_access_tokens import claims, forge, payload
+from tests.unit.adapters.test_jwt_access_tokens import claims, forge, payload
 from tests.unit.world import SECRET
 
 
