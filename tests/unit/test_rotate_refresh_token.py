@@ -152,19 +152,6 @@ async def test_reuse_of_an_older_ancestor_also_revokes_the_session(
         await world.refresh(newest.refresh_token)
 
 
-async def test_with_no_grace_any_later_reuse_is_theft() -> None:
-    world = await World.start(settings={"refresh_reuse_grace_seconds": 0})
-    alice = await world.sign_up("alice")
-    newest = await world.refresh(alice.tokens.refresh_token)
-    world.clock.advance(seconds=1)
-
-    with pytest.raises(RefreshTokenReused):
-        await world.refresh(alice.tokens.refresh_token)
-
-    with pytest.raises(InvalidRefreshToken):
-        await world.refresh(newest.refresh_token)
-
-
 async def test_a_deactivated_users_token_is_refused(
     world: World, alice: RegisterUserResult
 ) -> None:

@@ -25,7 +25,7 @@ from adapters.sql.tweet_reader import HOME
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.sql.users import SqlUserLookup, SqlUserRepository
 from domain.errors import EmailTaken, UsernameTaken
-from domain.sessions import RefreshToken, Session, hash_refresh_token
+from domain.sessions import Session
 from domain.settings import RuntimeSettings
 from domain.users import Profile, User
 
@@ -119,32 +119,6 @@ async def test_changing_to_a_taken_username_or_email_is_a_conflict(
     async with unit_of_work(database) as uow:
         with pytest.raises(error):
             await getattr(SqlUserRepository(uow), change)(bob.id, taken)
-
-
-async def test_refresh_token_is_consumed_exactly_once(
-    db: SqlUnitOfWork, reads: ReadConnections
-) -> None:
-    user = await SqlUserRepository(db).add(new_user())
-    sessions = SqlSessionRepository(db)
-    session = await sessions.add_session(Session(user_id=user.id, created_at=NOW))
-    token = await sessions.add_token(
-        RefreshToken(
-            session_id=session.id,
-            user_id=user.id,
-            token_hash=hash_refresh_token("raw"),
-            created_at=NOW,
-            expires_at=NOW + timedelta(days=30),
-        )
-    )
-    await db.commit()
-
-    found = await sessions.get_token_by_hash(hash_refresh_token("raw"))
-    assert found == token
-    assert await sessions.mark_rotated(token.id, NOW) is True
-    assert await sessions.mark_rotated(token.id, NOW) is False
-    rotated = await sessions.get_token_by_hash(hash_refresh_token("raw"))
-    assert rotated is not None
-    assert rotated.rotated_at == NOW
 
 
 async def test_revoking_all_sessions_can_spare_one(
