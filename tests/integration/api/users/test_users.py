@@ -169,16 +169,6 @@ async def test_following_oneself_is_refused(client: httpx.AsyncClient, engine: A
     assert followers.json() == {"items": [], "next_cursor": None}
 
 
-@pytest.mark.parametrize("method", ["POST", "DELETE"])
-async def test_following_needs_a_token(
-    client: httpx.AsyncClient, engine: AsyncEngine, method: str
-) -> None:
-    await insert_users(engine, "alice")
-
-    assert_unauthorized(await client.request(method, f"{API}/users/alice/follow"))
-    assert counts(await profile(client, "alice")) == (0, 0, 0)
-
-
 async def test_followers_and_following_list_user_summaries_most_recent_first(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
