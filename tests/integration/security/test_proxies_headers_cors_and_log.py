@@ -179,7 +179,7 @@ async def test_every_kind_of_response_carries_the_security_headers(
 async def test_the_docs_pages_may_run_their_scripts(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
     assert response.status_code == 200
-    # Scripts from this origin only (no inline code, no CDN) (api/docs/test_docs_in_a_browser.py).
+    # Scripts from this origin only, no inline code, no CDN: api/docs/test_docs_in_a_browser.py.
     assert_security_headers(response, csp=DOCS_CSP)
 
 
