@@ -117,6 +117,11 @@ class ReadQuery:
             compiled = self._compiled[dialect.name] = _Compiled.of(self.statement, dialect)
         return compiled
 
+    def sql(self, dialect: Dialect) -> str:
+        """The statement's text in ``dialect``, as the database receives it (for EXPLAIN,
+        pgbench)."""
+        return self.compiled(dialect).sql
+
 
 class WriteStatement:
     """A Core INSERT, UPDATE or DELETE, compiled once per dialect and set of parameters.
