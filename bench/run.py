@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from tests.integration.postgres_server import postgres_binaries, throwaway_cluster
 
 from application.pagination import encode_cursor
-from bench import cpu, dataset, loadgen, report
+from bench import bulk_load, cpu, database_reads, dataset, loadgen, report
 from bench.dataset import PAGE_SIZE, PASSWORD, Size
 from bench.feed_sql import home_feed_sql, pick_one_of
 from bench.loadgen import Measurement, WrkSettings
@@ -220,7 +220,7 @@ def _server_address(url: str) -> tuple[str, str]:
 
 
 async def _fetchval(url: str, sql: str, *args: object) -> Any:
-    connection = await asyncpg.connect(dataset.asyncpg_dsn(url))
+    connection = await asyncpg.connect(database_reads.asyncpg_dsn(url))
     try:
         return await connection.fetchval(sql, *args)
     finally:
@@ -304,13 +304,13 @@ class Harness:
         run([self._chirp, "db", "upgrade"], env=self.env, cwd=self.workdir, timeout=300)
         done()
         username, email, password = ADMIN
-        if asyncio.run(_fetchval(self.url, dataset.EXISTING_ROWS)):
-            self.dataset = asyncio.run(dataset.counts(self.url, self.size))
+        if asyncio.run(_fetchval(self.url, database_reads.EXISTING_ROWS)):
+            self.dataset = asyncio.run(database_reads.counts(self.url, self.size))
             log(f"reusing the loaded database: {self.dataset}")
             return
         log(f"loading size {self.size.name} ...")
         done = self._timed("load")
-        self.dataset = asyncio.run(dataset.load(self.url, self.size, self.hashed))
+        self.dataset = asyncio.run(bulk_load.load(self.url, self.size, self.hashed))
         done()
         log(f"loaded in {self.phases['load']:.1f} s: {self.dataset}")
         run(
@@ -399,7 +399,7 @@ class Harness:
         if readers[0]["expires_in"] != ACCESS_TTL:
             raise RuntimeError(f"access tokens live {readers[0]['expires_in']} s, not a day")
         big = tokens.many(cohorts.big_followers)
-        keys = asyncio.run(dataset.page_cursors(self.url, cohorts.deep_readers))
+        keys = asyncio.run(database_reads.page_cursors(self.url, cohorts.deep_readers))
         deep_ids = [user for user in cohorts.deep_readers if user in keys]
         if not deep_ids:
             raise RuntimeError(f"no reader's feed reaches page {dataset.DEEP_PAGE}")
