@@ -9,10 +9,14 @@ from adapters.sql.tweet_reader import HOME
 
 def home_feed_sql(limit: int, variable: str = "reader") -> str:
     """The page-1 feed statement (``limit`` rows) with ``:variable`` as the reader's id."""
-    compiled = HOME[False].compiled(make_url("postgresql+asyncpg://").get_dialect()())
-    if compiled.names != ("viewer", "limit"):
-        raise RuntimeError(f"unexpected feed parameters: {compiled.names}")
-    return compiled.sql.replace("$1", f":{variable}").replace("$2", str(limit))
+    dialect = make_url("postgresql+asyncpg://").get_dialect()()
+    # The text numbers its parameters in the order the compiler met them: check that order
+    # against the statement's own before substituting by position.
+    order = HOME[False].statement.compile(dialect=dialect).positiontup
+    if order != ["viewer", "limit"]:
+        raise RuntimeError(f"unexpected feed parameters: {order}")
+    sql = HOME[False].sql(dialect)
+    return sql.replace("$1", f":{variable}").replace("$2", str(limit))
 
 
 def pick_one_of(variable: str, values: list[int]) -> str:

@@ -1,0 +1,146 @@
+"""What the load runs against: a PostgreSQL loaded with the dataset, ``chirp serve`` on it,
+and a hello-world app with the same server settings as the ceiling to compare with."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bench import bulk_load, database_reads, dataset
+from bench.phases import Phases
+from bench.plan import Plan
+from bench.processes import HOST, Server, free_port, log, pinned, run
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE = "chirp_bench"  # the throwaway server's
+# A server sized like a real one: with the tests' 128 MB, size L's hot pages (~0.5 GB) would
+# be copied in from the OS cache on every feed. A --database-url server wants the same.
+POSTGRES_SETTINGS = {"shared_buffers": "1GB", "max_wal_size": "8GB"}
+SERVER_WORKERS = 2
+ADMIN = ("benchadmin", "benchadmin@bench.example", "Bench-admin-pass-9137")
+
+
+def server_address(url: str) -> tuple[str, str]:
+    """Host (or Unix socket directory) and port of a PostgreSQL URL, as pgbench takes them."""
+    parts = make_url(url)
+    host = parts.host or str(parts.query.get("host") or HOST)
+    return host, str(parts.port or parts.query.get("port") or 5432)
+
+
+class Deployment:
+    """The database and servers of one run; the servers are stopped by ``stack`` when it
+    closes."""
+
+    def __init__(
+        self, plan: Plan, stack: contextlib.ExitStack, workdir: Path, phases: Phases
+    ) -> None:
+        self.plan = plan
+        self.stack = stack
+        self.workdir = workdir
+        self.phases = phases
+        self.url = ""
+        self.pg_version = ""
+        self.env: dict[str, str] = {}
+        self.dataset: dict[str, object] = {}
+        self.hashed_password = ""
+        self._app: Server | None = None
+        self._hello: Server | None = None
+        self._chirp = str(Path(sys.executable).parent / "chirp")
+
+    @property
+    def app(self) -> Server:
+        if self._app is None:
+            raise RuntimeError("start the servers first")
+        return self._app
+
+    @property
+    def hello(self) -> Server:
+        if self._hello is None:
+            raise RuntimeError("start the servers first")
+        return self._hello
+
+    def server_pids(self) -> list[int]:
+        return [pid for server in (self._app, self._hello) if server and (pid := server.pid)]
+
+    def prepare_database(self, url: str) -> None:
+        """The running, empty or loaded, PostgreSQL database at ``url``: migrated by ``chirp db
+        upgrade``, and when empty, loaded and given an admin."""
+        self.url = url
+        with self.phases.timed("hash_password"):
+            self.hashed_password = dataset.password_hash()
+        self.pg_version = str(asyncio.run(database_reads.fetchval(self.url, "SHOW server_version")))
+        host, port = server_address(self.url)
+        log(f"PostgreSQL {self.pg_version} at {host}, port {port}")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CHIRP_")}
+        self.env |= {
+            "CHIRP_DATABASE_URL": self.url,
+            "CHIRP_JWT_SECRET": secrets.token_urlsafe(48),
+            "CHIRP_MEDIA_DIR": str(self.workdir / "media"),
+            "CHIRP_DATA_DIR": str(self.workdir / "data"),
+        }
+        with self.phases.timed("migrate"):
+            run([self._chirp, "db", "upgrade"], env=self.env, cwd=self.workdir, timeout=300)
+        if asyncio.run(database_reads.fetchval(self.url, database_reads.EXISTING_ROWS)):
+            self.dataset = asyncio.run(database_reads.counts(self.url, self.plan.size))
+            log(f"reusing the loaded database: {self.dataset}")
+            return
+        log(f"loading size {self.plan.size.name} ...")
+        with self.phases.timed("load"):
+            self.dataset = asyncio.run(
+                bulk_load.load(self.url, self.plan.size, self.hashed_password)
+            )
+        log(f"loaded in {self.phases.seconds['load']:.1f} s: {self.dataset}")
+        self._create_admin()
+
+    def _create_admin(self) -> None:
+        username, email, password = ADMIN
+        command = [self._chirp, "createsuperuser", "--username", username, "--email", email]
+        run(
+            [*command, "--password-stdin"],
+            env=self.env,
+            cwd=self.workdir,
+            stdin=password + "\n",
+            timeout=120,
+        )
+
+    def start_servers(self) -> None:
+        """``chirp serve`` and the hello app, with the same Granian settings and CPUs."""
+        with self.phases.timed("servers_start"):
+            workers = ["--workers", str(SERVER_WORKERS)]
+            port = free_port()
+            self._app = self._server(
+                "chirp",
+                [self._chirp, "serve", "--host", HOST, "--port", str(port), *workers],
+                port,
+                self.env,
+                self.workdir,
+            )
+            port = free_port()
+            hello = [sys.executable, "-m", "bench.hello_app", "--host", HOST, "--port", str(port)]
+            self._hello = self._server(
+                "hello", [*hello, *workers], port, {**os.environ, "PYTHONPATH": str(ROOT)}, ROOT
+            )
+            self._app.wait_ready("/health")
+            self._hello.wait_ready("/hello")
+        log(f"chirp on {self._app.url}, hello on {self._hello.url}")
+
+    def _server(
+        self, name: str, command: list[str], port: int, env: dict[str, str], cwd: Path
+    ) -> Server:
+        server = Server(
+            name,
+            pinned(command, self.plan.server_cpus),
+            port=port,
+            env=env,
+            cwd=cwd,
+            log_path=self.workdir / f"{name}.log",
+        )
+        self.stack.callback(server.stop)
+        server.start()
+        return server

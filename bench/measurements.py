@@ -1,0 +1,113 @@
+"""Runs the scenarios with wrk, the feed's SQL with pgbench and one argon2 verify, and keeps
+what they measured."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from bench import cpu, database_reads, dataset, loadgen
+from bench.dataset import PAGE_SIZE
+from bench.deployment import DATABASE, Deployment, server_address
+from bench.feed_sql import home_feed_sql, pick_one_of
+from bench.loadgen import Measurement
+from bench.processes import log
+from bench.scenarios import Scenarios
+
+ARGON2_ROUNDS = 21
+
+
+class Measurements:
+    """What one run measured, on ``deployment``."""
+
+    def __init__(self, deployment: Deployment, pg_bin: Path) -> None:
+        self.deployment = deployment
+        self.plan = deployment.plan
+        self.pg_bin = pg_bin
+        self.results: dict[str, Measurement] = {}
+        self.argon2: dict[str, Any] = {}
+        self.page50_readers = ""
+        self.meter = cpu.CpuMeter(deployment.server_pids) if cpu.available() else None
+
+    def run(self, scenarios: Scenarios) -> None:
+        """The chosen scenarios in order; pgbench just before the first write, argon2 just
+        before the logins."""
+        only = self.plan.only
+        self.page50_readers = scenarios.page50_readers
+        for scenario in scenarios.all:
+            if scenario.key == "post_tweet" and "pgbench_feed" in only:
+                self._pgbench_feed()  # before the writes: on the data the readers saw
+            if scenario.key == "login":
+                self._argon2()
+            if scenario.key not in only:
+                continue
+            with self.deployment.phases.timed(scenario.key):
+                self.results[scenario.key] = loadgen.wrk(
+                    scenario.key,
+                    scenario.url,
+                    scenario.script,
+                    scenario.args,
+                    self.plan.wrk,
+                    scenario.warmup_args,
+                    self.meter,
+                )
+        if "feed_page50" in self.results:
+            self.results["feed_page50"].extra["readers"] = self.page50_readers
+
+    def _pgbench_feed(self) -> None:
+        """The feed's page-1 statement, straight to PostgreSQL, at the same concurrency."""
+        url = self.deployment.url
+        sql = home_feed_sql(PAGE_SIZE + 1)
+        probe = sql.replace(":reader", "$1")
+        count = f"SELECT count(*) FROM ({probe}) AS page"  # noqa: S608
+        if not asyncio.run(database_reads.fetchval(url, count, 3)):
+            raise RuntimeError("the feed SQL returns no rows")
+        parts = make_url(url)
+        host, port = server_address(url)
+        with self.deployment.phases.timed("pgbench_feed"):
+            self.results["pgbench_feed"] = loadgen.pgbench(
+                "pgbench_feed",
+                self.pg_bin / "pgbench",
+                {
+                    "host": host,
+                    "port": port,
+                    "user": parts.username or "postgres",
+                    "dbname": parts.database or DATABASE,
+                },
+                sql,
+                # The readers of wrk's feed runs: a feed's cost depends on whose it is.
+                pick_one_of("reader", dataset.cohorts(self.plan.size).readers),
+                self.plan.wrk,
+                self.deployment.workdir,
+                self.meter,
+            )
+
+    def _argon2(self) -> None:
+        """One argon2id verify, timed here and now (the servers idle)."""
+        seconds = dataset.argon2_verify_seconds(self.deployment.hashed_password, ARGON2_ROUNDS)
+        median = statistics.median(seconds)
+        self.argon2 = {
+            "verify_ms_median": round(median * 1000, 2),
+            "verify_ms_min": round(min(seconds) * 1000, 2),
+            "rounds": ARGON2_ROUNDS,
+            "cores": self.plan.server_cores,
+            "login_ceiling_rps": round(self.plan.server_cores / median, 1),
+        }
+        log(f"  argon2id verify: {self.argon2['verify_ms_median']} ms (median)")
+
+    def notes(self) -> list[str]:
+        """What went wrong: scenarios with errors, and errors in chirp's log."""
+        found = [
+            f"{key}: {entry.error_count} errors, statuses {entry.statuses}, "
+            f"first error body: {entry.first_error}"
+            for key, entry in self.results.items()
+            if entry.error_count
+        ]
+        tail = self.deployment.app.log_tail(4000)
+        if "Traceback" in tail or "ERROR" in tail:
+            found.append("chirp's log shows errors; its tail: " + tail[-800:])
+        return found
