@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 from bench import bulk_load, database_reads, dataset
 from bench.phases import Phases
 from bench.plan import Plan
-from bench.processes import HOST, Server, free_port, log, pinned, run
+from bench.processes import Server, log, pinned, run
+from devservers.ports import HOST, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "chirp_bench"  # the throwaway server's

@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -18,18 +17,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-HOST = "127.0.0.1"
+from devservers.ports import HOST
+
 _STOP_TIMEOUT = 15.0
 
 
 def log(message: str) -> None:
     print(f"[bench] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def pinned(command: Sequence[str], cpus: str | None) -> list[str]:
