@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from domain.errors import InvalidCursor, ValidationError
@@ -16,22 +16,6 @@ MAX_PAGE_SIZE = 100
 _MAX_KEY = 2**63 - 1
 _PREFIX = "k1:"
 _MAX_CURSOR_LENGTH = 64
-
-
-# The cursors this API gives out, as a regular expression (for the OpenAPI schema): "k1:"
-# then a key of 1-17 digits without a leading zero, in unpadded base64url. "k1:" encodes to
-# "azE6"; each three digits to four characters (a digit's byte is 0x30-0x39), a final one
-# or two digits to two or three.
-_LEAD = "(?:M[Tjz]|N[DTjz]|O[DT])"  # the first two characters of a group starting with 1-9
-_PAIR = "(?:M[DTjz]|N[DTjz]|O[DT])"  # ... of a group starting with any digit
-_MID = "[AEIMQUYcgk]"  # the third character: the group's second digit
-_END = "[w-z0-5]"  # the fourth: its third digit
-_ONE_NONZERO = "(?:M[Qgw]|N[AQgw]|O[AQ])"  # a lone last digit, 1-9
-_ONE = "(?:M[AQgw]|N[AQgw]|O[AQ])"  # a lone last digit, 0-9
-CURSOR_PATTERN = (
-    f"^azE6(?:{_LEAD}{_MID}{_END}(?:{_PAIR}{_MID}{_END}){{0,4}}(?:{_PAIR}{_MID}|{_ONE})?"
-    f"|{_LEAD}{_MID}|{_ONE_NONZERO})$"
-)
 
 
 def encode_cursor(key: int) -> str:
@@ -64,18 +48,21 @@ def check_limit(limit: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """Up to ``limit`` items after ``cursor`` (from the previous page), or from the start."""
+    """Up to ``limit`` items after ``cursor`` (from the previous page), or from the start.
+
+    Both are checked here, before any use case reads: a limit out of range is a validation
+    error, a cursor this API did not give out is ``InvalidCursor``.
+    """
 
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None
+    # Only keys below this one (None: from the newest): the cursor's key.
+    before: int | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         check_limit(self.limit)
-
-    @property
-    def before(self) -> int | None:
-        """Only keys below this one (None: from the newest)."""
-        return None if self.cursor is None else decode_cursor(self.cursor)
+        if self.cursor is not None:
+            object.__setattr__(self, "before", decode_cursor(self.cursor))
 
     @property
     def fetch(self) -> int:

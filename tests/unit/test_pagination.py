@@ -62,10 +62,8 @@ BAD_CURSORS = [
 
 @pytest.mark.parametrize("cursor", BAD_CURSORS)
 def test_a_cursor_not_given_out_is_invalid(cursor: str) -> None:
-    request = PageRequest(cursor=cursor)
-
     with pytest.raises(InvalidCursor) as raised:
-        _ = request.before
+        PageRequest(cursor=cursor)
 
     assert raised.value.code == "invalid_cursor"
 

@@ -155,9 +155,6 @@ def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dic
     if status == HTTPStatus.BAD_REQUEST:
         extra = error.extra if isinstance(error.extra, list) else []
         errors = [_field_error(item) for item in extra if isinstance(item, dict)]
-        if errors and all(e.field == "cursor" for e in errors):
-            # The schema's pattern for cursors refused it: the contract's code for that.
-            return _domain_error(_, InvalidCursor())
         if len(errors) == 1 and errors[0].message == EMPTY_BODY:
             detail = EMPTY_BODY
         else:

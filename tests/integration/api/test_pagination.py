@@ -293,6 +293,14 @@ async def test_a_long_garbage_cursor_is_an_invalid_cursor(
     assert_problem(response, 400, "invalid_cursor")
 
 
+async def test_a_bad_cursor_is_refused_before_anything_is_looked_up(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(f"{API}/users/nobody/tweets", params={"cursor": "not-a-cursor"})
+
+    assert_problem(response, 400, "invalid_cursor")
+
+
 async def test_the_link_header_keeps_the_query_and_points_at_this_server(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
