@@ -10,7 +10,8 @@ from datetime import datetime
 from domain.errors import FieldError, ValidationError
 
 MAX_USERNAME_LENGTH = 30
-_USERNAME = re.compile(f"[A-Za-z0-9_]{{3,{MAX_USERNAME_LENGTH}}}")
+USERNAME_PATTERN = f"[A-Za-z0-9_]{{3,{MAX_USERNAME_LENGTH}}}"
+_USERNAME = re.compile(USERNAME_PATTERN)
 # Deliberately simple: one @, a dot in the domain, printable ASCII only (no spaces). An
 # internationalised domain is written in its ASCII form (xn--...). Deliverability is the mail
 # server's business; this only refuses what cannot be an address, and anything outside ASCII,

@@ -28,6 +28,7 @@ from domain.users import (
     MAX_NAME_LENGTH,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
+    USERNAME_PATTERN,
     User,
 )
 from entrypoints.http.links import Links
@@ -35,7 +36,7 @@ from entrypoints.http.links import Links
 # What the OpenAPI schema says about a field (msgspec ignores these annotations; the use
 # cases validate). They repeat the domain's rules so that generated clients and
 # Schemathesis send what the API accepts, and only that.
-UsernameField = Annotated[str, KwargDefinition(pattern=r"^[A-Za-z0-9_]{3,30}$")]
+UsernameField = Annotated[str, KwargDefinition(pattern=f"^{USERNAME_PATTERN}$")]
 EmailField = Annotated[
     str,
     KwargDefinition(
