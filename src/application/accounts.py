@@ -9,8 +9,9 @@ from application.password_policy import PasswordPolicy
 from application.ports.password_hasher import PasswordHasher
 from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
+from application.username_policy import UsernamePolicy
 from domain.errors import EmailTaken, PasswordMismatch, UsernameTaken
-from domain.users import Email, Profile, User, Username
+from domain.users import Email, Profile, User
 from domain.validation import Validation
 
 
@@ -39,16 +40,18 @@ class AccountOpener:
         accounts: UserLookup,
         users: UserRepository,
         hasher: PasswordHasher,
+        username_policy: UsernamePolicy,
         password_policy: PasswordPolicy,
     ) -> None:
         self._accounts = accounts  # as committed: no transaction held while hashing
         self._users = users
         self._hasher = hasher
+        self._usernames = username_policy
         self._policy = password_policy
 
     async def open(self, account: NewAccount, now: datetime) -> User:
         check = Validation()
-        username = check.check(lambda: Username(account.username))
+        username = check.check(lambda: self._usernames.check(account.username))
         email = check.check(lambda: Email(account.email))
         profile = check.check(lambda: Profile(account.first_name, account.last_name, account.bio))
         check.check(

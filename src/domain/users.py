@@ -26,8 +26,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 MAX_NAME_LENGTH = 150
 MAX_BIO_LENGTH = 160
-# Names that would collide with fixed paths under /users/.
-RESERVED_USERNAMES = frozenset({"active"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +39,6 @@ class Username:
             raise ValidationError.single(
                 "username", "must be 3-30 characters of letters, digits and underscores"
             )
-        if self.canonical in RESERVED_USERNAMES:
-            raise ValidationError.single("username", "is reserved")
 
     @property
     def canonical(self) -> str:

@@ -106,7 +106,9 @@ from application.use_cases.unfollow_user import UnfollowUser
 from application.use_cases.unlike_tweet import UnlikeTweet
 from application.use_cases.update_current_user import UpdateCurrentUser
 from application.use_cases.update_settings import UpdateSettings
+from application.username_policy import UsernamePolicy
 from entrypoints.config import AppConfig
+from entrypoints.http.paths import RESERVED_USERNAMES
 
 
 class DatabaseProvider(Provider):
@@ -247,6 +249,11 @@ class RepositoryProvider(Provider):
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
     password_policy = provide(PasswordPolicy, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def username_policy(self) -> UsernamePolicy:
+        return UsernamePolicy(reserved=RESERVED_USERNAMES)
+
     account_opener = provide(AccountOpener)
     token_issuer = provide(TokenIssuer)
     throttle = provide(Throttle, scope=Scope.APP)

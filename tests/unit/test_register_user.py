@@ -7,7 +7,14 @@ from datetime import timedelta
 import pytest
 
 from application.use_cases.register_user import RegisterUserCommand
-from domain.errors import EmailTaken, PasswordMismatch, UsernameTaken, ValidationError
+from application.username_policy import UsernamePolicy
+from domain.errors import (
+    EmailTaken,
+    FieldError,
+    PasswordMismatch,
+    UsernameTaken,
+    ValidationError,
+)
 from tests.unit.world import PASSWORD, World, sha256_hex
 
 
@@ -105,6 +112,17 @@ async def test_valid_usernames_are_accepted(world: World, username: str) -> None
     result = await world.register(command(username=username))
 
     assert world.stored_user(result.user.id).username == username
+
+
+@pytest.mark.parametrize("username", ["active", "Active", "ACTIVE"])
+def test_a_reserved_name_is_refused_in_any_case(username: str) -> None:
+    policy = UsernamePolicy(reserved=["active"])
+
+    with pytest.raises(ValidationError) as raised:
+        policy.check(username)
+
+    assert raised.value.errors == [FieldError("username", "is reserved")]
+    assert policy.check("actively").value == "actively"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from application.ports.sessions import SessionRepository
 from application.ports.transaction import TransactionManager
 from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
+from application.username_policy import UsernamePolicy
 from domain.errors import EmailTaken, UsernameTaken, WrongCurrentPassword
 from domain.users import Email, Profile, User, Username, canonical_email, canonical_username
 from domain.validation import Validation
@@ -47,6 +48,7 @@ class UpdateCurrentUser:
         users: UserRepository,
         sessions: SessionRepository,
         hasher: PasswordHasher,
+        username_policy: UsernamePolicy,
         password_policy: PasswordPolicy,
         clock: Clock,
         tx: TransactionManager,
@@ -55,6 +57,7 @@ class UpdateCurrentUser:
         self._users = users
         self._sessions = sessions
         self._hasher = hasher
+        self._usernames = username_policy
         self._policy = password_policy
         self._clock = clock
         self._tx = tx
@@ -65,7 +68,9 @@ class UpdateCurrentUser:
         # Only what is given is checked (an account may predate a rule, e.g. ASCII e-mails).
         new_username = command.username
         new_email = command.email
-        username = check.check(lambda: Username(new_username)) if new_username else None
+        username = (
+            check.check(lambda: self._usernames.check(new_username)) if new_username else None
+        )
         email = check.check(lambda: Email(new_email)) if new_email else None
         if command.username == "":
             check.add("username", "must not be empty")

@@ -20,6 +20,7 @@ from application.use_cases.unfollow_user import UnfollowUser
 from entrypoints.http.auth import BEARER_SECURITY, PRIVATE, Viewer
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
+from entrypoints.http.paths import ACTIVE_USERS
 from entrypoints.http.problems import documented
 from entrypoints.http.request_context import audit
 from entrypoints.http.schemas import (
@@ -42,7 +43,7 @@ class UsersController(Controller):
     path = "/users"
     tags = ["users"]
 
-    @get("/active", security=BEARER_SECURITY, responses=documented(400, 401))
+    @get(f"/{ACTIVE_USERS}", security=BEARER_SECURITY, responses=documented(400, 401))
     async def active(
         self,
         claims: FromDishka[AccessClaims],
