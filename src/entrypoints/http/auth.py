@@ -2,17 +2,18 @@
 
 A middleware checks the token before Litestar reads the request's body or query, so a caller
 without a valid token hears 401 whatever else is wrong with the request. Routes that declare
-the bearer security scheme need a token; routes whose handler takes a ``Viewer`` accept one.
+the bearer security scheme need a token; routes with ``opt=OPTIONAL_AUTH`` accept one (a bad
+one is still a 401); other routes ignore the header.
 A token of a deactivated account is refused too (``RevokedTokens``: from memory, at most a few
 seconds stale). The verified claims are kept in the ASGI scope for the handler's dependencies.
 """
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, cast
 
 from dishka import AsyncContainer, Provider, Scope, provide
@@ -33,6 +34,9 @@ BEARER_SECURITY: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
 # The ``cache_control`` of routes whose responses are for the caller alone (tokens, one's own
 # account, what only administrators see): no cache, the browser's included, may keep them.
 PRIVATE = CacheControlHeader(no_store=True)
+# The ``opt`` of a route where signing in is optional: a token, if sent, is verified (and its
+# ``Viewer`` is the caller), so a bad one is a 401 even where the handler does not use it.
+OPTIONAL_AUTH: Mapping[str, str] = MappingProxyType({"auth": "optional"})
 _CLAIMS = "chirp.access_claims"
 
 
@@ -81,11 +85,10 @@ def _needs(handler: BaseRouteHandler) -> _Needs:
             needs = _Needs.NOTHING  # a preflight never carries credentials
         elif any(BEARER_SCHEME in entry for entry in handler.resolve_security()):
             needs = _Needs.REQUIRED
+        elif handler.opt.get("auth") == "optional":
+            needs = _Needs.OPTIONAL
         else:
-            function = getattr(handler.fn, "__dishka_orig_func__", None)  # ours, injected
-            hints = {} if function is None else typing.get_type_hints(function, include_extras=True)
-            takes_viewer = any(Viewer in typing.get_args(hint) for hint in hints.values())
-            needs = _Needs.OPTIONAL if takes_viewer else _Needs.NOTHING
+            needs = _Needs.NOTHING
         handler.opt[_CLAIMS] = needs
     return needs
 

@@ -17,7 +17,7 @@ from application.use_cases.like_tweet import LikeCommand, LikeTweet
 from application.use_cases.list_likers import ListLikers, ListLikersQuery
 from application.use_cases.post_tweet import PostTweet, PostTweetCommand
 from application.use_cases.unlike_tweet import UnlikeTweet
-from entrypoints.http.auth import BEARER_SECURITY, Viewer
+from entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_AUTH, Viewer
 from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, is_multipart, read_form
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
@@ -77,7 +77,7 @@ class TweetsController(Controller):
             headers={"Location": links.tweet(tweet.id)},
         )
 
-    @get("/{tweet_id:int}", responses=documented(401, 404))
+    @get("/{tweet_id:int}", opt=OPTIONAL_AUTH, responses=documented(401, 404))
     async def show(
         self,
         tweet_id: TweetId,
@@ -142,18 +142,16 @@ class TweetsController(Controller):
         result = await unlike(LikeCommand(claims.user_id, tweet_id))
         return LikeResponse(liked=result.liked, like_count=result.like_count)
 
-    @get("/{tweet_id:int}/likes", responses=documented(400, 401, 404))
+    @get("/{tweet_id:int}/likes", opt=OPTIONAL_AUTH, responses=documented(400, 401, 404))
     async def likers(
         self,
         tweet_id: TweetId,
         list_likers: FromDishka[ListLikers],
-        viewer: FromDishka[Viewer],
         links: FromDishka[Links],
         limit: Limit = 20,
         cursor: Cursor = None,
     ) -> Response[UserSummaryPage]:
         """Who liked the tweet, most recent first."""
-        del viewer  # resolved so that a bad token is refused even here
         page = await list_likers(ListLikersQuery(tweet_id, page_request(limit, cursor)))
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
 

@@ -17,7 +17,7 @@ from application.use_cases.list_follows import ListFollowers, ListFollowing, Lis
 from application.use_cases.list_user_tweets import ListUserTweets, ListUserTweetsQuery
 from application.use_cases.list_users import ListUsers, ListUsersQuery
 from application.use_cases.unfollow_user import UnfollowUser
-from entrypoints.http.auth import BEARER_SECURITY, PRIVATE, Viewer
+from entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_AUTH, PRIVATE, Viewer
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.paths import ACTIVE_USERS
@@ -46,12 +46,10 @@ class UsersController(Controller):
     @get(f"/{ACTIVE_USERS}", security=BEARER_SECURITY, responses=documented(400, 401))
     async def active(
         self,
-        claims: FromDishka[AccessClaims],
         list_active: FromDishka[ListActiveUsers],
         limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     ) -> list[ActiveUserResponse]:
         """The most recent logins (a leaderboard: a plain array, not paginated)."""
-        del claims  # signing in is required; who signed in does not matter
         users = await list_active(ListActiveUsersQuery(limit))
         return [ActiveUserResponse(u.username, u.last_login) for u in users]
 
@@ -68,7 +66,7 @@ class UsersController(Controller):
         page = await list_users(ListUsersQuery(claims.user_id, page_request(limit, cursor)))
         return paged(page, UserAdminView.of, links, UserAdminPage)
 
-    @get("/{username:str}", responses=documented(401, 404))
+    @get("/{username:str}", opt=OPTIONAL_AUTH, responses=documented(401, 404))
     async def show(
         self,
         username: Username,
@@ -113,7 +111,7 @@ class UsersController(Controller):
         )
         return UserAdminView.of(user, links)
 
-    @get("/{username:str}/tweets", responses=documented(400, 401, 404))
+    @get("/{username:str}/tweets", opt=OPTIONAL_AUTH, responses=documented(400, 401, 404))
     async def tweets(
         self,
         username: Username,
@@ -129,33 +127,29 @@ class UsersController(Controller):
         )
         return paged(page, TweetResponse.of, links, TweetPage)
 
-    @get("/{username:str}/followers", responses=documented(400, 401, 404))
+    @get("/{username:str}/followers", opt=OPTIONAL_AUTH, responses=documented(400, 401, 404))
     async def followers(
         self,
         username: Username,
-        viewer: FromDishka[Viewer],
         list_followers: FromDishka[ListFollowers],
         links: FromDishka[Links],
         limit: Limit = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
     ) -> Response[UserSummaryPage]:
         """Who follows the user, most recent follow first."""
-        del viewer  # resolved so that a bad token is refused even here
         page = await list_followers(ListFollowsQuery(username, page_request(limit, cursor)))
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
 
-    @get("/{username:str}/following", responses=documented(400, 401, 404))
+    @get("/{username:str}/following", opt=OPTIONAL_AUTH, responses=documented(400, 401, 404))
     async def following(
         self,
         username: Username,
-        viewer: FromDishka[Viewer],
         list_following: FromDishka[ListFollowing],
         links: FromDishka[Links],
         limit: Limit = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
     ) -> Response[UserSummaryPage]:
         """Whom the user follows, most recent follow first."""
-        del viewer  # resolved so that a bad token is refused even here
         page = await list_following(ListFollowsQuery(username, page_request(limit, cursor)))
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
 
