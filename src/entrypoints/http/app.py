@@ -31,11 +31,10 @@ from entrypoints.http.operation_docs import document_operations
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_context import ResponseHeaders
 from entrypoints.http.schemas import RequestBodySchemaPlugin
-from entrypoints.http.strict_json import StrictJsonRequest
+from entrypoints.http.strict_json import MAX_JSON_BODY_BYTES, StrictJsonRequest
 from entrypoints.logs import JsonFormatter
 
 API_PREFIX = "/api/v1"
-MAX_JSON_BODY_BYTES = 1024 * 1024
 
 
 def openapi_config() -> OpenAPIConfig:
