@@ -17,6 +17,8 @@ from domain.validation import Validation
 
 @dataclass(frozen=True, slots=True)
 class NewAccount:
+    """What someone asks an account to be (unchecked; ``AccountOpener`` checks it)."""
+
     username: str
     email: str
     password: str = field(repr=False)
@@ -24,7 +26,6 @@ class NewAccount:
     first_name: str = ""
     last_name: str = ""
     bio: str = ""
-    is_admin: bool = False
 
 
 class AccountOpener:
@@ -49,7 +50,7 @@ class AccountOpener:
         self._usernames = username_policy
         self._policy = password_policy
 
-    async def open(self, account: NewAccount, now: datetime) -> User:
+    async def open(self, account: NewAccount, now: datetime, *, is_admin: bool = False) -> User:
         check = Validation()
         username = check.check(lambda: self._usernames.check(account.username))
         email = check.check(lambda: Email(account.email))
@@ -72,7 +73,7 @@ class AccountOpener:
             email=email.value,
             password_hash=await self._hasher.hash(account.password),
             created_at=now,
-            is_admin=account.is_admin,
+            is_admin=is_admin,
         )
         user.set_profile(profile)
         return await self._users.add(user)

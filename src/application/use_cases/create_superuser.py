@@ -28,8 +28,9 @@ class CreateSuperuser:
 
     async def __call__(self, command: CreateSuperuserCommand) -> User:
         user = await self._accounts.open(
-            NewAccount(command.username, command.email, command.password, is_admin=True),
+            NewAccount(command.username, command.email, command.password),
             self._clock.now(),
+            is_admin=True,
         )
         await self._tx.commit()
         return user

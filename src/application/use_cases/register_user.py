@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from application.accounts import AccountOpener, NewAccount
@@ -14,14 +14,9 @@ from domain.users import User
 
 
 @dataclass(frozen=True, slots=True)
-class RegisterUserCommand:
-    username: str
-    email: str
-    password: str = field(repr=False)
-    password_confirm: str | None = field(default=None, repr=False)
-    first_name: str = ""
-    last_name: str = ""
-    bio: str = ""
+class RegisterUserCommand(NewAccount):
+    """The new account, and the client address it is asked from (for the per-address limit)."""
+
     client_address: str = "unknown"
 
 
@@ -74,18 +69,7 @@ class RegisterUser:
             raise
 
     async def _register(self, command: RegisterUserCommand, now: datetime) -> RegisterUserResult:
-        user = await self._accounts.open(
-            NewAccount(
-                username=command.username,
-                email=command.email,
-                password=command.password,
-                password_confirm=command.password_confirm,
-                first_name=command.first_name,
-                last_name=command.last_name,
-                bio=command.bio,
-            ),
-            now,
-        )
+        user = await self._accounts.open(command, now)
         tokens = await self._tokens.start_session(user)
         await self._tx.commit()
         return RegisterUserResult(user=user, tokens=tokens)
