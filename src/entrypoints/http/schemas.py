@@ -1,10 +1,10 @@
-"""Request and response bodies. Requests reject unknown fields, so nothing is mass-assigned."""
+"""Request bodies, and what the OpenAPI schema says of their fields. Requests reject
+unknown fields, so nothing is mass-assigned. Response bodies are in ``responses``."""
 
 from __future__ import annotations
 
 import types
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
 import msgspec
@@ -15,9 +15,6 @@ from litestar.params import KwargDefinition
 from litestar.typing import FieldDefinition
 from msgspec import UNSET, UnsetType
 
-from application.ports.tweet_reader import TweetView
-from application.ports.user_reader import ProfileView, UserSummary
-from application.token_issuer import TokenPair
 from domain.settings import SETTING_RANGES, RuntimeSettings
 from domain.text import NUL
 from domain.tweets import MAX_TWEET_LENGTH
@@ -29,9 +26,7 @@ from domain.users import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     USERNAME_PATTERN,
-    User,
 )
-from entrypoints.http.links import Links
 
 # What the OpenAPI schema says about a field (msgspec ignores these annotations; the use
 # cases validate). They repeat the domain's rules so that generated clients and
@@ -229,176 +224,6 @@ class SettingsPatch(RequestBody):
     )
 
 
-class TokenPairResponse(msgspec.Struct):
-    access_token: str
-    refresh_token: str
-    expires_in: int
-    refresh_expires_in: int
-    token_type: str = "Bearer"
-
-    @classmethod
-    def of(cls, pair: TokenPair) -> TokenPairResponse:
-        return cls(
-            access_token=pair.access_token,
-            refresh_token=pair.refresh_token,
-            expires_in=pair.expires_in,
-            refresh_expires_in=pair.refresh_expires_in,
-        )
-
-
-class UserPrivate(msgspec.Struct):
-    id: int
-    username: str
-    email: str
-    first_name: str
-    last_name: str
-    bio: str
-    avatar_url: str | None
-    is_admin: bool
-    created_at: datetime
-    last_login: datetime | None
-    followers_count: int
-    following_count: int
-    tweets_count: int
-
-    @classmethod
-    def of(cls, user: User, links: Links) -> UserPrivate:
-        return cls(
-            id=user.id,
-            username=user.username,
-            email=user.email,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            bio=user.bio,
-            avatar_url=links.media(user.avatar),
-            is_admin=user.is_admin,
-            created_at=user.created_at,
-            last_login=user.last_login,
-            followers_count=user.followers_count,
-            following_count=user.following_count,
-            tweets_count=user.tweets_count,
-        )
-
-
-class RegisterResponse(msgspec.Struct):
-    user: UserPrivate
-    tokens: TokenPairResponse
-
-
-class SettingsResponse(msgspec.Struct):
-    access_token_ttl_seconds: int
-    refresh_token_ttl_seconds: int
-    refresh_reuse_grace_seconds: int
-    login_failures_per_account: int
-    login_failures_per_address: int
-    registrations_per_address_per_hour: int
-    max_image_bytes: int
-    uploads_per_user_per_hour: int
-
-    @classmethod
-    def of(cls, settings: RuntimeSettings) -> SettingsResponse:
-        return cls(**settings.as_dict())
-
-
-class UserAdminView(UserPrivate):
-    """UserPrivate plus ``is_active``, for administrators."""
-
-    is_active: bool
-
-    @classmethod
-    def of(cls, user: User, links: Links) -> UserAdminView:
-        return cls(**msgspec.structs.asdict(UserPrivate.of(user, links)), is_active=user.is_active)
-
-
-class UserPublic(msgspec.Struct):
-    id: int
-    username: str
-    first_name: str
-    last_name: str
-    bio: str
-    avatar_url: str | None
-    created_at: datetime
-    followers_count: int
-    following_count: int
-    tweets_count: int
-    followed_by_me: bool | None
-
-    @classmethod
-    def of(cls, profile: ProfileView, links: Links) -> UserPublic:
-        return cls(
-            id=profile.id,
-            username=profile.username,
-            first_name=profile.first_name,
-            last_name=profile.last_name,
-            bio=profile.bio,
-            avatar_url=links.media(profile.avatar),
-            created_at=profile.created_at,
-            followers_count=profile.followers_count,
-            following_count=profile.following_count,
-            tweets_count=profile.tweets_count,
-            followed_by_me=profile.followed_by_me,
-        )
-
-
-class UserSummaryResponse(msgspec.Struct):
-    id: int
-    username: str
-    avatar_url: str | None
-
-    @classmethod
-    def of(cls, user: UserSummary, links: Links) -> UserSummaryResponse:
-        return cls(id=user.id, username=user.username, avatar_url=links.media(user.avatar))
-
-
-class TweetResponse(msgspec.Struct):
-    id: int
-    text: str
-    image_url: str | None
-    author: UserSummaryResponse
-    created_at: datetime
-    edited_at: datetime | None
-    like_count: int
-    liked_by_me: bool | None
-
-    @classmethod
-    def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
-        return cls(
-            id=tweet.id,
-            text=tweet.text,
-            image_url=links.media(tweet.image),
-            author=UserSummaryResponse.of(tweet.author, links),
-            created_at=tweet.created_at,
-            edited_at=tweet.edited_at,
-            like_count=tweet.like_count,
-            liked_by_me=tweet.liked_by_me,
-        )
-
-
-class TweetPage(msgspec.Struct):
-    items: list[TweetResponse]
-    next_cursor: str | None
-
-
-class UserSummaryPage(msgspec.Struct):
-    items: list[UserSummaryResponse]
-    next_cursor: str | None
-
-
-class UserAdminPage(msgspec.Struct):
-    items: list[UserAdminView]
-    next_cursor: str | None
-
-
-class ActiveUserResponse(msgspec.Struct):
-    username: str
-    last_login: datetime
-
-
-class LikeResponse(msgspec.Struct):
-    liked: bool
-    like_count: int
-
-
 class TweetTextRequest(RequestBody):
     text: TweetTextField
 
@@ -408,10 +233,6 @@ class TweetTextRequest(RequestBody):
 class UserStatusRequest(RequestBody):
     is_active: bool | UnsetType = UNSET
     is_admin: bool | UnsetType = UNSET
-
-
-class HealthResponse(msgspec.Struct):
-    status: str
 
 
 G = TypeVar("G")

@@ -13,7 +13,8 @@ from application.use_cases.update_settings import UpdateSettings, UpdateSettings
 from entrypoints.http.auth import BEARER_SECURITY, PRIVATE
 from entrypoints.http.problems import documented
 from entrypoints.http.request_context import audit
-from entrypoints.http.schemas import SettingsPatch, SettingsResponse
+from entrypoints.http.responses import SettingsResponse
+from entrypoints.http.schemas import SettingsPatch
 
 
 class AdminSettingsController(Controller):

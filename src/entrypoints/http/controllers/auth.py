@@ -27,14 +27,8 @@ from entrypoints.http.client_address import address_group, client_address
 from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
 from entrypoints.http.request_context import audit
-from entrypoints.http.schemas import (
-    LoginRequest,
-    RefreshTokenRequest,
-    RegisterRequest,
-    RegisterResponse,
-    TokenPairResponse,
-    UserPrivate,
-)
+from entrypoints.http.responses import RegisterResponse, TokenPairResponse, UserPrivate
+from entrypoints.http.schemas import LoginRequest, RefreshTokenRequest, RegisterRequest
 
 
 def identifier_digest(secret: bytes, identifier: str) -> str:

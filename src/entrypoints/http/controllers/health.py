@@ -9,7 +9,7 @@ from litestar import Controller, Response, get
 from application.ports.health import DatabaseHealth
 from application.ports.shared_state_health import SharedStateHealth
 from entrypoints.http.problems import documented, problem
-from entrypoints.http.schemas import HealthResponse
+from entrypoints.http.responses import HealthResponse
 
 
 class HealthController(Controller):

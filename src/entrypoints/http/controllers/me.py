@@ -21,7 +21,8 @@ from entrypoints.http.auth import BEARER_SECURITY, PRIVATE
 from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, read_form
 from entrypoints.http.links import Links
 from entrypoints.http.problems import documented
-from entrypoints.http.schemas import UpdateMeRequest, UserPrivate, given
+from entrypoints.http.responses import UserPrivate
+from entrypoints.http.schemas import UpdateMeRequest, given
 from entrypoints.http.upload_docs import SetAvatarOperation
 
 

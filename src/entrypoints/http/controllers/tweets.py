@@ -22,14 +22,14 @@ from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, is_multipart, read_for
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.problems import documented
-from entrypoints.http.schemas import (
+from entrypoints.http.responses import (
     LikeResponse,
     TweetPage,
     TweetResponse,
-    TweetTextRequest,
     UserSummaryPage,
     UserSummaryResponse,
 )
+from entrypoints.http.schemas import TweetTextRequest
 from entrypoints.http.strict_json import decode_json_body
 from entrypoints.http.upload_docs import PostTweetOperation
 

@@ -23,18 +23,17 @@ from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.paths import ACTIVE_USERS
 from entrypoints.http.problems import documented
 from entrypoints.http.request_context import audit
-from entrypoints.http.schemas import (
+from entrypoints.http.responses import (
     ActiveUserResponse,
     TweetPage,
     TweetResponse,
     UserAdminPage,
     UserAdminView,
     UserPublic,
-    UserStatusRequest,
     UserSummaryPage,
     UserSummaryResponse,
-    given,
 )
+from entrypoints.http.schemas import UserStatusRequest, given
 
 Username = Annotated[str, Parameter(description="Case-insensitive.")]
 

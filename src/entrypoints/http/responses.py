@@ -1,0 +1,190 @@
+"""Response bodies: what the API answers, built from the use cases' results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from application.ports.tweet_reader import TweetView
+from application.ports.user_reader import ProfileView, UserSummary
+from application.token_issuer import TokenPair
+from domain.settings import RuntimeSettings
+from domain.users import (
+    User,
+)
+from entrypoints.http.links import Links
+
+
+class TokenPairResponse(msgspec.Struct):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int
+    token_type: str = "Bearer"
+
+    @classmethod
+    def of(cls, pair: TokenPair) -> TokenPairResponse:
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+            refresh_expires_in=pair.refresh_expires_in,
+        )
+
+
+class UserPrivate(msgspec.Struct):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    bio: str
+    avatar_url: str | None
+    is_admin: bool
+    created_at: datetime
+    last_login: datetime | None
+    followers_count: int
+    following_count: int
+    tweets_count: int
+
+    @classmethod
+    def of(cls, user: User, links: Links) -> UserPrivate:
+        return cls(
+            id=user.id,
+            username=user.username,
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            bio=user.bio,
+            avatar_url=links.media(user.avatar),
+            is_admin=user.is_admin,
+            created_at=user.created_at,
+            last_login=user.last_login,
+            followers_count=user.followers_count,
+            following_count=user.following_count,
+            tweets_count=user.tweets_count,
+        )
+
+
+class RegisterResponse(msgspec.Struct):
+    user: UserPrivate
+    tokens: TokenPairResponse
+
+
+class SettingsResponse(msgspec.Struct):
+    access_token_ttl_seconds: int
+    refresh_token_ttl_seconds: int
+    refresh_reuse_grace_seconds: int
+    login_failures_per_account: int
+    login_failures_per_address: int
+    registrations_per_address_per_hour: int
+    max_image_bytes: int
+    uploads_per_user_per_hour: int
+
+    @classmethod
+    def of(cls, settings: RuntimeSettings) -> SettingsResponse:
+        return cls(**settings.as_dict())
+
+
+class UserAdminView(UserPrivate):
+    """UserPrivate plus ``is_active``, for administrators."""
+
+    is_active: bool
+
+    @classmethod
+    def of(cls, user: User, links: Links) -> UserAdminView:
+        return cls(**msgspec.structs.asdict(UserPrivate.of(user, links)), is_active=user.is_active)
+
+
+class UserPublic(msgspec.Struct):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    bio: str
+    avatar_url: str | None
+    created_at: datetime
+    followers_count: int
+    following_count: int
+    tweets_count: int
+    followed_by_me: bool | None
+
+    @classmethod
+    def of(cls, profile: ProfileView, links: Links) -> UserPublic:
+        return cls(
+            id=profile.id,
+            username=profile.username,
+            first_name=profile.first_name,
+            last_name=profile.last_name,
+            bio=profile.bio,
+            avatar_url=links.media(profile.avatar),
+            created_at=profile.created_at,
+            followers_count=profile.followers_count,
+            following_count=profile.following_count,
+            tweets_count=profile.tweets_count,
+            followed_by_me=profile.followed_by_me,
+        )
+
+
+class UserSummaryResponse(msgspec.Struct):
+    id: int
+    username: str
+    avatar_url: str | None
+
+    @classmethod
+    def of(cls, user: UserSummary, links: Links) -> UserSummaryResponse:
+        return cls(id=user.id, username=user.username, avatar_url=links.media(user.avatar))
+
+
+class TweetResponse(msgspec.Struct):
+    id: int
+    text: str
+    image_url: str | None
+    author: UserSummaryResponse
+    created_at: datetime
+    edited_at: datetime | None
+    like_count: int
+    liked_by_me: bool | None
+
+    @classmethod
+    def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
+        return cls(
+            id=tweet.id,
+            text=tweet.text,
+            image_url=links.media(tweet.image),
+            author=UserSummaryResponse.of(tweet.author, links),
+            created_at=tweet.created_at,
+            edited_at=tweet.edited_at,
+            like_count=tweet.like_count,
+            liked_by_me=tweet.liked_by_me,
+        )
+
+
+class TweetPage(msgspec.Struct):
+    items: list[TweetResponse]
+    next_cursor: str | None
+
+
+class UserSummaryPage(msgspec.Struct):
+    items: list[UserSummaryResponse]
+    next_cursor: str | None
+
+
+class UserAdminPage(msgspec.Struct):
+    items: list[UserAdminView]
+    next_cursor: str | None
+
+
+class ActiveUserResponse(msgspec.Struct):
+    username: str
+    last_login: datetime
+
+
+class LikeResponse(msgspec.Struct):
+    liked: bool
+    like_count: int
+
+
+class HealthResponse(msgspec.Struct):
+    status: str
