@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 
 from application.ports.password_hasher import PasswordHasher
+from application.use_cases.change_user_status import ChangeUserStatusCommand
 from application.use_cases.log_in import LogInCommand
 from application.use_cases.register_user import RegisterUserResult
 from application.use_cases.update_current_user import UpdateCurrentUserCommand
 from domain.errors import InvalidCredentials, ValidationError, WrongCurrentPassword
+from domain.users import User
 from tests.support.doubles import PlainTextPasswordHasher
 from tests.support.wiring import override
 from tests.unit.world import PASSWORD, World
@@ -247,3 +249,33 @@ async def test_a_password_change_that_verified_a_password_changed_meanwhile_fail
 
     assert world.live_session_ids(alice.user.id) == {alice.tokens.session_id}
     assert await world.log_in_as("alice", "the first new secret")
+
+
+async def test_a_profile_and_password_change_keeps_a_deactivation_made_meanwhile(
+    world: World, alice: RegisterUserResult, admin: User
+) -> None:
+    """An administrator deactivates the account while its owner's edit checks the current
+    password: the edit writes its bio and password, and the account stays deactivated."""
+    deactivation = ChangeUserStatusCommand(admin.id, "alice", is_active=False)
+    slow = SlowHasher(lambda: world.change_user_status(deactivation))
+    slow_world = await world.replacing(override(PasswordHasher, slow))
+    new_password = "a brand new secret"
+
+    await slow_world.update_current_user(
+        UpdateCurrentUserCommand(
+            user_id=alice.user.id,
+            session_id=alice.tokens.session_id,
+            bio="still here",
+            password=new_password,
+            current_password=PASSWORD,
+        )
+    )
+
+    stored = world.stored_user(alice.user.id)
+    assert (stored.bio, stored.is_active, stored.deactivated_at) == (
+        "still here",
+        False,
+        world.clock.now(),
+    )
+    with pytest.raises(InvalidCredentials):
+        await world.log_in_as("alice", new_password)
