@@ -84,6 +84,9 @@ class Counted:
         response = await self.http.get(url, headers=headers)
         assert response.status_code == 200, response.text
         await asyncio.sleep(0)
+        # A read runs on the read connections, outside any transaction.
+        began = [sql for sql in self.log.statements if re.match(r"\s*BEGIN\b", sql, re.I)]
+        assert not began, (url, began)
         return [sql for sql in self.log.statements if not NOT_COUNTED.match(sql)]
 
     async def count(self, url: str, headers: dict[str, str] | None = None) -> int:
