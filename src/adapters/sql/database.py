@@ -19,7 +19,7 @@ class Database:
     """One per process: connections come from ``engine``'s pool, statements run on
     ``driver``; ``reads`` runs reads outside any transaction."""
 
-    def __init__(self, engine: AsyncEngine, read_connections: int | None = None) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
         self.driver: Driver = driver_for(engine.dialect)
@@ -28,9 +28,8 @@ class Database:
         pool_timeout = getattr(pool, "timeout", None)
         # Waiting for a free connection is bounded as waiting for a pooled one is.
         self.wait: float | None = pool_timeout() if callable(pool_timeout) else None
-        if read_connections is None:  # half the pool, leaving the rest to transactions
-            read_connections = max(1, pool_size() // 2) if callable(pool_size) else 1
-        self.reads = ReadConnections(self, read_connections)
+        # Half the pool for reads, leaving the rest to transactions.
+        self.reads = ReadConnections(self, max(1, pool_size() // 2) if callable(pool_size) else 1)
 
     async def connect(self) -> PoolProxiedConnection:
         """A connection checked out of the pool, one the server has not closed."""

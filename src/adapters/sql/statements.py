@@ -130,13 +130,10 @@ class WriteStatement:
         self._build = build
         self._compiled: dict[tuple[str, tuple[str, ...]], Compiled] = {}
 
-    def statement(self, dialect: Dialect) -> Writing:
-        return self._build(dialect.name)
-
     def compiled(self, dialect: Dialect, names: tuple[str, ...]) -> Compiled:
         key = (dialect.name, names)
         compiled = self._compiled.get(key)
         if compiled is None:
-            statement = self.statement(dialect)
+            statement = self._build(dialect.name)
             compiled = self._compiled[key] = Compiled.of(statement, dialect, names)
         return compiled

@@ -57,7 +57,7 @@ class SqlUserReader(SqlUserLookup, UserReader):
 
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None:
         viewer = {} if viewer_id is None else {"viewer": viewer_id}
-        row = await self._connections.first(_PROFILE[viewer_id is not None], user=user_id, **viewer)
+        row = await self._reads.first(_PROFILE[viewer_id is not None], user=user_id, **viewer)
         if row is None:
             return None
         return ProfileView(
@@ -85,17 +85,15 @@ class SqlUserReader(SqlUserLookup, UserReader):
         return await self._summaries(_FOLLOWING[before is not None], user_id, before, limit)
 
     async def recently_active(self, limit: int) -> list[ActiveUser]:
-        rows = await self._connections.all(_RECENTLY_ACTIVE, limit=limit)
+        rows = await self._reads.all(_RECENTLY_ACTIVE, limit=limit)
         return [ActiveUser(row.username, row.last_login) for row in rows]
 
     async def newest(self, before: int | None, limit: int) -> list[tuple[int, User]]:
-        rows = await self._connections.all(
-            _NEWEST[before is not None], **page_params(before, limit)
-        )
+        rows = await self._reads.all(_NEWEST[before is not None], **page_params(before, limit))
         return [(row.id, user_from_row(row)) for row in rows]
 
     async def _summaries(
         self, query: ReadQuery, user_id: int, before: int | None, limit: int
     ) -> list[tuple[int, UserSummary]]:
-        rows = await self._connections.all(query, user=user_id, **page_params(before, limit))
+        rows = await self._reads.all(query, user=user_id, **page_params(before, limit))
         return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]

@@ -127,6 +127,8 @@ _LOCK = WriteStatement(
 class _Reads(Protocol):
     async def first(self, query: ReadQuery, **params: Any) -> Any | None: ...
 
+    async def all(self, query: ReadQuery, **params: Any) -> list[Any]: ...
+
 
 class _UserQueries:
     """Users by id, username or email, through ``reads``: the read connections, or a unit
@@ -158,18 +160,17 @@ class SqlUserLookup(_UserQueries, UserLookup):
 
     def __init__(self, connections: ReadConnections) -> None:
         super().__init__(connections)
-        self._connections = connections
 
 
-class SqlUserRepository(UserRepository):
+class SqlUserRepository(_UserQueries, UserRepository):
     """Users in the use case's transaction (``SqlUnitOfWork``): reads see its writes, and
     each write sets only the columns it is named for, so it never writes back what was read
     (a profile edit does not undo a deactivation or a password change committed meanwhile).
     """
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
+        super().__init__(uow)
         self._statements = uow
-        self._lookups = _UserQueries(uow)
 
     async def add(self, user: User) -> User:
         try:
@@ -177,15 +178,6 @@ class SqlUserRepository(UserRepository):
         except IntegrityError as error:
             raise (_conflict(error) or error) from error
         return user
-
-    async def get(self, user_id: int) -> User | None:
-        return await self._lookups.get(user_id)
-
-    async def get_by_username(self, username: str) -> User | None:
-        return await self._lookups.get_by_username(username)
-
-    async def get_by_email(self, email: str) -> User | None:
-        return await self._lookups.get_by_email(email)
 
     async def change_username(self, user_id: int, username: str) -> None:
         await self._set(user_id, username=username, username_canonical=canonical_username(username))
