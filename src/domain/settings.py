@@ -17,7 +17,7 @@ LOGIN_FAILURES_PER_ADDRESS_WINDOW = timedelta(minutes=10)
 REGISTRATIONS_PER_ADDRESS_WINDOW = timedelta(hours=1)
 UPLOADS_PER_USER_WINDOW = timedelta(hours=1)
 
-# Inclusive bounds of every setting. For the four throttling limits 0 means unlimited.
+# Inclusive bounds of every setting. For the throttling and rate limits 0 means unlimited.
 SETTING_RANGES: dict[str, tuple[int, int]] = {
     "access_token_ttl_seconds": (5, DAY),
     "refresh_token_ttl_seconds": (60, 365 * DAY),
@@ -27,6 +27,8 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "registrations_per_address_per_hour": (0, 1_000_000),
     "max_image_bytes": (1024, 50 * 1024 * 1024),
     "uploads_per_user_per_hour": (0, 100_000),
+    "writes_per_user_per_hour": (0, 1_000_000),
+    "fanout_max_followers": (0, 100_000_000),
 }
 
 
@@ -42,6 +44,8 @@ class RuntimeSettings:
     registrations_per_address_per_hour: int = 20
     max_image_bytes: int = 5 * 1024 * 1024
     uploads_per_user_per_hour: int = 60
+    writes_per_user_per_hour: int = 1000
+    fanout_max_followers: int = 10_000
 
     @property
     def access_token_ttl(self) -> timedelta:

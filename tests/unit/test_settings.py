@@ -22,6 +22,8 @@ CONTRACT_DEFAULTS = {
     "registrations_per_address_per_hour": 20,
     "max_image_bytes": 5242880,
     "uploads_per_user_per_hour": 60,
+    "writes_per_user_per_hour": 1000,
+    "fanout_max_followers": 10000,
 }
 
 # Inclusive bounds from API.md "Runtime settings".

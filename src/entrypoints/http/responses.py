@@ -81,6 +81,8 @@ class SettingsResponse(msgspec.Struct):
     registrations_per_address_per_hour: int
     max_image_bytes: int
     uploads_per_user_per_hour: int
+    writes_per_user_per_hour: int
+    fanout_max_followers: int
 
     @classmethod
     def of(cls, settings: RuntimeSettings) -> SettingsResponse:

@@ -222,6 +222,8 @@ class SettingsPatch(RequestBody):
     uploads_per_user_per_hour: Annotated[int, _range("uploads_per_user_per_hour")] | UnsetType = (
         UNSET
     )
+    writes_per_user_per_hour: Annotated[int, _range("writes_per_user_per_hour")] | UnsetType = UNSET
+    fanout_max_followers: Annotated[int, _range("fanout_max_followers")] | UnsetType = UNSET
 
 
 class TweetTextRequest(RequestBody):

@@ -145,6 +145,8 @@ def test_changed_reports_every_bad_key() -> None:
         ("login_failures_per_account", 0, 100_000),
         ("registrations_per_address_per_hour", 0, 1_000_000),
         ("uploads_per_user_per_hour", 0, 100_000),
+        ("writes_per_user_per_hour", 0, 1_000_000),
+        ("fanout_max_followers", 0, 100_000_000),
     ],
 )
 def test_changed_accepts_exactly_the_inclusive_range(key: str, low: int, high: int) -> None:
