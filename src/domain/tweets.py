@@ -46,6 +46,9 @@ class Tweet:
     image: str | None = None
     edited_at: datetime | None = None
     like_count: int = 0
+    # Put in followers' home timelines by the workers (fan-out on write); otherwise (an
+    # author with more than ``fanout_max_followers`` followers) merged into them when read.
+    fanned_out: bool = True
     id: int = 0
 
     def edit(self, text: TweetText, now: datetime) -> None:
@@ -54,3 +57,9 @@ class Tweet:
 
     def is_by(self, user_id: int) -> bool:
         return self.author_id == user_id
+
+
+def fans_out(followers_count: int, fanout_max_followers: int) -> bool:
+    """Whether an author's new tweet is copied into every follower's timeline: not for an
+    account with more followers than the limit (a post would cost O(followers))."""
+    return followers_count <= fanout_max_followers

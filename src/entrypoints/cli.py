@@ -1,4 +1,4 @@
-"""The ``chirp`` command: serve, apply migrations, create an administrator.
+"""The ``chirp`` command: serve, do derived work, apply migrations, create an administrator.
 
 A bad argument or configuration is one line on standard error and exit status 2; a database
 that cannot be used is one line and status 1; never a traceback. Log lines are JSON.
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -23,11 +25,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
 from application.errors import DependencyUnavailable
+from application.ports.job_worker import JobWorker
 from application.use_cases.create_superuser import CreateSuperuser, CreateSuperuserCommand
 from domain.errors import DomainError, ValidationError
 from entrypoints.config import AppConfig, ConfigError
 from entrypoints.logs import FIELDS, configure_logging
 from entrypoints.server import serve
+from entrypoints.worker import DEFAULT_CONCURRENCY, run_jobs
 
 logger = logging.getLogger("chirp")
 
@@ -134,7 +138,32 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes; with more than one, set CHIRP_REDIS_URL so that they share "
         "throttle counts (default: %(default)s)",
     )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do no derived work (feeds, counts) in the server's processes: run `chirp worker` "
+        "beside it",
+    )
     serve.set_defaults(run=_serve, prog="chirp serve")
+
+    worker = commands.add_parser(
+        "worker",
+        help="do derived work (feeds, counts, ...) for servers run with --no-worker",
+        description="Do the derived work of the write path (feeds, counts, ...) until "
+        "interrupted. Any number of workers and servers may share one database.",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=_workers,
+        default=DEFAULT_CONCURRENCY,
+        help="jobs run at once (default: %(default)s)",
+    )
+    worker.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="queue every job parked after failing too often again, then exit",
+    )
+    worker.set_defaults(run=_worker, prog="chirp worker")
 
     db = commands.add_parser(
         "db", help="database schema", description="Manage the database schema."
@@ -211,6 +240,7 @@ def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     _check_address(args.host, args.port)  # again: the migrations took a while
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     os.environ.setdefault("CHIRP_HASH_THREADS", str(max(1, (cores or 1) // args.workers)))
+    os.environ["CHIRP_IN_PROCESS_WORKER"] = "0" if args.no_worker else "1"
     serve(
         "entrypoints.http.app:app_from_env",
         factory=True,
@@ -218,6 +248,36 @@ def _serve(config: AppConfig, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
     )
+    return 0
+
+
+def _worker(config: AppConfig, args: argparse.Namespace) -> int:
+    # Imported here: only this command needs the container.
+    from entrypoints.di import make_container  # noqa: PLC0415
+
+    async def work() -> int:
+        await _migrate(config)
+        container = make_container(config)
+        try:
+            if args.retry_failed:
+                count = await (await container.get(JobWorker)).retry_failed()
+                print(f"chirp: {count} parked job(s) queued again")
+                return 0
+            # SIGTERM (a service manager's stop) ends the worker cleanly: a job cut short
+            # is rolled back and runs again later.
+            task = asyncio.current_task()
+            if task is not None:
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+            logger.info("worker started", extra={FIELDS: {"concurrency": args.concurrency}})
+            with contextlib.suppress(asyncio.CancelledError):
+                await run_jobs(container, concurrency=args.concurrency)
+            logger.info("worker stopped")
+        finally:
+            await container.close()
+        return 0
+
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(work())
     return 0
 
 

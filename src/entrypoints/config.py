@@ -50,6 +50,9 @@ class AppConfig:
     db_connect_timeout: float = 5.0
     db_statement_timeout: float = 10.0
     db_pool_timeout: float = 5.0
+    # Whether the server does derived work in-process (`chirp serve`, unless --no-worker,
+    # which sets CHIRP_IN_PROCESS_WORKER=0 for its workers); off for an app built directly.
+    in_process_worker: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
@@ -74,6 +77,7 @@ class AppConfig:
             trusted_proxies=parsed_networks(environ.get("CHIRP_TRUSTED_PROXIES", "")),
             cors_origins=parsed_origins(environ.get("CHIRP_CORS_ORIGINS", "")),
             hash_threads=_positive("CHIRP_HASH_THREADS", environ.get("CHIRP_HASH_THREADS")),
+            in_process_worker=environ.get("CHIRP_IN_PROCESS_WORKER", "1") != "0",
             **_seconds(
                 environ,
                 db_connect_timeout="CHIRP_DB_CONNECT_TIMEOUT",

@@ -27,6 +27,7 @@ from adapters.memory.attempt_log import InMemoryAttemptLog
 from adapters.memory.provider import InMemoryProvider
 from adapters.memory.shared_state_health import InProcessStateHealth
 from adapters.memory.store import MemoryStore
+from adapters.pgqueuer_jobs import PgQueuerJobQueue, PgQueuerJobWorker
 from adapters.pillow_images import PillowImageProcessor
 from adapters.redis_attempt_log import RedisAttemptLog
 from adapters.redis_health import RedisStateHealth
@@ -38,6 +39,7 @@ from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
 from adapters.sql.home_timelines import SqlHomeTimelines
+from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
@@ -56,6 +58,8 @@ from application.ports.follows import FollowRepository
 from application.ports.health import DatabaseHealth
 from application.ports.home_timelines import HomeTimelines
 from application.ports.image_processor import ImageProcessor
+from application.ports.job_queue import JobQueue
+from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
@@ -104,6 +108,16 @@ class DatabaseProvider(Provider):
     @provide
     def read_connections(self, database: Database) -> ReadConnections:
         return database.reads
+
+    job_signal = provide(JobSignal)
+
+    @provide
+    def job_worker(self, database: Database, clock: Clock, signal: JobSignal) -> JobWorker:
+        """pgqueuer on PostgreSQL, the ``jobs`` table on SQLite."""
+        if database.dialect.name == "postgresql":
+            dsn = database.engine.url.set(drivername="postgresql")
+            return PgQueuerJobWorker(database, dsn.render_as_string(hide_password=False))
+        return SqliteJobWorker(database, clock, signal)
 
     # Readers keep no per-request state: one each per process, on the read connections.
     tweet_reader = provide(SqlTweetReader, provides=TweetReader)
@@ -208,6 +222,12 @@ class RepositoryProvider(Provider):
     likes = provide(SqlLikeRepository, provides=LikeRepository)
     follows = provide(SqlFollowRepository, provides=FollowRepository)
     home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
+
+    @provide
+    def job_queue(self, uow: SqlUnitOfWork, clock: Clock, signal: JobSignal) -> JobQueue:
+        if uow.dialect_name == "postgresql":
+            return PgQueuerJobQueue(uow)
+        return SqliteJobQueue(uow, clock, signal)
 
 
 def core_providers() -> list[Provider]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide, provide_all
 
 from application.accounts import AccountOpener
+from application.derived.registry import HANDLERS
+from application.outbox import Outbox
 from application.password_policy import PasswordPolicy
 from application.throttle import Throttle
 from application.token_issuer import TokenIssuer
@@ -55,6 +57,9 @@ class UseCaseProvider(Provider):
     token_issuer = provide(TokenIssuer)
     throttle = provide(Throttle, scope=Scope.APP)
     image_uploads = provide(ImageUploads)
+    outbox = provide(Outbox)
+    # The workers' handlers, built per job as use cases are per request.
+    handlers = provide_all(*HANDLERS)
     use_cases = provide_all(
         RegisterUser,
         LogIn,

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar import Litestar
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
-from adapters.sql.tables import metadata
+from adapters.sql.tables import jobs, metadata
 from application.ports.clock import Clock
 from devservers.postgres import URL_ENV, postgres_binaries, throwaway_postgres
 from tests.support.app import make_app, serve
@@ -56,7 +57,9 @@ async def engine(migrated_engine: AsyncEngine) -> AsyncEngine:
     """The database, emptied for this test."""
     async with migrated_engine.begin() as connection:
         if migrated_engine.dialect.name == "postgresql":
-            names = ", ".join(table.name for table in metadata.sorted_tables)
+            # The queue is pgqueuer's tables there, not ``jobs``.
+            tables = [table.name for table in metadata.sorted_tables if table is not jobs]
+            names = ", ".join([*tables, "pgqueuer", "pgqueuer_log", "pgqueuer_statistics"])
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in reversed(metadata.sorted_tables):
@@ -98,8 +101,14 @@ def media_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def client(engine: AsyncEngine, media_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(make_app(engine, media_dir=media_dir)) as http:
+def app(engine: AsyncEngine, media_dir: Path) -> Litestar:
+    """The app ``client`` calls (``tests.support.jobs.drain(app)`` does its derived work)."""
+    return make_app(engine, media_dir=media_dir)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(app) as http:
         yield http
 
 

@@ -24,6 +24,7 @@ async def test_the_feed_has_own_and_followees_tweets_newest_first(
         world.clock.advance(seconds=1)
 
     expected = [tweet for author, tweet in reversed(posted) if author in (ann, ben)]
+    await world.run_workers()
     assert await world.feed_ids(ann) == expected
     assert await world.feed_ids(ben) == [t for a, t in reversed(posted) if a == ben]
     assert await world.feed_ids(cat) == [t for a, t in reversed(posted) if a == cat]
@@ -35,10 +36,12 @@ async def test_a_new_follow_brings_the_followees_earlier_tweets(
     old_ben = (await world.post(ben, "old")).id
     own = (await world.post(ann, "mine")).id
     newer_ben = (await world.post(ben, "newer")).id
+    await world.run_workers()
     assert await world.feed_ids(ann) == [own]
 
     await world.follow(ann, "ben")
 
+    await world.run_workers()
     assert await world.feed_ids(ann) == [newer_ben, own, old_ben]
 
 
@@ -53,6 +56,7 @@ async def test_unfollowing_takes_the_followees_tweets_out(
 
     await world.unfollow(ann, "ben")
 
+    await world.run_workers()
     assert await world.feed_ids(ann) == [own, cat_tweet]
     assert await world.feed_ids(ben) == [ben_tweet]
 
@@ -64,6 +68,7 @@ async def test_following_again_brings_them_back(world: World, ann: User, ben: Us
 
     await world.follow(ann, "ben")
 
+    await world.run_workers()
     assert await world.feed_ids(ann) == [tweet]
 
 
@@ -75,12 +80,14 @@ async def test_following_someone_adds_nothing_to_their_feed(
 
     await world.follow(ann, "ben")
 
+    await world.run_workers()
     assert await world.feed_ids(ben) == [ben_tweet]
 
 
 async def test_an_edit_shows_in_followers_feeds(world: World, ann: User, ben: User) -> None:
     await world.follow(ben, "ann")
     tweet = await world.post(ann, "typo")
+    await world.run_workers()
 
     await world.edit(ann, tweet.id, "fixed")
 
@@ -98,6 +105,7 @@ async def test_liked_by_me_is_the_readers(
     await world.like(cat, tweet.id)
     if reader_likes:
         await world.like(ben, tweet.id)
+    await world.run_workers()
 
     page = await world.build_feed(BuildFeedQuery(ben.id, PageRequest()))
 

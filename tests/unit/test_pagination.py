@@ -159,7 +159,9 @@ async def feed(world: World) -> Listing:
 
     async def add() -> int:
         await world.post(cat, "not followed")
-        return (await world.post(next(authors))).id
+        posted = (await world.post(next(authors))).id
+        await world.run_workers()
+        return posted
 
     return Listing([], add, lambda p: world.build_feed(BuildFeedQuery(ann.id, p)))
 

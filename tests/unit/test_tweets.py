@@ -294,6 +294,7 @@ async def test_the_author_or_an_admin_deletes_with_likes_feed_entries_and_image(
     assert world.stored_user(ann.id).tweets_count == 1
     assert [key for key in world.store.likes if key[1] == doomed.id] == []
     assert (await world.tweet_as_seen_by(kept.id, ben)).liked_by_me is True
+    await world.run_workers()
     assert await world.feed_ids(ben) == [kept.id]
     assert await world.feed_ids(ann) == [kept.id]
     assert world.media.names == frozenset()

@@ -69,6 +69,7 @@ from domain.settings import RuntimeSettings
 from domain.users import User
 from entrypoints.config import AppConfig
 from entrypoints.di import in_memory_providers
+from entrypoints.worker import run_jobs
 from tests.support.doubles import (
     FAKE_IMAGE_PREFIX,
     FakeImageProcessor,
@@ -342,6 +343,10 @@ class World:
         return await self.get_profile(
             GetProfileQuery(username=username, viewer_id=None if viewer is None else viewer.id)
         )
+
+    async def run_workers(self) -> None:
+        """Do every queued job (derived work: feeds, ...) as the workers would."""
+        await run_jobs(self.container, until_empty=True)
 
     async def feed_ids(self, reader: User, limit: int = 100) -> list[int]:
         """The ids of the first page of ``reader``'s feed, newest first."""

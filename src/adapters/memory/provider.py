@@ -6,6 +6,7 @@ from dishka import Provider, Scope, provide
 
 from adapters.memory.deactivations import InMemoryDeactivations
 from adapters.memory.health import InMemoryDatabaseHealth
+from adapters.memory.jobs import InMemoryJobQueue, InMemoryJobWorker
 from adapters.memory.readers import InMemoryTweetReader, InMemoryUserReader
 from adapters.memory.sessions import InMemorySessionRepository
 from adapters.memory.settings import InMemorySettingsRepository
@@ -22,6 +23,8 @@ from application.ports.deactivations import Deactivations
 from application.ports.follows import FollowRepository
 from application.ports.health import DatabaseHealth
 from application.ports.home_timelines import HomeTimelines
+from application.ports.job_queue import JobQueue
+from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
@@ -56,6 +59,10 @@ class InMemoryProvider(Provider):
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 
+    @provide(scope=Scope.APP)
+    def job_worker(self, store: MemoryStore) -> JobWorker:
+        return InMemoryJobWorker(store)
+
     # As the SQL repositories: one set per request.
     users = provide(InMemoryUserRepository, provides=UserRepository)
     sessions = provide(InMemorySessionRepository, provides=SessionRepository)
@@ -65,3 +72,4 @@ class InMemoryProvider(Provider):
     likes = provide(InMemoryLikeRepository, provides=LikeRepository)
     follows = provide(InMemoryFollowRepository, provides=FollowRepository)
     home_timelines = provide(InMemoryHomeTimelines, provides=HomeTimelines)
+    job_queue = provide(InMemoryJobQueue, provides=JobQueue)

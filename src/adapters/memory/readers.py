@@ -57,7 +57,13 @@ class InMemoryTweetReader(TweetReader):
         return _newest(rows, before, limit)
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
-        entries = self._store.timelines.get(reader_id, set())
+        followed = {followee for follower, followee in self._store.follows if follower == reader_id}
+        merged = {
+            t.id
+            for t in self._store.tweets.values()
+            if not t.fanned_out and t.author_id in followed
+        }
+        entries = self._store.timelines.get(reader_id, set()) | merged
         rows = [(i, self._view(self._store.tweets[i], reader_id)) for i in entries]
         return _newest(rows, before, limit)
 

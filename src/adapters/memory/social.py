@@ -7,7 +7,7 @@ from datetime import datetime
 
 from adapters.memory.store import MemoryStore
 from application.ports.follows import FollowRepository
-from application.ports.home_timelines import HomeTimelines
+from application.ports.home_timelines import BACKFILL_LIMIT, HomeTimelines
 from application.ports.likes import LikeRepository
 from application.ports.tweets import TweetRepository
 from domain.errors import TweetNotFound
@@ -90,14 +90,27 @@ class InMemoryHomeTimelines(HomeTimelines):
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
-    async def add_tweet(self, tweet: Tweet) -> None:
-        readers = {f for f, followee in self._store.follows if followee == tweet.author_id}
-        for reader_id in readers | {tweet.author_id}:
-            self._store.timelines.setdefault(reader_id, set()).add(tweet.id)
+    async def add_own(self, tweet: Tweet) -> None:
+        self._store.timelines.setdefault(tweet.author_id, set()).add(tweet.id)
+
+    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
+        tweet = self._store.tweets.get(tweet_id)
+        if tweet is None or not tweet.fanned_out:
+            return None
+        batch = sorted(
+            (follow_id, follower)
+            for (follower, followee), follow_id in self._store.follows.items()
+            if followee == author_id and follow_id > after
+        )[:limit]
+        for _, follower in batch:
+            self._store.timelines.setdefault(follower, set()).add(tweet_id)
+        return batch[-1][0] if len(batch) == limit else None
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
-        authored = {t.id for t in self._store.tweets.values() if t.author_id == author_id}
-        self._store.timelines.setdefault(reader_id, set()).update(authored)
+        authored = sorted(
+            t.id for t in self._store.tweets.values() if t.author_id == author_id and t.fanned_out
+        )
+        self._store.timelines.setdefault(reader_id, set()).update(authored[-BACKFILL_LIMIT:])
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:
         authored = {t.id for t in self._store.tweets.values() if t.author_id == author_id}

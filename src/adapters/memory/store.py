@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
+from application.ports.job_queue import Job
 from domain.sessions import RefreshToken, Session
 from domain.tweets import Tweet
 from domain.users import User
@@ -20,6 +22,9 @@ class MemoryStore:
     likes: dict[tuple[int, int], int] = field(default_factory=dict)
     follows: dict[tuple[int, int], int] = field(default_factory=dict)
     timelines: dict[int, set[int]] = field(default_factory=dict)
+    # Jobs waiting for a worker, oldest first; and those parked after failing too often.
+    jobs: deque[Job] = field(default_factory=deque)
+    failed_jobs: list[Job] = field(default_factory=list)
     commits: int = 0
     _last_id: int = 0
 

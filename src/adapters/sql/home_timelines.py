@@ -1,35 +1,55 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, delete, select, union_all
+from sqlalchemy import Integer, bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
 
 from adapters.sql.dialect import insert_or_ignore
-from adapters.sql.statements import WriteStatement
+from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import follows, timeline_entries, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
-from application.ports.home_timelines import HomeTimelines
+from application.ports.home_timelines import BACKFILL_LIMIT, HomeTimelines
 from domain.tweets import Tweet
 
 _ENTRY = ["user_id", "tweet_id"]
-# The author and every follower of the author.
-_ADD_TWEET = WriteStatement(
+# Past every follow id: the last batch of a fan-out goes to the end.
+_END = 2**62
+
+_ADD_OWN = WriteStatement(build=lambda dialect: insert_or_ignore(dialect, timeline_entries))
+# A batch of followers is the follows with ids in (after, batch end]: the end is the
+# ``limit``-th follow past ``after`` (on the (followee_id, id) index), none when fewer are
+# left, and none as well when the tweet is gone or is not to be fanned out.
+_BATCH_END = ReadQuery(
+    select(follows.c.id)
+    .join(tweets, tweets.c.id == bindparam("tweet"))
+    .where(
+        tweets.c.fanned_out,
+        follows.c.followee_id == bindparam("author"),
+        follows.c.id > bindparam("after"),
+    )
+    .order_by(follows.c.id)
+    .limit(1)
+    .offset(bindparam("skip"))
+)
+_FAN_OUT = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
-        union_all(
-            select(follows.c.follower_id, bindparam("tweet", type_=Integer)).where(
-                follows.c.followee_id == bindparam("author")
-            ),
-            select(
-                bindparam("author_again", type_=Integer), bindparam("tweet_again", type_=Integer)
-            ),
+        select(follows.c.follower_id, tweets.c.id)
+        .join(tweets, tweets.c.id == bindparam("tweet", type_=Integer))
+        .where(
+            tweets.c.fanned_out,
+            follows.c.followee_id == bindparam("author"),
+            follows.c.id > bindparam("after"),
+            follows.c.id <= bindparam("upto"),
         ),
     )
 )
 _ADD_AUTHOR = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
-        select(bindparam("reader", type_=Integer), tweets.c.id).where(
-            tweets.c.author_id == bindparam("author")
-        ),
+        select(bindparam("reader", type_=Integer), tweets.c.id)
+        .where(tweets.c.author_id == bindparam("author"), tweets.c.fanned_out)
+        .order_by(tweets.c.id.desc())
+        .limit(BACKFILL_LIMIT),
     )
 )
 _REMOVE_AUTHOR = WriteStatement(
@@ -43,25 +63,30 @@ _REMOVE_AUTHOR = WriteStatement(
 
 
 class SqlHomeTimelines(HomeTimelines):
-    """Fan-out on write: one INSERT ... SELECT per event, done by the database, in the use
-    case's transaction.
+    """Fan-out on write, done by the database: each batch is one ``INSERT ... SELECT``.
 
-    A post racing a follow of its author cannot lose the tweet: both have already updated
-    the author's row in ``users`` (tweets_count, followers_count) before they get here, so
-    the second waits for the first to commit, and its statement then sees the other's rows.
+    Nothing here updates a row another request needs: entries are per reader, and a
+    repeated insert is ignored, so a job that runs twice changes nothing more.
     """
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
 
-    async def add_tweet(self, tweet: Tweet) -> None:
-        await self._statements.execute(
-            _ADD_TWEET,
-            tweet=tweet.id,
-            author=tweet.author_id,
-            author_again=tweet.author_id,
-            tweet_again=tweet.id,
+    async def add_own(self, tweet: Tweet) -> None:
+        await self._statements.execute(_ADD_OWN, user_id=tweet.author_id, tweet_id=tweet.id)
+
+    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
+        end = await self._statements.first(
+            _BATCH_END, tweet=tweet_id, author=author_id, after=after, skip=limit - 1
         )
+        upto = _END if end is None else end.id
+        try:
+            await self._statements.execute(
+                _FAN_OUT, tweet=tweet_id, author=author_id, after=after, upto=upto
+            )
+        except IntegrityError:
+            return None  # the tweet was deleted meanwhile: its entries go with it
+        return None if end is None else int(end.id)
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
         await self._statements.execute(_ADD_AUTHOR, reader=reader_id, author=author_id)

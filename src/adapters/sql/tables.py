@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -134,7 +135,15 @@ tweets = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("edited_at", UtcDateTime, nullable=True),
     Column("like_count", Integer, nullable=False, server_default="0"),
+    Column("fanned_out", Boolean, nullable=False, server_default=true()),
     Index("ix_tweets_author_id_id", "author_id", "id"),
+    Index(
+        "ix_tweets_not_fanned_out",
+        "author_id",
+        "id",
+        postgresql_where=text("NOT fanned_out"),
+        sqlite_where=text("NOT fanned_out"),
+    ),
 )
 
 likes = Table(
@@ -169,4 +178,27 @@ timeline_entries = Table(
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_timeline_entries_tweet_id", "tweet_id"),
+)
+
+# The job queue on SQLite (PostgreSQL uses pgqueuer's tables). Times are Unix seconds.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(100), nullable=False),
+    Column("payload", Text, nullable=False),  # a JSON object
+    Column("dedupe_key", String(200), nullable=True),
+    Column("status", String(10), nullable=False),  # queued, running or failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("run_at", Float, nullable=False),
+    Column("locked_until", Float, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Index("ix_jobs_status_run_at", "status", "run_at"),
+    Index(
+        "ix_jobs_dedupe_key",
+        "dedupe_key",
+        unique=True,
+        sqlite_where=text("dedupe_key IS NOT NULL AND status IN ('queued', 'running')"),
+    ),
 )

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, false, func, null, select, true
+from sqlalchemy import Select, bindparam, false, func, null, select, true, union_all
 
 from adapters.sql.database import ReadConnections
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.statements import ReadQuery
-from adapters.sql.tables import likes, timeline_entries, tweets, users
+from adapters.sql.tables import follows, likes, timeline_entries, tweets, users
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
@@ -42,16 +42,31 @@ def _by_author(signed_in: bool, paged: bool) -> Select[Any]:
 
 
 def _home(paged: bool) -> Select[Any]:
-    # The page is one backward range scan of the reader's timeline_entries; each entry then
-    # joins its tweet, author and like by primary key: cost grows with the page only.
-    entries = select(timeline_entries.c.tweet_id).where(
-        timeline_entries.c.user_id == bindparam("viewer")
-    )
-    page = newest_first(entries, timeline_entries.c.tweet_id, paged).subquery()
+    # The page is one backward range scan of the reader's timeline_entries, merged with the
+    # newest tweets not fanned out (authors with more than ``fanout_max_followers``
+    # followers) of the accounts the reader follows: one probe of a partial index, holding
+    # only those tweets, per account followed. Each row then joins its tweet, author and
+    # like by primary key: cost grows with the page and the accounts followed only.
+    entries = newest_first(
+        select(timeline_entries.c.tweet_id.label("id")).where(
+            timeline_entries.c.user_id == bindparam("viewer")
+        ),
+        timeline_entries.c.tweet_id,
+        paged,
+    ).subquery()
+    merged = newest_first(
+        select(tweets.c.id)
+        .join(follows, follows.c.followee_id == tweets.c.author_id)
+        .where(follows.c.follower_id == bindparam("viewer"), ~tweets.c.fanned_out),
+        tweets.c.id,
+        paged,
+    ).subquery()
+    page = union_all(select(entries.c.id), select(merged.c.id)).subquery()
     return (
         _tweet_views(signed_in=True)
-        .join(page, page.c.tweet_id == tweets.c.id)
+        .join(page, page.c.id == tweets.c.id)
         .order_by(tweets.c.id.desc())
+        .limit(bindparam("limit"))
     )
 
 

@@ -40,6 +40,7 @@ class SqlTweetRepository(TweetRepository):
                 text=tweet.text,
                 image=tweet.image,
                 created_at=tweet.created_at,
+                fanned_out=tweet.fanned_out,
             )
             or 0
         )
@@ -58,6 +59,7 @@ class SqlTweetRepository(TweetRepository):
             created_at=row.created_at,
             edited_at=row.edited_at,
             like_count=row.like_count,
+            fanned_out=row.fanned_out,
         )
 
     async def update(self, tweet: Tweet) -> None:
@@ -66,10 +68,9 @@ class SqlTweetRepository(TweetRepository):
         )
 
     async def delete(self, tweet: Tweet) -> None:
-        # Lock order: the author's row before the tweet's, as a follow takes them (it holds
-        # the followee's row while it copies the followee's tweets into a feed, and so do
-        # post and unfollow); the other order deadlocks with it. So the count goes first,
-        # and comes back if another request deleted the tweet meanwhile.
+        # Lock order: the author's row before the tweet's, as posting takes them; the other
+        # order deadlocks with it. So the count goes first, and comes back if another
+        # request deleted the tweet meanwhile.
         await self._count_for_author(tweet.author_id, -1)
         deleted = await self._statements.scalar(_DELETE, tweet=tweet.id)
         if deleted is None:

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.pool import PoolProxiedConnection
 
 from adapters.sql.database import Database
-from adapters.sql.outage import DATABASE, reusable_after
+from adapters.sql.outage import DATABASE, database_error, reusable_after
 from adapters.sql.statements import ReadQuery, WriteStatement
 from application.errors import DependencyUnavailable
 from application.ports.transaction import TransactionManager
 
 logger = logging.getLogger("chirp.database")
+T = TypeVar("T")
 
 
 class SqlUnitOfWork(TransactionManager):
@@ -29,9 +31,11 @@ class SqlUnitOfWork(TransactionManager):
         self._database = database
         self._driver = database.driver
         self._dialect = database.dialect
+        self.dialect_name: str = database.dialect.name
         self._connection: PoolProxiedConnection | None = None
         self._in_transaction = False
         self._failure: BaseException | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
     async def first(self, query: ReadQuery, **params: Any) -> Any | None:
         rows = await self.all(query, **params)
@@ -46,10 +50,30 @@ class SqlUnitOfWork(TransactionManager):
         records = await self._run(statement.compiled(self._dialect, tuple(params)), params)
         return records[0][0] if records else None
 
+    async def returned(self, statement: WriteStatement, **params: Any) -> list[Any]:
+        """Every row the statement returns (``RETURNING``)."""
+        compiled = statement.compiled(self._dialect, tuple(params))
+        return compiled.rows(await self._run(compiled, params))
+
     async def execute(self, statement: WriteStatement, **params: Any) -> int:
         """Runs a statement without ``RETURNING``: how many rows it changed."""
         changed: int = await self._run(statement.compiled(self._dialect, tuple(params)), params)
         return changed
+
+    async def on_driver(self, call: Callable[[Any], Awaitable[T]]) -> T:
+        """Runs ``call`` with the transaction's driver connection (asyncpg's or aiosqlite's),
+        for a library that works on it (the job queue's); its failures leave as
+        ``outage.database_error`` says, as the statements' do."""
+        connection = await self._transaction()
+        try:
+            result: T = await self._guarded(call(connection))
+        except Exception as error:
+            raise database_error(error) from error
+        return result
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Calls ``callback`` once this transaction has committed (never if it does not)."""
+        self._after_commit.append(callback)
 
     async def commit(self) -> None:
         if self._connection is None or not self._in_transaction:
@@ -60,6 +84,9 @@ class SqlUnitOfWork(TransactionManager):
         # runs on the read connections.
         connection, self._connection = self._connection, None
         await self._database.release(connection, None)
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
     async def close(self) -> None:
         """End the request's use of the database. Never raises: a failure here comes after
@@ -67,6 +94,7 @@ class SqlUnitOfWork(TransactionManager):
         connection, self._connection = self._connection, None
         if connection is None:
             return
+        self._after_commit.clear()
         failure = self._failure
         if failure is None and self._in_transaction:
             try:

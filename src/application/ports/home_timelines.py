@@ -4,20 +4,31 @@ from typing import Protocol
 
 from domain.tweets import Tweet
 
+# A new follow brings at most this many of the followee's newest tweets into the feed.
+BACKFILL_LIMIT = 800
+
 
 class HomeTimelines(Protocol):
     """Each user's home feed, kept ready as tweets are posted and follows change.
 
     Fan-out on write: reading a page of a feed then costs the same however many tweets
-    exist and however many accounts the reader follows.
+    exist and however many accounts the reader follows. The author's own entry is written
+    with the tweet; followers' entries by the workers, a batch of followers per job.
     """
 
-    async def add_tweet(self, tweet: Tweet) -> None:
-        """Put a new tweet in its author's feed and in every follower's."""
+    async def add_own(self, tweet: Tweet) -> None:
+        """Put a new tweet in its author's own feed."""
+        ...
+
+    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
+        """Put the tweet in the feeds of up to ``limit`` of the author's followers, those
+        past the position ``after`` (0 to start): the position to go on from, or None when
+        no follower is left (or the tweet is gone, or is not to be fanned out)."""
         ...
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
-        """Put every tweet of ``author_id`` in ``reader_id``'s feed (a new follow)."""
+        """Put the newest ``BACKFILL_LIMIT`` fanned-out tweets of ``author_id`` in
+        ``reader_id``'s feed (a new follow)."""
         ...
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:

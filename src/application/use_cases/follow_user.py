@@ -4,12 +4,13 @@ from dataclasses import dataclass
 
 from application.authorization import active_user
 from application.lookups import user_named
+from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.follows import FollowRepository
-from application.ports.home_timelines import HomeTimelines
 from application.ports.transaction import TransactionManager
 from application.ports.user_lookup import UserLookup
 from domain.errors import CannotFollowSelf
+from domain.events import UserFollowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,8 @@ class FollowCommand:
 
 
 class FollowUser:
-    """Follow a user by username (idempotent); their tweets join the follower's feed.
+    """Follow a user by username (idempotent); the workers bring their tweets into the
+    follower's feed (``UserFollowed``).
 
     Following oneself is refused (``cannot_follow_self``).
     """
@@ -28,13 +30,13 @@ class FollowUser:
         self,
         users: UserLookup,
         follows: FollowRepository,
-        timelines: HomeTimelines,
+        outbox: Outbox,
         clock: Clock,
         tx: TransactionManager,
     ) -> None:
         self._users = users
         self._follows = follows
-        self._timelines = timelines
+        self._outbox = outbox
         self._clock = clock
         self._tx = tx
 
@@ -44,5 +46,5 @@ class FollowUser:
         if followee.id == command.follower_id:
             raise CannotFollowSelf
         if await self._follows.follow(command.follower_id, followee.id, self._clock.now()):
-            await self._timelines.add_author(command.follower_id, followee.id)
+            await self._outbox.emit(UserFollowed(command.follower_id, followee.id))
         await self._tx.commit()

@@ -3,15 +3,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.authorization import active_user
+from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.home_timelines import HomeTimelines
+from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.uploads import ImageUploads
 from domain.errors import TweetNotFound
-from domain.tweets import Tweet, TweetText
+from domain.events import TweetPosted
+from domain.tweets import Tweet, TweetText, fans_out
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +31,9 @@ class PostTweet:
     - The image is verified and cleaned before it is stored under a random name; if the
       tweet then cannot be saved, the stored image is deleted again. Uploads are
       rate-limited per user (``uploads_per_user_per_hour``: ``too_many_attempts``).
-    - The tweet lands in the author's and every follower's home feed.
+    - The tweet is in the author's own feed at once; the workers put it in the followers'
+      feeds (``TweetPosted``). An author with more than ``fanout_max_followers`` followers
+      is not fanned out: followers' feeds merge such tweets in when they are read.
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
@@ -41,8 +46,12 @@ class PostTweet:
         clock: Clock,
         tx: TransactionManager,
         users: UserLookup,
+        outbox: Outbox,
+        settings: SettingsReader,
     ) -> None:
         self._users = users
+        self._outbox = outbox
+        self._settings = settings
         self._tweets = tweets
         self._timelines = timelines
         self._uploads = uploads
@@ -51,8 +60,9 @@ class PostTweet:
         self._tx = tx
 
     async def __call__(self, command: PostTweetCommand) -> TweetView:
-        await active_user(self._users, command.author_id)
+        author = await active_user(self._users, command.author_id)
         text = TweetText.parse(command.text, has_image=command.image is not None)
+        limits = await self._settings.current()
         image = (
             None
             if command.image is None
@@ -65,9 +75,11 @@ class PostTweet:
                     text=text.value,
                     image=image,
                     created_at=self._clock.now(),
+                    fanned_out=fans_out(author.followers_count, limits.fanout_max_followers),
                 )
             )
-            await self._timelines.add_tweet(tweet)
+            await self._timelines.add_own(tweet)
+            await self._outbox.emit(TweetPosted(tweet.id, tweet.author_id))
             await self._tx.commit()
         except BaseException:
             await self._uploads.discard(image)

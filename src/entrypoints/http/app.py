@@ -33,6 +33,7 @@ from entrypoints.http.request_context import ResponseHeaders
 from entrypoints.http.schemas import RequestBodySchemaPlugin
 from entrypoints.http.strict_json import MAX_JSON_BODY_BYTES, StrictJsonRequest
 from entrypoints.logs import JsonFormatter
+from entrypoints.worker import InProcessWorker
 
 API_PREFIX = "/api/v1"
 
@@ -121,7 +122,14 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
 
     allow_header = AllowHeader()
 
+    worker = InProcessWorker(container)
+
+    async def start_worker() -> None:
+        if config.in_process_worker:
+            await worker.start()
+
     async def close_container() -> None:
+        await worker.stop()
         await container.close()
 
     app = Litestar(
@@ -129,6 +137,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         request_max_body_size=MAX_JSON_BODY_BYTES,
+        on_startup=[start_worker],
         on_shutdown=[close_container],
         request_class=StrictJsonRequest,
         plugins=[RequestBodySchemaPlugin()],

@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.accounts import insert_users
 from tests.support.api import API, Account, assert_problem, error_fields, next_link
 from tests.support.contract import assert_tweet, assert_user_summary
+from tests.support.jobs import drain
 
 USER_FIELDS = {"id", "username", "email", "first_name", "last_name", "bio", "avatar_url"}
 
@@ -46,7 +48,7 @@ class Listing:
         self.expected.insert(0, response.json()["id"])
 
 
-async def feed(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
+async def feed(app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     reader, friend, stranger = await insert_users(engine, "reader", "friend", "stranger")
     assert (await client.post(f"{API}/users/friend/follow", headers=reader.auth)).status_code == 204
     listing = Listing(client, engine, f"{API}/feed", reader.auth)
@@ -56,12 +58,13 @@ async def feed(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
             await listing.tweet((reader, friend)[i % 2])
         response = await client.post(f"{API}/tweets", json={"text": "x"}, headers=stranger.auth)
         assert response.status_code == 201  # never in the reader's feed
+        await drain(app)  # the friend's tweets reach the reader's feed through the workers
 
     listing.add = add
     return listing
 
 
-async def user_tweets(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
+async def user_tweets(app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     author, other = await insert_users(engine, "author", "other")
     listing = Listing(client, engine, f"{API}/users/AUTHOR/tweets", None)
 
@@ -74,7 +77,7 @@ async def user_tweets(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing
     return listing
 
 
-async def followers(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
+async def followers(app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     (star,) = await insert_users(engine, "star")
     listing = Listing(client, engine, f"{API}/users/star/followers", star.auth)
 
@@ -88,7 +91,7 @@ async def followers(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     return listing
 
 
-async def following(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
+async def following(app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     (fan,) = await insert_users(engine, "fan")
     listing = Listing(client, engine, f"{API}/users/fan/following", None)
 
@@ -102,7 +105,7 @@ async def following(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     return listing
 
 
-async def likers(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
+async def likers(app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     (author,) = await insert_users(engine, "author")
     created = await client.post(f"{API}/tweets", json={"text": "like me"}, headers=author.auth)
     tweet_id = created.json()["id"]
@@ -118,7 +121,7 @@ async def likers(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     return listing
 
 
-async def admin_users(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
+async def admin_users(app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine) -> Listing:
     (admin,) = await insert_users(engine, "admin", admin=True)
     listing = Listing(client, engine, f"{API}/users", admin.auth, expected=[admin.user["id"]])
 
@@ -130,7 +133,7 @@ async def admin_users(client: httpx.AsyncClient, engine: AsyncEngine) -> Listing
     return listing
 
 
-LISTS: dict[str, Callable[[httpx.AsyncClient, AsyncEngine], Awaitable[Listing]]] = {
+LISTS: dict[str, Callable[[Litestar, httpx.AsyncClient, AsyncEngine], Awaitable[Listing]]] = {
     "feed": feed,
     "user-tweets": user_tweets,
     "followers": followers,
@@ -192,9 +195,9 @@ async def nothing() -> None:
 
 @pytest.mark.parametrize("kind", LISTS)
 async def test_walking_every_page_yields_each_item_once(
-    client: httpx.AsyncClient, engine: AsyncEngine, kind: str
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine, kind: str
 ) -> None:
-    listing = await LISTS[kind](client, engine)
+    listing = await LISTS[kind](app, client, engine)
     assert listing.add is not None
     await listing.add(21)
     expected = list(listing.expected)
@@ -218,9 +221,9 @@ async def test_walking_every_page_yields_each_item_once(
 
 @pytest.mark.parametrize("kind", LISTS)
 async def test_an_exactly_full_last_page_has_no_next_cursor(
-    client: httpx.AsyncClient, engine: AsyncEngine, kind: str
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine, kind: str
 ) -> None:
-    listing = await LISTS[kind](client, engine)
+    listing = await LISTS[kind](app, client, engine)
     assert listing.add is not None
     await listing.add(4 - len(listing.expected))
 
@@ -236,9 +239,9 @@ async def test_an_exactly_full_last_page_has_no_next_cursor(
 
 @pytest.mark.parametrize("kind", LISTS)
 async def test_items_added_while_paging_neither_repeat_nor_skip(
-    client: httpx.AsyncClient, engine: AsyncEngine, kind: str
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine, kind: str
 ) -> None:
-    listing = await LISTS[kind](client, engine)
+    listing = await LISTS[kind](app, client, engine)
     assert listing.add is not None
     await listing.add(7)
     original = list(listing.expected)
@@ -271,9 +274,9 @@ BAD_CURSORS = [
 
 @pytest.mark.parametrize("kind", LISTS)
 async def test_a_bad_limit_or_cursor_is_a_400(
-    client: httpx.AsyncClient, engine: AsyncEngine, kind: str
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine, kind: str
 ) -> None:
-    listing = await LISTS[kind](client, engine)
+    listing = await LISTS[kind](app, client, engine)
 
     for limit in BAD_LIMITS:
         response = await client.get(listing.url, params={"limit": limit}, headers=listing.headers)
@@ -302,9 +305,9 @@ async def test_a_bad_cursor_is_refused_before_anything_is_looked_up(
 
 
 async def test_the_link_header_keeps_the_query_and_points_at_this_server(
-    client: httpx.AsyncClient, engine: AsyncEngine
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    listing = await user_tweets(client, engine)
+    listing = await user_tweets(app, client, engine)
     assert listing.add is not None
     await listing.add(3)
 

@@ -95,9 +95,16 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
     async with engine.connect() as connection:
         tables = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
     await engine.dispose()
+    # The job queue: pgqueuer's tables on PostgreSQL, Chirp's own on SQLite.
+    queue = (
+        {"pgqueuer", "pgqueuer_log", "pgqueuer_schedules", "pgqueuer_statistics"}
+        if empty_database_url.startswith("postgresql")
+        else {"jobs"}
+    )
     assert tables == {
         *("users", "sessions", "refresh_tokens", "settings", "alembic_version"),
         *("tweets", "likes", "follows", "timeline_entries"),
+        *queue,
     }
     assert (await asyncio.to_thread(chirp, env, "db", "upgrade")).returncode == 0  # idempotent
 

@@ -6,20 +6,20 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import create_engine
 from tests.support.accounts import insert_users
 from tests.support.api import API, Account
 from tests.support.app import make_app, serve
 from tests.support.contract import assert_tweet
+from tests.support.jobs import drain
+from tests.support.statements import StatementLog, counting_engine
 
 AUTHORS = 50
 PAGE_SIZES = (1, 50)
@@ -32,37 +32,6 @@ NOT_COUNTED = re.compile(
     r"|.*\bFROM users\s+WHERE users\.deactivated_at >=",
     re.I | re.S,
 )
-
-
-@dataclass
-class StatementLog:
-    """Every statement the app's database connections executed, in order."""
-
-    statements: list[str] = field(default_factory=list)
-
-    def record(self, sql: str) -> None:
-        self.statements.append(sql)
-
-
-def counting_engine(url: str, log: StatementLog) -> AsyncEngine:
-    """The app's engine, made as in production, with every statement recorded in ``log``.
-
-    SQLite: the sqlite3 trace callback of each connection sees every statement SQLite runs.
-    asyncpg: its query logger sees what runs through the connection's own ``fetch`` and
-    ``execute``, which is every statement of the app (``adapters/sql/statements.py``).
-    """
-    engine = create_engine(url)
-
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        if engine.dialect.driver == "asyncpg":
-            dbapi_connection.driver_connection.add_query_logger(
-                lambda query: log.record(query.query)
-            )
-        else:  # aiosqlite: runs on its thread, so the order of statements is kept
-            dbapi_connection.run_async(lambda driver: driver.set_trace_callback(log.record))
-
-    event.listen(engine.sync_engine, "connect", on_connect)
-    return engine
 
 
 @dataclass
@@ -94,7 +63,9 @@ class Counted:
         return len(await self.statements(url, headers))
 
 
-async def setup_data(client: httpx.AsyncClient, engine: AsyncEngine) -> tuple[Account, int]:
+async def setup_data(
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine
+) -> tuple[Account, int]:
     """A viewer who follows 50 authors, is followed by them and likes every tweet; author
     a00 has 51 tweets, each other author one; a00's first tweet is liked by everyone."""
     authors = await insert_users(engine, *(f"a{i:02}" for i in range(AUTHORS)))
@@ -117,14 +88,15 @@ async def setup_data(client: httpx.AsyncClient, engine: AsyncEngine) -> tuple[Ac
         await ok(client.post(f"{API}/tweets/{tweets[0]}/like", headers=author.auth), 200)
     for tweet in tweets:
         await ok(client.post(f"{API}/tweets/{tweet}/like", headers=viewer.auth), 200)
+    await drain(app)
     return viewer, tweets[0]
 
 
 @pytest.fixture
 async def counted(
-    client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path
 ) -> AsyncIterator[Counted]:
-    viewer, liked_tweet = await setup_data(client, engine)
+    viewer, liked_tweet = await setup_data(app, client, engine)
     (admin,) = await insert_users(engine, "admin", admin=True)
     log = StatementLog()
     counting = counting_engine(engine.url.render_as_string(hide_password=False), log)

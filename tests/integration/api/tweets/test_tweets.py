@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,6 +23,7 @@ from tests.support.api import (
 )
 from tests.support.contract import assert_timestamp, assert_tweet, assert_user_summary
 from tests.support.image_samples import png_bytes
+from tests.support.jobs import drain
 from tests.support.tokens import forge_access_token
 from tests.support.uploads import media_files
 
@@ -349,7 +351,7 @@ async def test_an_edit_takes_only_text(client: httpx.AsyncClient, engine: AsyncE
 
 @pytest.mark.parametrize("caller", ["author", "admin"])
 async def test_a_tweet_is_deleted_with_its_likes(
-    client: httpx.AsyncClient, engine: AsyncEngine, caller: str
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine, caller: str
 ) -> None:
     alice, bob = await insert_users(engine, "alice", "bob")
     (root,) = await insert_users(engine, "root", admin=True)
@@ -358,6 +360,7 @@ async def test_a_tweet_is_deleted_with_its_likes(
     tweet = await post(client, alice, "doomed")
     for liker in (alice, bob):
         await client.post(f"{API}/tweets/{tweet['id']}/like", headers=liker.auth)
+    await drain(app)
     assert await feed_ids(client, bob) == [tweet["id"], keep["id"]]
 
     response = await client.delete(
@@ -450,7 +453,7 @@ async def test_likers_are_user_summaries(client: httpx.AsyncClient, engine: Asyn
 
 
 async def test_the_feed_is_own_and_followed_tweets_newest_first(
-    client: httpx.AsyncClient, engine: AsyncEngine
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     alice, bob, carol = await insert_users(engine, "alice", "bob", "carol")
     bob_old = await post(client, bob, "bob before the follow")
@@ -459,6 +462,7 @@ async def test_the_feed_is_own_and_followed_tweets_newest_first(
     await post(client, carol, "carol, not followed")
     bob_new = await post(client, bob, "bob after the follow")
     await client.post(f"{API}/tweets/{bob_new['id']}/like", headers=alice.auth)
+    await drain(app)
 
     response = await client.get(f"{API}/feed", headers=alice.auth)
 
@@ -472,8 +476,10 @@ async def test_the_feed_is_own_and_followed_tweets_newest_first(
 
     # Unfollowing takes bob's tweets out; following carol brings hers in, old ones too.
     await client.delete(f"{API}/users/bob/follow", headers=alice.auth)
+    await drain(app)
     assert await feed_ids(client, alice) == [mine["id"]]
     await client.post(f"{API}/users/carol/follow", headers=alice.auth)
+    await drain(app)
     carol_ids = [
         item["id"] for item in (await client.get(f"{API}/users/carol/tweets")).json()["items"]
     ]

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.tables import metadata, sessions
+from adapters.sql.tables import jobs, metadata, sessions
 from domain.sessions import hash_refresh_token
 from tests.support.accounts import register_admin
 from tests.support.api import API, PASSWORD, assert_unauthorized, login, refresh, register
@@ -33,6 +33,8 @@ async def database_dump(engine: AsyncEngine) -> str:
     lines = []
     async with engine.connect() as connection:
         for table in metadata.sorted_tables:
+            if table is jobs and engine.dialect.name == "postgresql":
+                continue  # the queue there is pgqueuer's
             rows = await connection.execute(select(table))
             lines.extend(f"{table.name}: {tuple(row)!r}" for row in rows)
     return "\n".join(lines)

@@ -1,0 +1,36 @@
+"""Facts the write path records: what happened, as committed by one use case.
+
+Everything derived from a fact (other users' feeds, counts, notifications, search) is
+done after the commit by workers that subscribe to these events. An event carries ids
+only: a handler reads the current state of what they name, so a late or repeated
+delivery acts on what is true now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class TweetPosted:
+    kind: ClassVar[str] = "tweet_posted"
+    tweet_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserFollowed:
+    kind: ClassVar[str] = "user_followed"
+    follower_id: int
+    followee_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserUnfollowed:
+    kind: ClassVar[str] = "user_unfollowed"
+    follower_id: int
+    followee_id: int
+
+
+Event = TweetPosted | UserFollowed | UserUnfollowed

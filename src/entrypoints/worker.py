@@ -1,0 +1,81 @@
+"""Workers: the derived work of the write path, in ``chirp worker`` or in-process under
+``chirp serve``. Each job runs in a container scope of its own, as a request does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from dishka import AsyncContainer
+
+from application.derived.registry import WORK
+from application.ports.job_queue import Job
+from application.ports.job_worker import JobWorker, Perform
+
+logger = logging.getLogger("chirp.jobs")
+
+DEFAULT_CONCURRENCY = 8
+
+
+class UnknownJob(Exception):
+    """A job of a kind this version does not know: parked for an operator to see."""
+
+
+def performer(container: AsyncContainer) -> Perform:
+    """Runs a job's handler, built by ``container`` in a scope of the job's own."""
+
+    async def perform(job: Job) -> None:
+        work = WORK.get(job.kind)
+        if work is None:
+            raise UnknownJob(job.kind)
+        async with container() as scope:
+            handler = await scope.get(work.handler)
+            await handler(work.payload(**job.payload))
+        logger.debug("job done", extra={"fields": {"job_id": job.id, "kind": job.kind}})
+
+    return perform
+
+
+async def run_jobs(
+    container: AsyncContainer,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    until_empty: bool = False,
+) -> None:
+    """Do derived work until cancelled, or with ``until_empty`` until none is ready."""
+    worker = await container.get(JobWorker)
+    await worker.run(
+        performer(container), WORK.keys(), concurrency=concurrency, until_empty=until_empty
+    )
+
+
+class InProcessWorker:
+    """A worker task beside the server's requests, started and stopped with the app."""
+
+    def __init__(self, container: AsyncContainer, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self._container = container
+        self._concurrency = concurrency
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="chirp-worker")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await run_jobs(self._container, concurrency=self._concurrency)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Jobs stay queued (a database outage, say); try again shortly.
+                logger.exception("worker stopped; restarting in 1 s")
+                await asyncio.sleep(1)

@@ -1,0 +1,106 @@
+"""Feeds on the write path: the author's own tweet at once, followers' through the workers,
+and accounts past ``fanout_max_followers`` merged into feeds when they are read."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import httpx
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.support.accounts import Account, insert_users
+from tests.support.api import API
+from tests.support.app import make_app, serve
+from tests.support.jobs import drain
+from tests.support.statements import StatementLog, counting_engine
+
+NOT_COUNTED = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK)\b|.*\bFROM settings\b", re.I | re.S)
+# SQLite's trace shows the values in place of the parameters.
+VALUES = re.compile(r"'[^']*'|\b\d+(\.\d+)?\b")
+
+
+async def feed_ids(http: httpx.AsyncClient, reader: Account, limit: int = 100) -> list[int]:
+    """Every tweet id of the reader's feed, walked page by page."""
+    ids: list[int] = []
+    params: dict[str, str | int] = {"limit": limit}
+    while True:
+        page = (await http.get(f"{API}/feed", params=params, headers=reader.auth)).json()
+        ids += [item["id"] for item in page["items"]]
+        if page["next_cursor"] is None:
+            return ids
+        params["cursor"] = page["next_cursor"]
+
+
+async def test_the_author_sees_the_post_at_once_and_followers_after_the_workers(
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    ann, ben = await insert_users(engine, "ann", "ben")
+    await client.post(f"{API}/users/ann/follow", headers=ben.auth)
+    await drain(app)
+
+    tweet = (await client.post(f"{API}/tweets", json={"text": "hi"}, headers=ann.auth)).json()
+
+    assert await feed_ids(client, ann) == [tweet["id"]]
+    assert (await client.get(f"{API}/users/ann/tweets", headers=ann.auth)).json()["items"]
+    await drain(app)
+    assert await feed_ids(client, ben) == [tweet["id"]]
+    await client.delete(f"{API}/users/ann/follow", headers=ben.auth)
+    await drain(app)
+    assert await feed_ids(client, ben) == []
+
+
+async def test_a_celebritys_post_costs_what_anyones_does_and_is_merged_into_feeds(
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    (admin,) = await insert_users(engine, "admin", admin=True)
+    star, small, reader = await insert_users(engine, "star", "small", "reader")
+    fans = await insert_users(engine, *(f"fan{n}" for n in range(30)))
+    await client.patch(
+        f"{API}/admin/settings", json={"fanout_max_followers": 5}, headers=admin.auth
+    )
+    for follower in [reader, *fans]:
+        await client.post(f"{API}/users/star/follow", headers=follower.auth)
+    await client.post(f"{API}/users/small/follow", headers=reader.auth)
+
+    log = StatementLog()
+    counting = counting_engine(engine.url.render_as_string(hide_password=False), log)
+    try:
+        counted = make_app(counting, media_dir=tmp_path)
+        async with serve(counted) as http:
+
+            async def post(author: Account, text: str) -> tuple[int, list[str]]:
+                await asyncio.sleep(0)
+                log.statements.clear()
+                response = await http.post(
+                    f"{API}/tweets", json={"text": text}, headers=author.auth
+                )
+                assert response.status_code == 201, response.text
+                await asyncio.sleep(0)
+                sent = [VALUES.sub("?", s) for s in log.statements if not NOT_COUNTED.match(s)]
+                return response.json()["id"], sent
+
+            star_ids = [(await post(star, "warm up"))[0]]
+            small_ids = [(await post(small, "warm up"))[0]]
+            for n in range(5):
+                tweet, by_star = await post(star, f"star {n}")
+                star_ids.append(tweet)
+                tweet, by_small = await post(small, f"small {n}")
+                small_ids.append(tweet)
+                assert by_star == by_small  # the same statements (and so the same jobs)
+
+            # The star's tweets are in the reader's feed before any worker ran, the small
+            # account's once the workers did their job; pages never repeat or skip one.
+            for limit in (1, 2, 3, 100):
+                assert await feed_ids(http, reader, limit) == sorted(star_ids, reverse=True)
+            await drain(counted)
+            for limit in (1, 2, 3, 100):
+                assert await feed_ids(http, reader, limit) == sorted(
+                    star_ids + small_ids, reverse=True
+                )
+            assert await feed_ids(http, fans[0]) == sorted(star_ids, reverse=True)
+            await counted.state.dishka_container.close()
+    finally:
+        await counting.dispose()

@@ -1,0 +1,110 @@
+"""The write path: facts commit with their jobs; the workers derive feeds from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from application.derived.fan_out_tweet import BATCH, FAN_OUT
+from application.ports.home_timelines import BACKFILL_LIMIT
+from application.ports.job_queue import Job
+from application.ports.job_worker import JobWorker
+from domain.errors import ValidationError
+from domain.users import User
+from entrypoints.worker import performer
+from tests.unit.world import World
+
+
+async def test_the_author_sees_a_new_tweet_at_once_followers_once_the_workers_ran(
+    world: World, ann: User, ben: User
+) -> None:
+    await world.follow(ben, "ann")
+    await world.run_workers()
+
+    tweet = await world.post(ann, "hello")
+
+    assert await world.feed_ids(ann) == [tweet.id]
+    assert await world.feed_ids(ben) == []
+    await world.run_workers()
+    assert await world.feed_ids(ben) == [tweet.id]
+
+
+async def test_a_post_enqueues_its_fan_out_and_a_refused_one_enqueues_nothing(
+    world: World, ann: User
+) -> None:
+    tweet = await world.post(ann, "hello")
+    with pytest.raises(ValidationError):
+        await world.post(ann, "x" * 281)
+
+    assert [(job.kind, dict(job.payload)) for job in world.store.jobs] == [
+        (FAN_OUT, {"tweet_id": tweet.id, "author_id": ann.id})
+    ]
+
+
+async def test_fan_out_goes_in_batches_of_followers_until_every_one_has_the_tweet(
+    world: World, ann: User
+) -> None:
+    followers = range(10_000, 10_000 + 2 * BATCH + 1)
+    for follower in followers:
+        world.store.follows[follower, ann.id] = world.store.next_id()
+    tweet = await world.post(ann)
+    kinds: list[str] = []
+    worker = await world.container.get(JobWorker)
+
+    async def perform(job: Job) -> None:
+        kinds.append(job.kind)
+        await real_perform(job)
+
+    real_perform = performer(world.container)
+    await worker.run(perform, [FAN_OUT], concurrency=1, until_empty=True)
+
+    assert kinds == [FAN_OUT] * 3
+    assert all(tweet.id in world.store.timelines[f] for f in followers)
+
+
+async def test_an_author_past_fanout_max_followers_is_merged_into_feeds_when_read(
+    world: World, ann: User, ben: User, cat: User
+) -> None:
+    admin = await world.new_admin()
+    await world.change_settings(admin.id, fanout_max_followers=1)
+    await world.follow(ben, "ann")
+    await world.follow(cat, "ann")
+    await world.follow(ben, "cat")
+    before = (await world.post(cat, "cat before")).id
+    big = (await world.post(ann, "ann has two followers")).id
+    after = (await world.post(cat, "cat after")).id
+    await world.run_workers()
+
+    assert big not in world.store.timelines.get(ben.id, set())
+    assert await world.feed_ids(ben) == [after, big, before]
+    assert await world.feed_ids(ann) == [big]
+    await world.unfollow(ben, "ann")
+    assert await world.feed_ids(ben) == [after, before]
+
+
+async def test_a_new_follow_brings_at_most_the_newest_backfill_limit_tweets(
+    world: World, ann: User, ben: User
+) -> None:
+    posted = [(await world.post(ben, str(n))).id for n in range(BACKFILL_LIMIT + 3)]
+    await world.run_workers()
+
+    await world.follow(ann, "ben")
+    await world.run_workers()
+
+    assert sorted(world.store.timelines[ann.id]) == posted[-BACKFILL_LIMIT:]
+
+
+async def test_a_job_that_keeps_failing_is_parked_and_the_rest_flow(
+    world: World, ann: User, ben: User
+) -> None:
+    await world.follow(ben, "ann")
+    world.store.jobs.append(Job("no.such.work", {}))
+    tweet = await world.post(ann)
+
+    await world.run_workers()
+
+    assert await world.feed_ids(ben) == [tweet.id]
+    assert [job.kind for job in world.store.failed_jobs] == ["no.such.work"]
+    worker = await world.container.get(JobWorker)
+    assert (await worker.backlog()).failed == 1
+    assert await worker.retry_failed() == 1
+    assert [job.kind for job in world.store.jobs] == ["no.such.work"]
