@@ -107,6 +107,8 @@ class PgQueuerJobWorker(JobWorker):
     async def run(
         self, perform: Perform, kinds: Collection[str], *, concurrency: int, until_empty: bool
     ) -> None:
+        if until_empty and not (await self.backlog()).queued:
+            return  # nothing to do: no need for a connection of its own
         pause = _RECONNECT[0]
         while True:
             try:

@@ -24,7 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
+from application.derived.fold_counts import RepairCounts
 from application.errors import DependencyUnavailable
+from application.ports.counts import CountDrift
 from application.ports.job_worker import JobWorker
 from application.use_cases.create_superuser import CreateSuperuser, CreateSuperuserCommand
 from domain.errors import DomainError, ValidationError
@@ -165,6 +167,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.set_defaults(run=_worker, prog="chirp worker")
 
+    repair = commands.add_parser(
+        "repair", help="check derived data", description="Check and correct derived data."
+    )
+    repair_commands = repair.add_subparsers(dest="repair_command", required=True, metavar="WHAT")
+    repair_counts = repair_commands.add_parser(
+        "counts",
+        help="recompute every count from its rows",
+        description="Recompute the like, follower, following and tweet counts from their "
+        "rows, correct those that drifted, and list them.",
+    )
+    repair_counts.set_defaults(run=_repair_counts, prog="chirp repair counts")
+
     db = commands.add_parser(
         "db", help="database schema", description="Manage the database schema."
     )
@@ -278,6 +292,28 @@ def _worker(config: AppConfig, args: argparse.Namespace) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(work())
+    return 0
+
+
+def _repair_counts(config: AppConfig, _: argparse.Namespace) -> int:
+    from entrypoints.di import make_container  # noqa: PLC0415
+
+    async def repair() -> list[CountDrift]:
+        await _migrate(config)
+        container = make_container(config)
+        try:
+            async with container() as scope:
+                return await (await scope.get(RepairCounts))()
+        finally:
+            await container.close()
+
+    drifts = asyncio.run(repair())
+    for drift in drifts:
+        print(
+            f"chirp: {drift.counter} of {drift.subject_id} was {drift.stored}, "
+            f"its rows say {drift.actual}: corrected"
+        )
+    print(f"chirp: {len(drifts)} count(s) corrected" if drifts else "chirp: every count is right")
     return 0
 
 

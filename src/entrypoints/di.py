@@ -33,6 +33,7 @@ from adapters.redis_attempt_log import RedisAttemptLog
 from adapters.redis_health import RedisStateHealth
 from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
+from adapters.sql.counts import SqlCounts
 from adapters.sql.database import Database, ReadConnections
 from adapters.sql.deactivations import SqlDeactivations
 from adapters.sql.engine import create_engine
@@ -52,6 +53,7 @@ from application.ports.access_tokens import AccessTokens
 from application.ports.attempt_log import AttemptLog
 from application.ports.clock import Clock
 from application.ports.common_passwords import CommonPasswords
+from application.ports.counts import Counts
 from application.ports.deactivation_publisher import DeactivationPublisher
 from application.ports.deactivations import Deactivations
 from application.ports.follows import FollowRepository
@@ -222,6 +224,7 @@ class RepositoryProvider(Provider):
     likes = provide(SqlLikeRepository, provides=LikeRepository)
     follows = provide(SqlFollowRepository, provides=FollowRepository)
     home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
+    counts = provide(SqlCounts, provides=Counts)
 
     @provide
     def job_queue(self, uow: SqlUnitOfWork, clock: Clock, signal: JobSignal) -> JobQueue:

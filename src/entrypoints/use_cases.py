@@ -6,6 +6,7 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide, provide_all
 
 from application.accounts import AccountOpener
+from application.derived.fold_counts import FoldCounts, RepairCounts
 from application.derived.registry import HANDLERS
 from application.outbox import Outbox
 from application.password_policy import PasswordPolicy
@@ -59,7 +60,7 @@ class UseCaseProvider(Provider):
     image_uploads = provide(ImageUploads)
     outbox = provide(Outbox)
     # The workers' handlers, built per job as use cases are per request.
-    handlers = provide_all(*HANDLERS)
+    handlers = provide_all(*HANDLERS, FoldCounts, RepairCounts)
     use_cases = provide_all(
         RegisterUser,
         LogIn,

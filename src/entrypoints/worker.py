@@ -9,13 +9,17 @@ import logging
 
 from dishka import AsyncContainer
 
+from application.derived.fold_counts import FOLD_BATCH, FoldCounts
 from application.derived.registry import WORK
+from application.errors import DependencyUnavailable
 from application.ports.job_queue import Job
 from application.ports.job_worker import JobWorker, Perform
 
 logger = logging.getLogger("chirp.jobs")
 
 DEFAULT_CONCURRENCY = 8
+# How often count changes are folded into the counts: well inside API.md's 2 seconds.
+FOLD_EVERY = 0.25
 
 
 class UnknownJob(Exception):
@@ -37,17 +41,46 @@ def performer(container: AsyncContainer) -> Perform:
     return perform
 
 
+async def fold_counts(container: AsyncContainer) -> int:
+    """Apply every recorded count change: how many there were."""
+    folded = 0
+    while True:
+        async with container() as scope:
+            done = await (await scope.get(FoldCounts))()
+        folded += done
+        if done < FOLD_BATCH:
+            return folded
+
+
+async def _fold_counts_forever(container: AsyncContainer) -> None:
+    while True:
+        try:
+            await fold_counts(container)
+        except DependencyUnavailable as error:
+            logger.warning("could not fold counts: %s", error)
+        await asyncio.sleep(FOLD_EVERY)
+
+
 async def run_jobs(
     container: AsyncContainer,
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     until_empty: bool = False,
 ) -> None:
-    """Do derived work until cancelled, or with ``until_empty`` until none is ready."""
+    """Do derived work (jobs, and folding count changes) until cancelled, or with
+    ``until_empty`` until none is ready."""
     worker = await container.get(JobWorker)
-    await worker.run(
-        performer(container), WORK.keys(), concurrency=concurrency, until_empty=until_empty
-    )
+    perform = performer(container)
+    if until_empty:
+        while True:
+            await worker.run(perform, WORK.keys(), concurrency=concurrency, until_empty=True)
+            if not await fold_counts(container):
+                return
+    async with asyncio.TaskGroup() as group:
+        group.create_task(_fold_counts_forever(container))
+        group.create_task(
+            worker.run(perform, WORK.keys(), concurrency=concurrency, until_empty=False)
+        )
 
 
 class InProcessWorker:

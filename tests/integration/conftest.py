@@ -108,7 +108,9 @@ def app(engine: AsyncEngine, media_dir: Path) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(app) as http:
+    """The API, with the workers run to completion before each GET (derived data as it
+    ends up); tests of when it arrives use ``app`` directly (tests/integration/workers)."""
+    async with serve(app, drain_before_reads=True) as http:
         yield http
 
 
@@ -126,5 +128,6 @@ async def clocked_client(
     Access tokens are verified against the real time, so an access token issued after the
     clock was moved forward is "not yet valid": take the ones a test needs beforehand.
     """
-    async with serve(make_app(engine, override(Clock, clock), media_dir=media_dir)) as http:
+    app = make_app(engine, override(Clock, clock), media_dir=media_dir)
+    async with serve(app, drain_before_reads=True) as http:
         yield http

@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from dishka import Provider, Scope, provide
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
+from entrypoints.worker import run_jobs
 
 TEST_SECRET = b"integration-tests-secret-of-at-least-32-bytes"
 
@@ -41,13 +43,27 @@ def make_app(engine: AsyncEngine, *providers: Provider, media_dir: Path | None =
 
 
 @asynccontextmanager
-async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+async def serve(
+    app: Litestar, *, drain_before_reads: bool = False
+) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client calling ``app`` in this event loop, so requests really run concurrently.
 
     (Litestar's AsyncTestClient runs the app on a loop of its own, which an engine shared
-    with the test cannot follow.)
+    with the test cannot follow.) With ``drain_before_reads``, the app's workers run to
+    completion before each GET, as if they kept up at once: for tests of what derived data
+    ends up as, not of when (those are in tests/integration/workers).
     """
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    hooks: dict[str, list[Any]] = {}
+    if drain_before_reads:
+
+        async def drain_first(request: httpx.Request) -> None:
+            if request.method in ("GET", "HEAD"):
+                await run_jobs(app.state.dishka_container, until_empty=True)
+
+        hooks["request"] = [drain_first]
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=hooks
+    ) as client:
         yield client
     await app.state.dishka_container.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 
+from adapters.memory.counts import InMemoryCounts
 from adapters.memory.deactivations import InMemoryDeactivations
 from adapters.memory.health import InMemoryDatabaseHealth
 from adapters.memory.jobs import InMemoryJobQueue, InMemoryJobWorker
@@ -19,6 +20,7 @@ from adapters.memory.social import (
 from adapters.memory.store import MemoryStore
 from adapters.memory.transaction import InMemoryTransactionManager
 from adapters.memory.users import InMemoryUserRepository
+from application.ports.counts import Counts
 from application.ports.deactivations import Deactivations
 from application.ports.follows import FollowRepository
 from application.ports.health import DatabaseHealth
@@ -73,3 +75,4 @@ class InMemoryProvider(Provider):
     follows = provide(InMemoryFollowRepository, provides=FollowRepository)
     home_timelines = provide(InMemoryHomeTimelines, provides=HomeTimelines)
     job_queue = provide(InMemoryJobQueue, provides=JobQueue)
+    counts = provide(InMemoryCounts, provides=Counts)

@@ -107,11 +107,15 @@ class InMemoryHomeTimelines(HomeTimelines):
         return batch[-1][0] if len(batch) == limit else None
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
+        if (reader_id, author_id) not in self._store.follows:
+            return
         authored = sorted(
             t.id for t in self._store.tweets.values() if t.author_id == author_id and t.fanned_out
         )
         self._store.timelines.setdefault(reader_id, set()).update(authored[-BACKFILL_LIMIT:])
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:
+        if (reader_id, author_id) in self._store.follows:
+            return
         authored = {t.id for t in self._store.tweets.values() if t.author_id == author_id}
         self._store.timelines.get(reader_id, set()).difference_update(authored)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete
 
+from adapters.sql.counts import FOLLOWERS, FOLLOWING, record
 from adapters.sql.dialect import insert_or_ignore
 from adapters.sql.statements import WriteStatement
-from adapters.sql.tables import follows, users
+from adapters.sql.tables import follows
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.follows import FollowRepository
 
@@ -23,20 +24,9 @@ _UNFOLLOW = WriteStatement(
 )
 
 
-def _add_to(column: str) -> WriteStatement:
-    return WriteStatement(
-        update(users)
-        .where(users.c.id == bindparam("user"))
-        .values({column: users.c[column] + bindparam("change")})
-    )
-
-
-_ADD_TO_FOLLOWING = _add_to("following_count")
-_ADD_TO_FOLLOWERS = _add_to("followers_count")
-
-
 class SqlFollowRepository(FollowRepository):
-    """Follows and the two counts they move, in the use case's transaction."""
+    """Follows, in the use case's transaction, with recorded changes to the two counts they
+    move (``counts.py``): no follow waits for another on a user's row."""
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
@@ -60,7 +50,5 @@ class SqlFollowRepository(FollowRepository):
         return True
 
     async def _count(self, follower_id: int, followee_id: int, change: int) -> None:
-        # Rows are locked in id order, so A-follows-B racing B-follows-A cannot deadlock.
-        for user_id in sorted((follower_id, followee_id)):
-            counter = _ADD_TO_FOLLOWING if user_id == follower_id else _ADD_TO_FOLLOWERS
-            await self._statements.execute(counter, user=user_id, change=change)
+        await record(self._statements, FOLLOWING, follower_id, change)
+        await record(self._statements, FOLLOWERS, followee_id, change)

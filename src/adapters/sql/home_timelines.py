@@ -43,11 +43,21 @@ _FAN_OUT = WriteStatement(
         ),
     )
 )
+# Whether the reader follows the author now: a job about a follow acts on what is true when
+# it runs, so jobs of a follow, unfollow and follow again done in any order end up right.
+_FOLLOWING = (
+    select(follows.c.id)
+    .where(
+        follows.c.follower_id == bindparam("reader"),
+        follows.c.followee_id == bindparam("author"),
+    )
+    .exists()
+)
 _ADD_AUTHOR = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
         select(bindparam("reader", type_=Integer), tweets.c.id)
-        .where(tweets.c.author_id == bindparam("author"), tweets.c.fanned_out)
+        .where(tweets.c.author_id == bindparam("author"), tweets.c.fanned_out, _FOLLOWING)
         .order_by(tweets.c.id.desc())
         .limit(BACKFILL_LIMIT),
     )
@@ -58,6 +68,7 @@ _REMOVE_AUTHOR = WriteStatement(
         timeline_entries.c.tweet_id.in_(
             select(tweets.c.id).where(tweets.c.author_id == bindparam("author"))
         ),
+        ~_FOLLOWING,
     )
 )
 

@@ -202,3 +202,16 @@ jobs = Table(
         sqlite_where=text("dedupe_key IS NOT NULL AND status IN ('queued', 'running')"),
     ),
 )
+
+# Changes to the counts on users and tweets, written with the fact that changes them (a like,
+# a follow, a tweet) instead of updating the counted row, which every writer would then wait
+# for; a worker folds them into the counts (adapters/sql/counts.py).
+count_changes = Table(
+    "count_changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("counter", String(30), nullable=False),  # e.g. "tweets.like_count"
+    Column("subject_id", Id, nullable=False),  # the counted row's id
+    Column("delta", Integer, nullable=False),
+    Index("ix_count_changes_counter_subject_id", "counter", "subject_id"),
+)

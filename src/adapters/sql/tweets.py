@@ -2,19 +2,15 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from adapters.sql.counts import TWEETS, record
 from adapters.sql.statements import ReadQuery, WriteStatement
-from adapters.sql.tables import tweets, users
+from adapters.sql.tables import tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.tweets import TweetRepository
 from domain.tweets import Tweet
 
 _INSERT = WriteStatement(insert(tweets).returning(tweets.c.id))
 _BY_ID = ReadQuery(select(tweets).where(tweets.c.id == bindparam("tweet")))
-_ADD_TO_AUTHOR_COUNT = WriteStatement(
-    update(users)
-    .where(users.c.id == bindparam("author"))
-    .values(tweets_count=users.c.tweets_count + bindparam("change"))
-)
 _EDIT = WriteStatement(
     update(tweets)
     .where(tweets.c.id == bindparam("tweet"))
@@ -27,7 +23,8 @@ _DELETE = WriteStatement(
 
 
 class SqlTweetRepository(TweetRepository):
-    """Tweets, in the use case's transaction."""
+    """Tweets, in the use case's transaction; the author's ``tweets_count`` changes by a
+    recorded change (``counts.py``)."""
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
@@ -44,7 +41,7 @@ class SqlTweetRepository(TweetRepository):
             )
             or 0
         )
-        await self._count_for_author(tweet.author_id, +1)
+        await record(self._statements, TWEETS, tweet.author_id, +1)
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
@@ -68,13 +65,5 @@ class SqlTweetRepository(TweetRepository):
         )
 
     async def delete(self, tweet: Tweet) -> None:
-        # Lock order: the author's row before the tweet's, as posting takes them; the other
-        # order deadlocks with it. So the count goes first, and comes back if another
-        # request deleted the tweet meanwhile.
-        await self._count_for_author(tweet.author_id, -1)
-        deleted = await self._statements.scalar(_DELETE, tweet=tweet.id)
-        if deleted is None:
-            await self._count_for_author(tweet.author_id, +1)
-
-    async def _count_for_author(self, author_id: int, change: int) -> None:
-        await self._statements.execute(_ADD_TO_AUTHOR_COUNT, author=author_id, change=change)
+        if await self._statements.scalar(_DELETE, tweet=tweet.id) is not None:
+            await record(self._statements, TWEETS, tweet.author_id, -1)

@@ -28,9 +28,10 @@ class HomeTimelines(Protocol):
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
         """Put the newest ``BACKFILL_LIMIT`` fanned-out tweets of ``author_id`` in
-        ``reader_id``'s feed (a new follow)."""
+        ``reader_id``'s feed (a new follow), if the reader follows the author now."""
         ...
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:
-        """Take every tweet of ``author_id`` out of ``reader_id``'s feed (an unfollow)."""
+        """Take every tweet of ``author_id`` out of ``reader_id``'s feed (an unfollow), if
+        the reader does not follow the author now."""
         ...

@@ -27,6 +27,7 @@ from tests.support.accounts import insert_users
 from tests.support.api import API, PASSWORD, Account, assert_problem, assert_unauthorized, login
 from tests.support.app import make_app, serve
 from tests.support.image_samples import gif_bytes
+from tests.support.jobs import drain
 from tests.support.tokens import forge_access_token, token_claims
 from tests.support.uploads import media_name
 
@@ -329,6 +330,7 @@ async def test_no_get_route_shows_a_normal_user_another_users_email_or_a_passwor
     expected = {route: 403 if route in ADMIN else PUBLIC.get(route, 200) for route in statuses}
     assert statuses == expected
     # The other user's data was there to leak.
+    await drain(world.app)
     profile = await world.call("GET", f"{API}/users/{{username:str}}", who=world.normal)
     assert profile.json()["tweets_count"] == 1
     assert profile.json()["avatar_url"] is not None

@@ -17,6 +17,7 @@ from tests.support.accounts import register_admin
 from tests.support.api import API, Account, assert_unauthorized, login, register
 from tests.support.app import make_app, serve
 from tests.support.doubles import ManualClock
+from tests.support.jobs import settle
 from tests.support.wiring import override
 
 Request = Callable[[httpx.AsyncClient, Account, int], Awaitable[httpx.Response]]
@@ -74,6 +75,7 @@ async def test_every_request_with_a_deactivated_accounts_token_is_refused(
 
     assert_unauthorized(response, "invalid_token")
     # Nothing was written: her tweet is as it was, bob's has no like, nobody is followed.
+    await settle(engine)
     shown = await client.get(f"{API}/tweets/{tweet}")
     assert shown.json()["text"] == "mine"
     assert (await client.get(f"{API}/tweets/{tweet + 1}")).json()["like_count"] == 0

@@ -263,11 +263,14 @@ async def test_optional_auth_on_tweets_refuses_a_bad_token(
 # --- PATCH /tweets/{id} ---
 
 
-async def test_the_author_edits_a_tweet(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+async def test_the_author_edits_a_tweet(
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     alice, bob = await insert_users(engine, "alice", "bob")
     tweet = await post(client, alice, "first")
     await client.post(f"{API}/tweets/{tweet['id']}/like", headers=alice.auth)
     await client.post(f"{API}/tweets/{tweet['id']}/like", headers=bob.auth)
+    await drain(app)  # the likes counted
 
     response = await client.patch(
         f"{API}/tweets/{tweet['id']}", json={"text": "  cafe\u0301 "}, headers=alice.auth

@@ -47,7 +47,8 @@ async def test_200_users_like_one_tweet_at_once(
     assert Counter(r.status_code for r in responses) == {200: 200}
     counts = [r.json()["like_count"] for r in responses]
     assert all(r.json()["liked"] is True for r in responses)
-    assert max(counts) == 200
+    # Each counts its own like and those committed before it (likes no longer wait for
+    # each other on the tweet's row, so the last may not see one committing with it).
     assert all(1 <= count <= 200 for count in counts)
     assert (await client.get(f"{API}/tweets/{tweet_id}")).json()["like_count"] == 200
     likers = await all_ids(client, f"{API}/tweets/{tweet_id}/likes")

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections import Counter
+
+from adapters.memory.store import MemoryStore
+from application.ports.counts import CountDrift, Counts
+
+
+class InMemoryCounts(Counts):
+    """The in-memory repositories change the counts at once: nothing is left to fold."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def fold(self, limit: int) -> int:
+        return 0
+
+    async def repair(self) -> list[CountDrift]:
+        store = self._store
+        followers = Counter(followee for _, followee in store.follows)
+        following = Counter(follower for follower, _ in store.follows)
+        tweets = Counter(tweet.author_id for tweet in store.tweets.values())
+        likes = Counter(tweet_id for _, tweet_id in store.likes)
+        drifts = []
+        for user in store.users.values():
+            for counter, actual in (
+                ("users.followers_count", followers[user.id]),
+                ("users.following_count", following[user.id]),
+                ("users.tweets_count", tweets[user.id]),
+            ):
+                field = counter.removeprefix("users.")
+                if getattr(user, field) != actual:
+                    drifts.append(CountDrift(counter, user.id, getattr(user, field), actual))
+                    setattr(user, field, actual)
+        for tweet in store.tweets.values():
+            if tweet.like_count != likes[tweet.id]:
+                drifts.append(
+                    CountDrift("tweets.like_count", tweet.id, tweet.like_count, likes[tweet.id])
+                )
+                tweet.like_count = likes[tweet.id]
+        return drifts
