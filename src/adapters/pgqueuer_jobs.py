@@ -21,7 +21,7 @@ from pgqueuer import Queries, QueueManager
 from pgqueuer.executors import DatabaseRetryEntrypointExecutor, EntrypointExecutorParameters
 from pgqueuer.models import Job as PgJob
 from pgqueuer.types import QueueExecutionMode
-from sqlalchemy import column, func, literal_column, select, table
+from sqlalchemy import Interval, bindparam, column, func, literal_column, select, table
 
 from adapters.sql.database import Database
 from adapters.sql.outage import DATABASE, database_error
@@ -43,6 +43,22 @@ _BACKLOG_SELECT: Any = select(
     func.count().filter(_pgqueuer.c.status == _FAILED).label("failed"),
 )
 _BACKLOG = ReadQuery(_BACKLOG_SELECT)
+_pgqueuer_jobs = table(
+    "pgqueuer",
+    column("status"),
+    column("execute_after"),
+    column("queue_manager_id"),
+    column("heartbeat"),
+)
+_PICKED: Any = _pgqueuer_jobs.c.status == literal_column("'picked'::pgqueuer_status")
+_READY_OR_MINE: Any = select(func.count()).where(
+    ((_pgqueuer_jobs.c.status == _WAITING) & (_pgqueuer_jobs.c.execute_after <= func.now()))
+    | (_PICKED & (_pgqueuer_jobs.c.queue_manager_id == bindparam("manager")))
+    | (_PICKED & (_pgqueuer_jobs.c.heartbeat < func.now() - bindparam("stale", type_=Interval)))
+)
+# Jobs ready to run now, running in the given worker, or left by a worker that died (its
+# heartbeat stale); not a job waiting for a retry, nor one another live worker runs.
+_READY = ReadQuery(_READY_OR_MINE.with_only_columns(func.count().label("jobs")))
 _CONNECTION_LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
 
@@ -78,6 +94,7 @@ class PgQueuerJobQueue(JobQueue):
                 [job.kind for job in jobs],
                 [json.dumps(job.payload).encode() for job in jobs],
                 [0] * len(jobs),
+                execute_after=[timedelta(seconds=job.delay) if job.delay else None for job in jobs],
                 dedupe_key=[job.dedupe_key for job in jobs],
                 on_conflict="skip",
             )
@@ -107,8 +124,10 @@ class PgQueuerJobWorker(JobWorker):
     async def run(
         self, perform: Perform, kinds: Collection[str], *, concurrency: int, until_empty: bool
     ) -> None:
-        if until_empty and not (await self.backlog()).queued:
-            return  # nothing to do: no need for a connection of its own
+        if until_empty:
+            ready = await self._database.reads.first(_READY, manager=None, stale=self._heartbeat)
+            if ready is None or not ready.jobs:
+                return  # nothing to do: no need for a connection of its own
         pause = _RECONNECT[0]
         while True:
             try:
@@ -121,20 +140,35 @@ class PgQueuerJobWorker(JobWorker):
                 pause = min(pause * 2, _RECONNECT[1])
                 continue
             pause = _RECONNECT[0]
+            manager = self._manager(connection, perform, kinds)
+            # pgqueuer's own drain mode also waits for jobs whose retry is due later.
+            idle = asyncio.create_task(self._stop_when_idle(manager)) if until_empty else None
             try:
-                await self._manager(connection, perform, kinds).run(
+                await manager.run(
                     dequeue_timeout=self._wait,
                     batch_size=max(1, concurrency // 2),
                     max_concurrent_tasks=max(2, concurrency),
                     heartbeat_timeout=self._heartbeat,
-                    mode=QueueExecutionMode.drain if until_empty else QueueExecutionMode.continuous,
+                    mode=QueueExecutionMode.continuous,
                 )
                 if until_empty:
                     return
             except _CONNECTION_LOST as error:
                 logger.warning("job queue connection lost: %s", type(error).__name__)
             finally:
+                if idle is not None:
+                    idle.cancel()
                 await _close(connection)
+
+    async def _stop_when_idle(self, manager: QueueManager) -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            row = await self._database.reads.first(
+                _READY, manager=manager.queue_manager_id, stale=self._heartbeat
+            )
+            if row is not None and row.jobs == 0:
+                manager.shutdown.set()
+                return
 
     async def retry_failed(self) -> int:
         connection = await self._connect()

@@ -77,21 +77,29 @@ def postgres_only() -> None:
     """Marks a test that runs on PostgreSQL only (its SQLite variant is deselected)."""
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Concurrency properties need real concurrent connections: drop their SQLite runs."""
+@pytest.fixture
+def sqlite_only() -> None:
+    """Marks a test of SQLite's own mechanism (its PostgreSQL variant is deselected)."""
 
-    def sqlite_only_variant(item: pytest.Item) -> bool:
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Concurrency properties need real concurrent connections: drop their SQLite runs;
+    a test of what only SQLite has drops its PostgreSQL run."""
+
+    def unwanted_variant(item: pytest.Item) -> bool:
         callspec = getattr(item, "callspec", None)
-        return (
-            "postgres_only" in getattr(item, "fixturenames", ())
-            and callspec is not None
-            and callspec.params.get("database_url") == "sqlite"
+        if callspec is None:
+            return False
+        fixtures = getattr(item, "fixturenames", ())
+        database = callspec.params.get("database_url")
+        return ("postgres_only" in fixtures and database == "sqlite") or (
+            "sqlite_only" in fixtures and database == "postgresql"
         )
 
-    dropped = [item for item in items if sqlite_only_variant(item)]
+    dropped = [item for item in items if unwanted_variant(item)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if not sqlite_only_variant(item)]
+        items[:] = [item for item in items if not unwanted_variant(item)]
 
 
 @pytest.fixture

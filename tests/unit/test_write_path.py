@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from application.derived.fan_out_tweet import BATCH, FAN_OUT
+from application.derived.follow_feeds import (
+    REMOVE_FOLLOWEE,
+    SECOND_PASS_AFTER,
+    FollowChange,
+    RemoveFolloweeFromFeed,
+)
+from application.derived.registry import SUBSCRIBERS, WORK
 from application.ports.home_timelines import BACKFILL_LIMIT
 from application.ports.job_queue import Job
 from application.ports.job_worker import JobWorker
@@ -108,3 +117,38 @@ async def test_a_job_that_keeps_failing_is_parked_and_the_rest_flow(
     assert (await worker.backlog()).failed == 1
     assert await worker.retry_failed() == 1
     assert [job.kind for job in world.store.jobs] == ["no.such.work"]
+
+
+def test_every_event_builds_the_payload_of_each_of_its_subscribers() -> None:
+    for event_type, works in SUBSCRIBERS.items():
+        event = event_type(*range(1, len(dataclasses.fields(event_type)) + 1))
+        for work in works:
+            assert work.payload(**dataclasses.asdict(event)) is not None
+            assert WORK[work.kind] is work
+
+
+async def test_an_unfollow_is_taken_out_twice_the_second_time_later(
+    world: World, ann: User, ben: User
+) -> None:
+    await world.follow(ann, "ben")
+    tweet = await world.post(ben)
+    await world.run_workers()
+    await world.unfollow(ann, "ben")
+    (first,) = world.store.jobs
+
+    await world.run_workers()
+
+    assert await world.feed_ids(ann) == []
+    # What ran: the removal, then its second pass, due SECOND_PASS_AFTER seconds later.
+    assert first.kind == REMOVE_FOLLOWEE
+    world.store.timelines[ann.id].add(tweet.id)  # a fan-out that was in flight
+    async with world.container() as scope:
+        handler = await scope.get(RemoveFolloweeFromFeed)
+        await handler(FollowChange(ann.id, ben.id))
+    (second,) = world.store.jobs
+    assert (second.kind, second.delay, second.payload["again"]) == (
+        REMOVE_FOLLOWEE,
+        SECOND_PASS_AFTER,
+        1,
+    )
+    assert await world.feed_ids(ann) == []

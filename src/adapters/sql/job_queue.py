@@ -104,7 +104,7 @@ class SqliteJobQueue(JobQueue):
                 payload=json.dumps(job.payload),
                 dedupe_key=job.dedupe_key,
                 status=QUEUED,
-                run_at=now,
+                run_at=now + job.delay,
                 created_at=now,
             )
         if new_jobs:

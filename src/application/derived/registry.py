@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 from application.derived.fan_out_tweet import FAN_OUT, FanOut, FanOutTweet
 from application.derived.follow_feeds import (
+    ADD_FOLLOWEE,
+    REMOVE_FOLLOWEE,
     AddFolloweeToFeed,
     FollowChange,
     RemoveFolloweeFromFeed,
@@ -29,17 +31,19 @@ class Work:
     handler: type[Handler]
 
 
-FAN_OUT_TWEET = Work(FAN_OUT, FanOut, FanOutTweet)
-ADD_FOLLOWEE = Work("feed.add_followee", FollowChange, AddFolloweeToFeed)
-REMOVE_FOLLOWEE = Work("feed.remove_followee", FollowChange, RemoveFolloweeFromFeed)
+FAN_OUT_WORK = Work(FAN_OUT, FanOut, FanOutTweet)
+ADD_FOLLOWEE_WORK = Work(ADD_FOLLOWEE, FollowChange, AddFolloweeToFeed)
+REMOVE_FOLLOWEE_WORK = Work(REMOVE_FOLLOWEE, FollowChange, RemoveFolloweeFromFeed)
 
-WORK: dict[str, Work] = {work.kind: work for work in (FAN_OUT_TWEET, ADD_FOLLOWEE, REMOVE_FOLLOWEE)}
+WORK: dict[str, Work] = {
+    work.kind: work for work in (FAN_OUT_WORK, ADD_FOLLOWEE_WORK, REMOVE_FOLLOWEE_WORK)
+}
 
 # An event's payload (its fields) must build each subscriber's payload type.
 SUBSCRIBERS: dict[type[Event], tuple[Work, ...]] = {
-    TweetPosted: (FAN_OUT_TWEET,),
-    UserFollowed: (ADD_FOLLOWEE,),
-    UserUnfollowed: (REMOVE_FOLLOWEE,),
+    TweetPosted: (FAN_OUT_WORK,),
+    UserFollowed: (ADD_FOLLOWEE_WORK,),
+    UserUnfollowed: (REMOVE_FOLLOWEE_WORK,),
 }
 
 HANDLERS: tuple[type[Handler], ...] = tuple({work.handler: None for work in WORK.values()})

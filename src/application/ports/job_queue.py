@@ -13,11 +13,13 @@ class Job:
 
     Jobs are delivered at least once, so a handler must be idempotent. Two jobs with one
     ``dedupe_key`` are not queued at once (the second is dropped while the first waits).
+    A job with a ``delay`` runs no sooner than that many seconds after its commit.
     """
 
     kind: str
     payload: Payload
     dedupe_key: str | None = field(default=None, compare=False)
+    delay: float = field(default=0.0, compare=False)
     id: str | None = field(default=None, compare=False)  # the queue's, once queued
 
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from litestar import Litestar
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.tables import timeline_entries
+from application.derived.follow_feeds import SECOND_PASS_AFTER
+from application.ports.clock import Clock
 from tests.support.accounts import Account, insert_users
 from tests.support.api import API
 from tests.support.app import make_app, serve
+from tests.support.doubles import ManualClock
 from tests.support.jobs import drain
 from tests.support.statements import StatementLog, counting_engine
+from tests.support.wiring import override
 
 NOT_COUNTED = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK)\b|.*\bFROM settings\b", re.I | re.S)
 # SQLite's trace shows the values in place of the parameters.
@@ -64,6 +72,7 @@ async def test_a_celebritys_post_costs_what_anyones_does_and_is_merged_into_feed
     for follower in [reader, *fans]:
         await client.post(f"{API}/users/star/follow", headers=follower.auth)
     await client.post(f"{API}/users/small/follow", headers=reader.auth)
+    await drain(app)  # the follower counts, which decide who is fanned out
 
     log = StatementLog()
     counting = counting_engine(engine.url.render_as_string(hide_password=False), log)
@@ -104,3 +113,29 @@ async def test_a_celebritys_post_costs_what_anyones_does_and_is_merged_into_feed
             await counted.state.dishka_container.close()
     finally:
         await counting.dispose()
+
+
+@pytest.mark.usefixtures("sqlite_only")  # the clock moves SQLite's queue; pgqueuer uses now()
+async def test_an_unfollow_takes_out_entries_a_fan_out_in_flight_wrote_after_it(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    clock = ManualClock(datetime.now(UTC))
+    app = make_app(engine, override(Clock, clock), media_dir=tmp_path)
+    ann, ben = await insert_users(engine, "ann", "ben")
+    async with serve(app) as http:
+        await http.post(f"{API}/users/ben/follow", headers=ann.auth)
+        tweet = (await http.post(f"{API}/tweets", json={"text": "x"}, headers=ben.auth)).json()
+        await drain(app)
+        await http.delete(f"{API}/users/ben/follow", headers=ann.auth)
+        await drain(app)
+        assert await feed_ids(http, ann) == []
+        # A fan-out batch that read the follow before the unfollow commits its entry now.
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(timeline_entries).values(user_id=ann.user["id"], tweet_id=tweet["id"])
+            )
+        await drain(app)
+        assert await feed_ids(http, ann) == [tweet["id"]]  # the second pass is not due yet
+        clock.advance(seconds=SECOND_PASS_AFTER + 1)
+        await drain(app)
+        assert await feed_ids(http, ann) == []

@@ -215,11 +215,10 @@ async def test_a_worker_killed_mid_fan_out_loses_and_duplicates_nothing(
     await again.state.dishka_container.close()
 
 
+@pytest.mark.usefixtures("sqlite_only")  # PostgreSQL's heartbeat takeover is tested above
 async def test_sqlite_a_job_whose_worker_died_is_taken_again_after_its_lease(
-    engine: AsyncEngine, tmp_path: Path, backend: str
+    engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    if backend != "sqlite":
-        pytest.skip("PostgreSQL's heartbeat takeover is the test above")
     clock = ManualClock(datetime.now(UTC))
     app = make_app(engine, override(Clock, clock), media_dir=tmp_path)
     ann, ben = await insert_users(engine, "ann", "ben")
