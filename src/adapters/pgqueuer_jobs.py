@@ -59,7 +59,6 @@ _READY_OR_MINE: Any = select(func.count()).where(
 # Jobs ready to run now, running in the given worker, or left by a worker that died (its
 # heartbeat stale); not a job waiting for a retry, nor one another live worker runs.
 _READY = ReadQuery(_READY_OR_MINE.with_only_columns(func.count().label("jobs")))
-_CONNECTION_LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
 
 class _OutageIsAWarning(logging.Filter):
@@ -69,7 +68,11 @@ class _OutageIsAWarning(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if record.levelno >= logging.ERROR and isinstance(error, _CONNECTION_LOST):
+        if (
+            record.levelno >= logging.ERROR
+            and isinstance(error, Exception)
+            and isinstance(database_error(error), DependencyUnavailable)
+        ):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.msg = f"{record.getMessage()}: {type(error).__name__}"
             record.args, record.exc_info, record.exc_text = None, None, None
@@ -153,7 +156,10 @@ class PgQueuerJobWorker(JobWorker):
                 )
                 if until_empty:
                     return
-            except _CONNECTION_LOST as error:
+            except Exception as error:
+                # The server went away (a restart, an administrator's shutdown): reconnect.
+                if not isinstance(database_error(error), DependencyUnavailable):
+                    raise
                 logger.warning("job queue connection lost: %s", type(error).__name__)
             finally:
                 if idle is not None:
