@@ -212,7 +212,8 @@ class PgQueuerJobWorker(JobWorker):
 
         async def handle(job: PgJob) -> None:
             payload: dict[str, Any] = json.loads(job.payload or b"{}")
-            await perform(Job(job.entrypoint, payload, id=str(job.id)))
+            queued_at = job.created.timestamp()
+            await perform(Job(job.entrypoint, payload, id=str(job.id), queued_at=queued_at))
 
         for kind in kinds:
             manager.entrypoint(kind, on_failure="hold", executor_factory=executor)(handle)

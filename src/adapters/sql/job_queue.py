@@ -45,7 +45,7 @@ _CLAIM = WriteStatement(
         attempts=jobs.c.attempts + 1,
         locked_until=bindparam("lease_end"),
     )
-    .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts)
+    .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.created_at)
 )
 _DONE = WriteStatement(delete(jobs).where(jobs.c.id == bindparam("job")))
 _RETRY = WriteStatement(
@@ -179,7 +179,7 @@ class SqliteJobWorker(JobWorker):
         return rows
 
     async def _perform(self, perform: Perform, row: Any) -> None:
-        job = Job(row.kind, json.loads(row.payload), id=str(row.id))
+        job = Job(row.kind, json.loads(row.payload), id=str(row.id), queued_at=row.created_at)
         try:
             await perform(job)
         except Exception as error:

@@ -21,6 +21,7 @@ class Job:
     dedupe_key: str | None = field(default=None, compare=False)
     delay: float = field(default=0.0, compare=False)
     id: str | None = field(default=None, compare=False)  # the queue's, once queued
+    queued_at: float | None = field(default=None, compare=False)  # Unix time, once queued
 
 
 class JobQueue(Protocol):
