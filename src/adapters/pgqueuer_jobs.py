@@ -21,11 +21,11 @@ from pgqueuer import Queries, QueueManager
 from pgqueuer.executors import DatabaseRetryEntrypointExecutor, EntrypointExecutorParameters
 from pgqueuer.models import Job as PgJob
 from pgqueuer.types import QueueExecutionMode
-from sqlalchemy import Interval, bindparam, column, func, literal_column, select, table
+from sqlalchemy import Interval, bindparam, column, delete, func, literal_column, select, table
 
 from adapters.sql.database import Database
 from adapters.sql.outage import DATABASE, database_error
-from adapters.sql.statements import ReadQuery
+from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.errors import DependencyUnavailable
 from application.ports.job_queue import Job, JobQueue
@@ -80,6 +80,23 @@ class _OutageIsAWarning(logging.Filter):
 
 
 _PGQUEUER_LOGS = logging.getLogger("pgqueuer")
+# pgqueuer logs every job's statuses and keeps per-second statistics of them, and removes
+# neither: kept an hour and a week.
+_log = table("pgqueuer_log", column("aggregated"), column("created"))
+_statistics = table("pgqueuer_statistics", column("created"))
+_PRUNE_LOG = WriteStatement(
+    delete(_log).where(
+        _log.c.aggregated, _log.c.created < func.now() - bindparam("log_kept", type_=Interval)
+    )
+)
+_PRUNE_STATISTICS = WriteStatement(
+    delete(_statistics).where(
+        _statistics.c.created < func.now() - bindparam("statistics_kept", type_=Interval)
+    )
+)
+LOG_KEPT = timedelta(hours=1)
+STATISTICS_KEPT = timedelta(days=7)
+PRUNE_EVERY = 300.0
 # Reconnecting after the server went away: first after this, doubling up to the maximum.
 _RECONNECT = (0.5, 10.0)
 
@@ -145,7 +162,9 @@ class PgQueuerJobWorker(JobWorker):
             pause = _RECONNECT[0]
             manager = self._manager(connection, perform, kinds)
             # pgqueuer's own drain mode also waits for jobs whose retry is due later.
-            idle = asyncio.create_task(self._stop_when_idle(manager)) if until_empty else None
+            idle = asyncio.create_task(
+                self._stop_when_idle(manager) if until_empty else self._prune_forever()
+            )
             try:
                 await manager.run(
                     dequeue_timeout=self._wait,
@@ -162,9 +181,27 @@ class PgQueuerJobWorker(JobWorker):
                     raise
                 logger.warning("job queue connection lost: %s", type(error).__name__)
             finally:
-                if idle is not None:
-                    idle.cancel()
+                idle.cancel()
                 await _close(connection)
+
+    async def prune(self) -> None:
+        """Delete pgqueuer's log older than ``LOG_KEPT``, its statistics older than
+        ``STATISTICS_KEPT``."""
+        uow = SqlUnitOfWork(self._database)
+        try:
+            await uow.execute(_PRUNE_LOG, log_kept=LOG_KEPT)
+            await uow.execute(_PRUNE_STATISTICS, statistics_kept=STATISTICS_KEPT)
+            await uow.commit()
+        finally:
+            await uow.close()
+
+    async def _prune_forever(self) -> None:
+        while True:
+            try:
+                await self.prune()
+            except DependencyUnavailable as error:
+                logger.warning("could not prune the job log: %s", error)
+            await asyncio.sleep(PRUNE_EVERY)
 
     async def _stop_when_idle(self, manager: QueueManager) -> None:
         while True:

@@ -237,3 +237,34 @@ async def test_sqlite_a_job_whose_worker_died_is_taken_again_after_its_lease(
         clock.advance(seconds=61)
         await drain(app)
         assert len((await http.get(f"{API}/feed", headers=ben.auth)).json()["items"]) == 1
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_pgqueuers_log_and_statistics_are_pruned(app: Litestar, engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        for age in (timedelta(hours=2), timedelta(minutes=1)):
+            await connection.execute(
+                text(
+                    "INSERT INTO pgqueuer_log (created, job_id, status, priority, entrypoint,"
+                    " aggregated) VALUES (now() - CAST(:age AS interval), 1, 'successful', 0,"
+                    " 'x', true)"
+                ),
+                {"age": age},
+            )
+        for age in (timedelta(days=8), timedelta(days=1)):
+            await connection.execute(
+                text(
+                    "INSERT INTO pgqueuer_statistics (created, count, priority, status,"
+                    " entrypoint) VALUES (now() - CAST(:age AS interval), 1, 0, 'successful', 'x')"
+                ),
+                {"age": age},
+            )
+    worker = await app.state.dishka_container.get(JobWorker)
+    assert isinstance(worker, PgQueuerJobWorker)
+
+    await worker.prune()
+
+    async with engine.connect() as connection:
+        log = await connection.execute(text("SELECT count(*) FROM pgqueuer_log"))
+        statistics = await connection.execute(text("SELECT count(*) FROM pgqueuer_statistics"))
+        assert (log.scalar_one(), statistics.scalar_one()) == (1, 1)
