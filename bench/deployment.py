@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench import bulk_load, database_reads, dataset
+from bench import bulk_load, database_reads, dataset, write_accounts
 from bench.phases import Phases
 from bench.plan import Plan
 from bench.processes import Server, log, pinned, run
@@ -90,14 +90,18 @@ class Deployment:
         if asyncio.run(database_reads.fetchval(self.url, database_reads.EXISTING_ROWS)):
             self.dataset = asyncio.run(database_reads.counts(self.url, self.plan.size))
             log(f"reusing the loaded database: {self.dataset}")
-            return
-        log(f"loading size {self.plan.size.name} ...")
-        with self.phases.timed("load"):
-            self.dataset = asyncio.run(
-                bulk_load.load(self.url, self.plan.size, self.hashed_password)
+        else:
+            log(f"loading size {self.plan.size.name} ...")
+            with self.phases.timed("load"):
+                self.dataset = asyncio.run(
+                    bulk_load.load(self.url, self.plan.size, self.hashed_password)
+                )
+            log(f"loaded in {self.phases.seconds['load']:.1f} s: {self.dataset}")
+            self._create_admin()
+        with self.phases.timed("load_write_accounts"):
+            self.dataset["write_accounts"] = asyncio.run(
+                write_accounts.load(self.url, self.hashed_password)
             )
-        log(f"loaded in {self.phases.seconds['load']:.1f} s: {self.dataset}")
-        self._create_admin()
 
     def _create_admin(self) -> None:
         username, email, password = ADMIN

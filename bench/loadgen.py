@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import statistics
@@ -173,10 +174,15 @@ _FAILED = re.compile(r"^number of failed transactions: (\d+)", re.MULTILINE)
 _PROCESSED = re.compile(r"^number of transactions actually processed: (\d+)", re.MULTILINE)
 
 
-def _percentile(values: Sequence[float], fraction: float) -> float:
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest rank: the smallest value with at least ``fraction`` of all values at or below
+    it (the p99 of 100 values is the 99th smallest, of 10 values the largest)."""
+    if not values or not 0 < fraction <= 1:
+        raise ValueError(f"no {fraction} percentile of {len(values)} values")
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
+    # Rounded first: 0.99 * 100 is 99.00000000000001 in floating point.
+    rank = math.ceil(round(fraction * len(ordered), 9))
+    return ordered[max(rank, 1) - 1]
 
 
 def pgbench(
@@ -240,7 +246,7 @@ def pgbench(
         name=name,
         rps=float(tps.group(1)),
         p50_ms=statistics.median(latencies_ms),
-        p99_ms=_percentile(latencies_ms, 0.99),
+        p99_ms=percentile(latencies_ms, 0.99),
         requests=int(processed.group(1)),
         non_2xx=int(failed.group(1)) if failed else 0,
         command=" ".join(timed),

@@ -48,7 +48,8 @@ def parser(description: str | None) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        help="comma-separated scenario keys to run (default: all): " + ",".join(report.LABELS),
+        help="comma-separated scenario keys to run (default: all): "
+        + ",".join([*report.LABELS, *report.OTHER_KEYS]),
     )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results")
     parser.add_argument(
@@ -91,8 +92,9 @@ def plan_of(args: argparse.Namespace) -> Plan:
         server_cpus = f"0-{cores - 2}" if cores >= 4 else None
     else:
         server_cpus = None if args.server_cpus == "none" else args.server_cpus
-    only = frozenset(args.only.split(",")) if args.only else frozenset(report.LABELS)
-    unknown = only - set(report.LABELS)
+    known = frozenset([*report.LABELS, *report.OTHER_KEYS])
+    only = frozenset(args.only.split(",")) if args.only else known
+    unknown = only - known
     if unknown:
         raise SystemExit(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     return Plan(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
@@ -12,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.cpu import PARTS
+from bench.derived_work import Drain
+from bench.fan_out import FanOutRun
+from bench.freshness import Freshness
 from bench.loadgen import Measurement
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -29,7 +33,19 @@ LABELS: dict[str, str] = {
     "login": "POST /auth/login",
     "refresh": "POST /auth/refresh",
     "pgbench_feed": "pgbench: the feed page 1 SQL",
+    "write_one_author": "POST /tweets, one author on every connection",
+    "write_many_authors": "POST /tweets, one author per connection",
+    "write_like_unlike": "POST, DELETE /tweets/{id}/like: one tweet, a user per connection",
+    "write_follow_unfollow": "POST, DELETE /users/{u}/follow: one account, a user per connection",
+    "write_small_author": "POST /tweets, an author with 10 followers",
+    "write_celebrity": "POST /tweets, an author with 100,000 followers",
 }
+# Measurements that are not a load of their own (``--only`` keys too).
+OTHER_KEYS: dict[str, str] = {
+    "fan_out": "fan-out throughput: a post by the author with 100,000 followers",
+}
+DRAIN_GOAL_SECONDS = 5.0
+FRESHNESS_GOAL_SECONDS = 2.0
 
 
 def cpu_model() -> str:
@@ -86,7 +102,7 @@ class Ratio:
         return {
             "name": self.name,
             "formula": self.formula,
-            "value": None if self.value is None else round(self.value, 3),
+            "value": None if self.value is None or math.isinf(self.value) else round(self.value, 3),
             "target": f"{self.op} {self.threshold}",
             "passed": self.passed,
             "note": self.note,
@@ -182,6 +198,113 @@ def ratios(
     ]
 
 
+def write_ratios(
+    results: Mapping[str, Measurement],
+    drains: Mapping[str, Drain],
+    freshness: Freshness | None,
+    fan_out: Mapping[str, FanOutRun],
+) -> list[Ratio]:
+    """The goals of the write path (issue 13): a big author posts as fast as a small one,
+    followers see a post within 2 s, derived work drains within 5 s, fan-out keeps up with
+    the database's own statement."""
+    celebrity, small = results.get("write_celebrity"), results.get("write_small_author")
+    # No post answered within the run: its p99 is longer than the run, whatever it is.
+    celebrity_p99 = (
+        None if celebrity is None else celebrity.p99_ms if celebrity.requests else math.inf
+    )
+    small_p99 = None if small is None or not small.requests else small.p99_ms
+    celebrity_note = (
+        f"{celebrity_p99:,.0f} ms ÷ {small_p99:,.0f} ms"
+        if celebrity_p99 is not None and small_p99 is not None
+        else ""
+    )
+    if celebrity is not None and not celebrity.requests:
+        celebrity_note = "no post by the 100k author answered within the run"
+    if celebrity is not None and celebrity.error_count:
+        celebrity_note += f"; 100k author's errors: {_errors(celebrity)}"
+    found = [
+        Ratio(
+            "celebrity_vs_small_author",
+            "POST /tweets p99, author with 100k followers ÷ with 10",
+            _div(celebrity_p99, small_p99),
+            "<=",
+            1.5,
+            celebrity_note,
+        )
+    ]
+    if freshness is not None:
+        found.append(
+            Ratio(
+                "feed_freshness",
+                "feed freshness p99 under the many-authors load (s)",
+                None if freshness.p99_ms is None else freshness.p99_ms / 1000,
+                "<=",
+                FRESHNESS_GOAL_SECONDS,
+                _freshness_note(freshness),
+            )
+        )
+    for key, drain in drains.items():
+        found.append(
+            Ratio(
+                f"drain_{key}",
+                f"queue drain after {LABELS[key]} (s)",
+                drain.seconds,
+                "<=",
+                DRAIN_GOAL_SECONDS,
+                "0 s (no queue)" if not drain.tables else f"{drain.pending_at_start:,} pending",
+            )
+        )
+    if "app" in fan_out and "database" in fan_out:
+        app, database = fan_out["app"], fan_out["database"]
+        found.append(
+            Ratio(
+                "fan_out_vs_postgres",
+                "fan-out rows/s ÷ PostgreSQL's INSERT … SELECT of the same rows",
+                _div(app.rows_per_second, database.rows_per_second),
+                ">=",
+                0.5,
+                f"{app.rows_per_second:,.0f} ÷ {database.rows_per_second:,.0f} rows/s",
+            )
+        )
+    return found
+
+
+def _freshness_note(freshness: Freshness) -> str:
+    def ms(value: float | None) -> str:
+        return "n/a" if value is None else "never" if math.isinf(value) else f"{value:,.0f} ms"
+
+    unseen = f", {freshness.unseen} never seen" if freshness.unseen else ""
+    return (
+        f"{freshness.posts} posts, p50 {ms(freshness.p50_ms)}, max {ms(freshness.max_ms)}"
+        f"{unseen}; feed read every {freshness.poll_ms:.0f} ms"
+    )
+
+
+def writes_markdown(
+    drains: Mapping[str, Drain], freshness: Freshness | None, fan_out: Mapping[str, FanOutRun]
+) -> str:
+    """The derived work of the write scenarios: freshness, fan-out rates, queue drains."""
+    lines = ["| derived work | value | detail |", "|---|---:|---|"]
+    if freshness is not None:
+        p99 = freshness.p99_ms
+        value = "n/a" if p99 is None else "never" if math.isinf(p99) else f"p99 {p99:,.0f} ms"
+        lines.append(
+            f"| feed freshness, beside the many-authors load | {value} "
+            f"| {_freshness_note(freshness)} |"
+        )
+    for key, label in (("app", "the application's"), ("database", "PostgreSQL's INSERT … SELECT")):
+        run = fan_out.get(key)
+        if run is not None:
+            lines.append(
+                f"| fan-out, {label} | {run.rows_per_second:,.0f} rows/s "
+                f"| {run.rows:,} rows in {run.seconds * 1000:,.0f} ms |"
+            )
+    for key, drain in drains.items():
+        pending = f"{drain.pending_at_start:,} pending" if drain.tables else ""
+        lines.append(f"| queue drain after {LABELS[key]} | {drain.label} | {pending} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def _errors(entry: Measurement) -> str:
     if not entry.error_count:
         return "0"
@@ -218,6 +341,10 @@ def markdown(size: str, results: Mapping[str, Measurement], ratio_list: list[Rat
         entry = results.get(key)
         if entry is None:
             lines.append(f"| {label} | - | - | - | not run |")
+            continue
+        if not entry.requests:
+            errors = _errors(entry) if entry.error_count else "no response within the run"
+            lines.append(f"| {label} | 0 | - | - | {errors} |")
             continue
         lines.append(
             f"| {label} | {entry.rps:,.0f} | {entry.p50_ms:.2f} | {entry.p99_ms:.2f} "

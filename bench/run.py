@@ -133,6 +133,19 @@ def _document(
         "argon2": measurements.argon2,
         "results": {key: entry.as_json() for key, entry in measurements.results.items()},
         "ratios": [ratio.as_json() for ratio in ratio_list],
+        "writes": {
+            "queue_drain": {
+                key: {
+                    "seconds": round(drain.seconds, 3),
+                    "queue_tables": list(drain.tables),
+                    "pending_at_start": drain.pending_at_start,
+                    "drained": drain.drained,
+                }
+                for key, drain in measurements.drains.items()
+            },
+            "feed_freshness": measurements.freshness.as_json() if measurements.freshness else None,
+            "fan_out": {key: run.as_json() for key, run in measurements.fan_out.items()},
+        },
         "phases_seconds": deployment.phases.seconds,
         "notes": notes,
     }
@@ -172,10 +185,17 @@ def main(argv: list[str] | None = None) -> int:
         argon2.get("login_ceiling_rps"),
         f"{argon2.get('cores')} cores ÷ {argon2.get('verify_ms_median')} ms" if argon2 else "",
         report.newest_result(other_size),
+    ) + report.write_ratios(
+        measurements.results, measurements.drains, measurements.freshness, measurements.fan_out
     )
     print()
     print(report.markdown(plan.size.name, measurements.results, ratio_list))
     print()
+    writes_table = report.writes_markdown(
+        measurements.drains, measurements.freshness, measurements.fan_out
+    )
+    if writes_table:
+        print(f"{writes_table}\n")
     cpu_table = report.cpu_markdown(measurements.results, cpu_count())
     if cpu_table:
         print(f"CPU µs per request, by part ({cpu_count()} cores in all):\n\n{cpu_table}\n")

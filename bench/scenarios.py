@@ -13,12 +13,17 @@ from typing import Any
 
 from application.pagination import encode_cursor
 from bench import database_reads, dataset
-from bench.dataset import PAGE_SIZE, PASSWORD, Cohorts
+from bench.dataset import BIG_ACCOUNT_ID, PAGE_SIZE, PASSWORD, Cohorts
 from bench.deployment import ADMIN, Deployment
 from bench.processes import expect, log
 from bench.processes import request_json as http
+from bench.write_accounts import ACCOUNTS
 
 ACCESS_TTL = 86_400
+# The load writes far more than the 1,000 writes per user and hour a user may make.
+UNLIMITED_WRITES = 0
+# A post by the celebrity may take seconds while its 100,000 entries are written in the request.
+CELEBRITY_TIMEOUT_SECONDS = 60
 SETTINGS_CACHE_SECONDS = 2.5  # every worker re-reads the settings within 2 s
 LOGIN_THREADS = 4
 # Refresh tokens are used up by rotation: each wrk run gets a fresh pool this much larger
@@ -33,12 +38,28 @@ class Scenario:
     script: str
     args: list[str]
     warmup_args: list[str] | None = None
+    writes: bool = False  # then the derived work is waited for after the load
+    probe: bool = False  # the feed freshness probe runs beside the load
+    timeout_seconds: int | None = None  # wrk's, when not the plan's
+    warmup: bool = True  # False: the timed run only
+
+
+@dataclass(frozen=True, slots=True)
+class WriteTokens:
+    """Who the write scenarios' probes act as (access tokens)."""
+
+    admin: str
+    probe_author: str  # the small account, followed by the probe reader
+    probe_reader: str
+    celebrity: str
+    celebrity_id: int
 
 
 @dataclass(frozen=True, slots=True)
 class Scenarios:
     all: list[Scenario]  # in the order they run
     page50_readers: str  # whose feeds page 50 reads, in words
+    writes: WriteTokens
 
 
 class Tokens:
@@ -60,6 +81,7 @@ class Tokens:
 @dataclass(frozen=True, slots=True)
 class _Credentials:
     readers: list[dict[str, Any]]  # token pairs of the page-1 readers
+    writes: WriteTokens
     big_followers: list[dict[str, Any]]
     page50: list[tuple[str, str]]  # access token, cursor of page 50
     refresh: list[str]  # refresh tokens for two runs (warm-up, timed)
@@ -82,7 +104,9 @@ def prepare(deployment: Deployment) -> Scenarios:
         f"each (the page-1 readers' feeds are shorter than {dataset.DEEP_PAGE} pages)"
     ) + (f"; {short} left out, their feeds being shorter" if short else "")
     return Scenarios(
-        _scenarios(deployment, credentials, deployment.workdir / "data-files"), page50_readers
+        _scenarios(deployment, credentials, deployment.workdir / "data-files"),
+        page50_readers,
+        credentials.writes,
     )
 
 
@@ -92,7 +116,7 @@ def _credentials(
     """Tokens of the cohorts (access tokens live a day), and the deep readers whose feeds
     reach page 50."""
     tokens = Tokens(deployment.app.url)
-    _make_access_tokens_live_a_day(deployment.app.url, tokens)
+    admin = _set_up_for_the_load(deployment.app.url, tokens)
     readers = tokens.many(cohorts.readers)
     if readers[0]["expires_in"] != ACCESS_TTL:
         raise RuntimeError(f"access tokens live {readers[0]['expires_in']} s, not a day")
@@ -107,19 +131,37 @@ def _credentials(
     page50 = [(pairs[user]["access_token"], encode_cursor(keys[user])) for user in deep_ids]
     users = [cohorts.readers[i % len(cohorts.readers)] for i in range(2 * refresh_pool)]
     refresh = [pair["refresh_token"] for pair in tokens.many(users)]
-    return _Credentials(readers, big, page50, refresh), deep_ids
+    probe_author, probe_reader, celebrity = (
+        tokens.login(name)["access_token"]
+        for name in (ACCOUNTS.small, ACCOUNTS.probe_reader, ACCOUNTS.celebrity)
+    )
+    celebrity_id = int(
+        asyncio.run(
+            database_reads.fetchval(
+                deployment.url,
+                "SELECT id FROM users WHERE username_canonical = $1",
+                ACCOUNTS.celebrity,
+            )
+        )
+    )
+    writes = WriteTokens(admin, probe_author, probe_reader, celebrity, celebrity_id)
+    return _Credentials(readers, writes, big, page50, refresh), deep_ids
 
 
-def _make_access_tokens_live_a_day(app_url: str, tokens: Tokens) -> None:
-    admin = tokens.login(ADMIN[0], ADMIN[2])["access_token"]
+def _set_up_for_the_load(app_url: str, tokens: Tokens) -> str:
+    """Access tokens that live a day, and no limit on writes; returns the admin's token."""
+    admin: str = tokens.login(ADMIN[0], ADMIN[2])["access_token"]
     status, body = http(
         "PATCH",
         app_url + "/api/v1/admin/settings",
-        {"access_token_ttl_seconds": ACCESS_TTL},
+        {"access_token_ttl_seconds": ACCESS_TTL, "writes_per_user_per_hour": UNLIMITED_WRITES},
         token=admin,
     )
     expect(status, body, 200, "PATCH /admin/settings")
     time.sleep(SETTINGS_CACHE_SECONDS)
+    # The token above lives the old 30 s; the load's probes change settings much later.
+    day_long: str = tokens.login(ADMIN[0], ADMIN[2])["access_token"]
+    return day_long
 
 
 def _check_page50(app_url: str, token: str, cursor: str) -> None:
@@ -161,6 +203,11 @@ def _scenarios(deployment: Deployment, credentials: _Credentials, files: Path) -
     refresh_warm = _write_rows(files / "refresh-1.tsv", [[t] for t in credentials.refresh[:half]])
     refresh_timed = _write_rows(files / "refresh-2.tsv", [[t] for t in credentials.refresh[half:]])
     app = deployment.app.url
+    one_author = _write_rows(files / "one-author.tsv", [[credentials.readers[0]["access_token"]]])
+    small = _write_rows(files / "small.tsv", [[credentials.writes.probe_author]])
+    celebrity = _write_rows(files / "celebrity.tsv", [[credentials.writes.celebrity]])
+    like_path = f"/api/v1/tweets/{size.tweets}/like"
+    follow_path = f"/api/v1/users/{dataset.username(BIG_ACCOUNT_ID)}/follow"
     return [
         Scenario("hello", deployment.hello.url + "/hello", "hello.lua", []),
         Scenario("me", app, "me.lua", [readers]),
@@ -172,4 +219,22 @@ def _scenarios(deployment: Deployment, credentials: _Credentials, files: Path) -
         Scenario("like", app, "like.lua", [readers, str(size.tweets)]),
         Scenario("login", app, "login.lua", [usernames, PASSWORD]),
         Scenario("refresh", app, "refresh.lua", [refresh_timed], [refresh_warm]),
+        # The write scenarios last: they change what the reads above would read.
+        Scenario("write_one_author", app, "post_as.lua", [one_author], writes=True),
+        Scenario("write_many_authors", app, "post_as.lua", [readers], writes=True, probe=True),
+        Scenario("write_like_unlike", app, "toggle.lua", [readers, like_path], writes=True),
+        Scenario("write_follow_unfollow", app, "toggle.lua", [readers, follow_path], writes=True),
+        # The same load for both authors, with no warm-up: before the write path moved to
+        # workers, each of a celebrity's posts wrote 100,000 rows in the request, and the
+        # posts of a warm-up went on in the server long after wrk had gone.
+        Scenario("write_small_author", app, "post_as.lua", [small], writes=True, warmup=False),
+        Scenario(
+            "write_celebrity",
+            app,
+            "post_as.lua",
+            [celebrity],
+            writes=True,
+            timeout_seconds=CELEBRITY_TIMEOUT_SECONDS,
+            warmup=False,
+        ),
     ]
