@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-# Each table that holds derived work, and how to count what is still to do in it. Jobs that
-# failed for good (parked for an operator) are not pending: they would never drain.
+# Each table that holds derived work, and how to count what is still to do in it: jobs due
+# now or running. Jobs that failed for good (parked for an operator) would never drain, and a
+# job due later (an unfollow's second removal pass, a retry's backoff) is not a backlog.
 PENDING: dict[str, str] = {
-    "pgqueuer": "SELECT count(*) FROM pgqueuer WHERE status IN ('queued', 'picked')",
-    "jobs": "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')",
+    "pgqueuer": "SELECT count(*) FROM pgqueuer WHERE status = 'picked'"
+    " OR (status = 'queued' AND execute_after <= now())",
+    "jobs": "SELECT count(*) FROM jobs WHERE status = 'running'"
+    " OR (status = 'queued' AND run_at <= (julianday('now') - 2440587.5) * 86400.0)",
     "count_changes": "SELECT count(*) FROM count_changes",
 }
 

@@ -14,7 +14,6 @@ from application.derived.follow_feeds import (
     RemoveFolloweeFromFeed,
 )
 from application.derived.registry import SUBSCRIBERS, WORK
-from application.ports.home_timelines import BACKFILL_LIMIT
 from application.ports.job_queue import Job
 from application.ports.job_worker import JobWorker
 from domain.errors import ValidationError
@@ -88,18 +87,6 @@ async def test_an_author_past_fanout_max_followers_is_merged_into_feeds_when_rea
     assert await world.feed_ids(ann) == [big]
     await world.unfollow(ben, "ann")
     assert await world.feed_ids(ben) == [after, before]
-
-
-async def test_a_new_follow_brings_at_most_the_newest_backfill_limit_tweets(
-    world: World, ann: User, ben: User
-) -> None:
-    posted = [(await world.post(ben, str(n))).id for n in range(BACKFILL_LIMIT + 3)]
-    await world.run_workers()
-
-    await world.follow(ann, "ben")
-    await world.run_workers()
-
-    assert sorted(world.store.timelines[ann.id]) == posted[-BACKFILL_LIMIT:]
 
 
 async def test_a_job_that_keeps_failing_is_parked_and_the_rest_flow(

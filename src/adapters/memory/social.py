@@ -7,7 +7,7 @@ from datetime import datetime
 
 from adapters.memory.store import MemoryStore
 from application.ports.follows import FollowRepository
-from application.ports.home_timelines import BACKFILL_LIMIT, HomeTimelines
+from application.ports.home_timelines import HomeTimelines
 from application.ports.likes import LikeRepository
 from application.ports.tweets import TweetRepository
 from domain.errors import TweetNotFound
@@ -109,10 +109,10 @@ class InMemoryHomeTimelines(HomeTimelines):
     async def add_author(self, reader_id: int, author_id: int) -> None:
         if (reader_id, author_id) not in self._store.follows:
             return
-        authored = sorted(
+        authored = {
             t.id for t in self._store.tweets.values() if t.author_id == author_id and t.fanned_out
-        )
-        self._store.timelines.setdefault(reader_id, set()).update(authored[-BACKFILL_LIMIT:])
+        }
+        self._store.timelines.setdefault(reader_id, set()).update(authored)
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:
         if (reader_id, author_id) in self._store.follows:

@@ -7,7 +7,7 @@ from adapters.sql.dialect import insert_or_ignore
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import follows, timeline_entries, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
-from application.ports.home_timelines import BACKFILL_LIMIT, HomeTimelines
+from application.ports.home_timelines import HomeTimelines
 from domain.tweets import Tweet
 
 _ENTRY = ["user_id", "tweet_id"]
@@ -15,17 +15,13 @@ _ENTRY = ["user_id", "tweet_id"]
 _END = 2**62
 
 _ADD_OWN = WriteStatement(build=lambda dialect: insert_or_ignore(dialect, timeline_entries))
+_FANNED_OUT = ReadQuery(select(tweets.c.fanned_out).where(tweets.c.id == bindparam("tweet")))
 # A batch of followers is the follows with ids in (after, batch end]: the end is the
 # ``limit``-th follow past ``after`` (on the (followee_id, id) index), none when fewer are
-# left, and none as well when the tweet is gone or is not to be fanned out.
+# left.
 _BATCH_END = ReadQuery(
     select(follows.c.id)
-    .join(tweets, tweets.c.id == bindparam("tweet"))
-    .where(
-        tweets.c.fanned_out,
-        follows.c.followee_id == bindparam("author"),
-        follows.c.id > bindparam("after"),
-    )
+    .where(follows.c.followee_id == bindparam("author"), follows.c.id > bindparam("after"))
     .order_by(follows.c.id)
     .limit(1)
     .offset(bindparam("skip"))
@@ -56,10 +52,9 @@ _FOLLOWING = (
 _ADD_AUTHOR = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
-        select(bindparam("reader", type_=Integer), tweets.c.id)
-        .where(tweets.c.author_id == bindparam("author"), tweets.c.fanned_out, _FOLLOWING)
-        .order_by(tweets.c.id.desc())
-        .limit(BACKFILL_LIMIT),
+        select(bindparam("reader", type_=Integer), tweets.c.id).where(
+            tweets.c.author_id == bindparam("author"), tweets.c.fanned_out, _FOLLOWING
+        ),
     )
 )
 _REMOVE_AUTHOR = WriteStatement(
@@ -87,8 +82,11 @@ class SqlHomeTimelines(HomeTimelines):
         await self._statements.execute(_ADD_OWN, user_id=tweet.author_id, tweet_id=tweet.id)
 
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
+        tweet = await self._statements.first(_FANNED_OUT, tweet=tweet_id)
+        if tweet is None or not tweet.fanned_out:
+            return None  # deleted, or merged into feeds when they are read
         end = await self._statements.first(
-            _BATCH_END, tweet=tweet_id, author=author_id, after=after, skip=limit - 1
+            _BATCH_END, author=author_id, after=after, skip=limit - 1
         )
         upto = _END if end is None else end.id
         try:

@@ -4,9 +4,6 @@ from typing import Protocol
 
 from domain.tweets import Tweet
 
-# A new follow brings at most this many of the followee's newest tweets into the feed.
-BACKFILL_LIMIT = 800
-
 
 class HomeTimelines(Protocol):
     """Each user's home feed, kept ready as tweets are posted and follows change.
@@ -27,8 +24,8 @@ class HomeTimelines(Protocol):
         ...
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
-        """Put the newest ``BACKFILL_LIMIT`` fanned-out tweets of ``author_id`` in
-        ``reader_id``'s feed (a new follow), if the reader follows the author now."""
+        """Put the fanned-out tweets of ``author_id`` in ``reader_id``'s feed (a new
+        follow), if the reader follows the author now."""
         ...
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -163,13 +164,25 @@ async def test_a_database_without_a_queue_has_no_pending_jobs(sqlite: AsyncConne
     assert await pending_jobs(sqlite) == 0
 
 
-async def test_pending_jobs_counts_queued_and_running_jobs_and_unfolded_counts(
+async def test_pending_jobs_counts_due_and_running_jobs_and_unfolded_counts(
     sqlite: AsyncConnection,
 ) -> None:
-    await sqlite.execute(text("CREATE TABLE jobs (id INTEGER PRIMARY KEY, status TEXT)"))
+    await sqlite.execute(
+        text("CREATE TABLE jobs (id INTEGER PRIMARY KEY, status TEXT, run_at FLOAT)")
+    )
     await sqlite.execute(text("CREATE TABLE count_changes (id INTEGER PRIMARY KEY)"))
-    for status in ("queued", "queued", "running", "failed", "done"):
-        await sqlite.execute(text("INSERT INTO jobs (status) VALUES (:s)"), {"s": status})
+    now = time.time()
+    for status, run_at in (
+        ("queued", now - 1),
+        ("queued", now - 5),
+        ("queued", now + 60),  # due later: a delayed job, not a backlog
+        ("running", now - 1),
+        ("failed", now - 1),
+        ("done", now - 1),
+    ):
+        await sqlite.execute(
+            text("INSERT INTO jobs (status, run_at) VALUES (:s, :r)"), {"s": status, "r": run_at}
+        )
     await sqlite.execute(text("INSERT INTO count_changes DEFAULT VALUES"))
 
     assert await queue_tables(sqlite) == ["jobs", "count_changes"]
