@@ -38,6 +38,7 @@ from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
 from adapters.sql.home_timelines import SqlHomeTimelines
+from adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
@@ -55,6 +56,7 @@ from application.ports.deactivations import Deactivations
 from application.ports.follows import FollowRepository
 from application.ports.health import DatabaseHealth
 from application.ports.home_timelines import HomeTimelines
+from application.ports.idempotency_keys import IdempotencyKeys
 from application.ports.image_processor import ImageProcessor
 from application.ports.likes import LikeRepository
 from application.ports.media_storage import MediaStorage
@@ -112,6 +114,8 @@ class DatabaseProvider(Provider):
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
     database_health = provide(SqlDatabaseHealth, provides=DatabaseHealth)
     deactivations = provide(SqlDeactivations, provides=Deactivations)
+    # Each call its own short transaction, apart from the request's.
+    idempotency_keys = provide(SqlIdempotencyKeys, provides=IdempotencyKeys)
 
 
 class InfrastructureProvider(Provider):

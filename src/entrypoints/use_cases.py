@@ -6,6 +6,7 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide, provide_all
 
 from application.accounts import AccountOpener
+from application.idempotency import IdempotentRequests
 from application.password_policy import PasswordPolicy
 from application.throttle import Throttle
 from application.token_issuer import TokenIssuer
@@ -40,6 +41,7 @@ from application.use_cases.unlike_tweet import UnlikeTweet
 from application.use_cases.update_current_user import UpdateCurrentUser
 from application.use_cases.update_settings import UpdateSettings
 from application.username_policy import UsernamePolicy
+from application.write_limits import WriteLimits
 from entrypoints.http.paths import RESERVED_USERNAMES
 
 
@@ -55,6 +57,9 @@ class UseCaseProvider(Provider):
     token_issuer = provide(TokenIssuer)
     throttle = provide(Throttle, scope=Scope.APP)
     image_uploads = provide(ImageUploads)
+    write_limits = provide(WriteLimits)
+    # One per process: it remembers when it last purged expired keys.
+    idempotent_requests = provide(IdempotentRequests, scope=Scope.APP)
     use_cases = provide_all(
         RegisterUser,
         LogIn,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -169,4 +170,23 @@ timeline_entries = Table(
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_timeline_entries_tweet_id", "tweet_id"),
+)
+
+# Idempotency-Key records (application/idempotency.py): one per user, endpoint and key; in
+# progress while ``status`` is null. Rows older than 24 h are expired and purged.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("endpoint", String(100), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("token", String(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("headers", Text, nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    UniqueConstraint("user_id", "endpoint", "key", name="uq_idempotency_keys_user_id_endpoint_key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )
