@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from redis.asyncio import Redis
 
 from adapters.redis_outage import redis_calls
-from application.ports.attempt_log import AttemptLog
+from application.ports.attempt_log import AttemptLog, Quota
 
 KEY_PREFIX = "chirp:attempts:"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -30,6 +30,28 @@ end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
 return false
+"""
+
+# As _ACQUIRE, returning {recorded (0/1), remaining, microseconds until one is allowed again}.
+_TAKE = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local recorded = 0
+if count < limit then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+    redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
+    count = count + 1
+    recorded = 1
+end
+local wait = 0
+if count >= limit then
+    local blocking = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+    wait = tonumber(blocking[2]) + window - now
+end
+return {recorded, limit - count, wait}
 """
 
 # KEYS[1] the set; ARGV[1] the time of the attempt to forget (microseconds).
@@ -57,6 +79,7 @@ class RedisAttemptLog(AttemptLog):
         self._redis = redis
         self._acquire = redis.register_script(_ACQUIRE)
         self._release = redis.register_script(_RELEASE)
+        self._take = redis.register_script(_TAKE)
 
     async def acquire(
         self, key: str, limit: int, window: timedelta, now: datetime
@@ -72,6 +95,21 @@ class RedisAttemptLog(AttemptLog):
                 args=[_micros(now), window // _MICROSECOND, limit, member],
             )
         return None if wait is None else timedelta(microseconds=int(wait))
+
+    async def take(self, key: str, limit: int, window: timedelta, now: datetime) -> Quota:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        member = f"{_micros(now)}:{secrets.token_hex(8)}"
+        with redis_calls():
+            recorded, remaining, wait = await self._take(
+                keys=[KEY_PREFIX + key],
+                args=[_micros(now), window // _MICROSECOND, limit, member],
+            )
+        return Quota(
+            recorded=bool(recorded),
+            remaining=max(0, int(remaining)),
+            wait=timedelta(microseconds=int(wait)),
+        )
 
     async def release(self, key: str, at: datetime) -> None:
         with redis_calls():

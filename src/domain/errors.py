@@ -140,6 +140,31 @@ class TooManyAttempts(DomainError):
         self.retry_after = retry_after
 
 
+class TooManyWrites(TooManyAttempts):
+    """Past ``writes_per_user_per_hour``: the write was refused before it changed anything."""
+
+    code = "too_many_requests"
+    default_detail = "Too many writes; try again later."
+
+    def __init__(self, retry_after: int) -> None:
+        DomainError.__init__(
+            self, f"Too many writes in the last hour; try again in {retry_after} seconds."
+        )
+        self.retry_after = retry_after
+
+
+class IdempotencyKeyInUse(Conflict):
+    code = "idempotency_key_in_use"
+    default_detail = (
+        "A request with this Idempotency-Key is still being processed; retry once it is done."
+    )
+
+
+class IdempotencyKeyMismatch(DomainError):
+    code = "idempotency_key_mismatch"
+    default_detail = "This Idempotency-Key was already used with a different request body."
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 

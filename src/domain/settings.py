@@ -16,6 +16,7 @@ LOGIN_FAILURES_PER_ACCOUNT_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURES_PER_ADDRESS_WINDOW = timedelta(minutes=10)
 REGISTRATIONS_PER_ADDRESS_WINDOW = timedelta(hours=1)
 UPLOADS_PER_USER_WINDOW = timedelta(hours=1)
+WRITES_PER_USER_WINDOW = timedelta(hours=1)
 
 # Inclusive bounds of every setting. For the throttling and rate limits 0 means unlimited.
 SETTING_RANGES: dict[str, tuple[int, int]] = {

@@ -40,6 +40,7 @@ from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
 from adapters.sql.home_timelines import SqlHomeTimelines
+from adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.sessions import SqlSessionRepository
@@ -59,6 +60,7 @@ from application.ports.deactivations import Deactivations
 from application.ports.follows import FollowRepository
 from application.ports.health import DatabaseHealth
 from application.ports.home_timelines import HomeTimelines
+from application.ports.idempotency_keys import IdempotencyKeys
 from application.ports.image_processor import ImageProcessor
 from application.ports.job_queue import JobQueue
 from application.ports.job_worker import JobWorker
@@ -128,6 +130,8 @@ class DatabaseProvider(Provider):
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
     database_health = provide(SqlDatabaseHealth, provides=DatabaseHealth)
     deactivations = provide(SqlDeactivations, provides=Deactivations)
+    # Each call its own short transaction, apart from the request's.
+    idempotency_keys = provide(SqlIdempotencyKeys, provides=IdempotencyKeys)
 
 
 class InfrastructureProvider(Provider):

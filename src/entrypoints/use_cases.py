@@ -8,6 +8,7 @@ from dishka import Provider, Scope, provide, provide_all
 from application.accounts import AccountOpener
 from application.derived.fold_counts import FoldCounts, RepairCounts
 from application.derived.registry import HANDLERS
+from application.idempotency import IdempotentRequests
 from application.outbox import Outbox
 from application.password_policy import PasswordPolicy
 from application.throttle import Throttle
@@ -43,6 +44,7 @@ from application.use_cases.unlike_tweet import UnlikeTweet
 from application.use_cases.update_current_user import UpdateCurrentUser
 from application.use_cases.update_settings import UpdateSettings
 from application.username_policy import UsernamePolicy
+from application.write_limits import WriteLimits
 from entrypoints.http.paths import RESERVED_USERNAMES
 
 
@@ -61,6 +63,9 @@ class UseCaseProvider(Provider):
     outbox = provide(Outbox)
     # The workers' handlers, built per job as use cases are per request.
     handlers = provide_all(*HANDLERS, FoldCounts, RepairCounts)
+    write_limits = provide(WriteLimits)
+    # One per process: it remembers when it last purged expired keys.
+    idempotent_requests = provide(IdempotentRequests, scope=Scope.APP)
     use_cases = provide_all(
         RegisterUser,
         LogIn,

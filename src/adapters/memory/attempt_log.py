@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime, timedelta
 
-from application.ports.attempt_log import AttemptLog
+from application.ports.attempt_log import AttemptLog, Quota
 
 # Past this many keys, keys whose attempts have all expired are dropped.
 _SWEEP_THRESHOLD = 10_000
@@ -32,6 +32,16 @@ class InMemoryAttemptLog(AttemptLog):
         if len(self._attempts) > _SWEEP_THRESHOLD:
             self._sweep(now)
         return None
+
+    async def take(self, key: str, limit: int, window: timedelta, now: datetime) -> Quota:
+        wait = await self.acquire(key, limit, window, now)
+        if wait is not None:
+            return Quota(recorded=False, remaining=0, wait=wait)
+        attempts = self._attempts[key]
+        remaining = max(0, limit - len(attempts))
+        # None left: the next is allowed when the oldest of the last ``limit`` expires.
+        until = attempts[-limit] + window - now if remaining == 0 else timedelta(0)
+        return Quota(recorded=True, remaining=remaining, wait=until)
 
     async def release(self, key: str, at: datetime) -> None:
         attempts = self._attempts.get(key)

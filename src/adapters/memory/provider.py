@@ -7,6 +7,7 @@ from dishka import Provider, Scope, provide
 from adapters.memory.counts import InMemoryCounts
 from adapters.memory.deactivations import InMemoryDeactivations
 from adapters.memory.health import InMemoryDatabaseHealth
+from adapters.memory.idempotency_keys import InMemoryIdempotencyKeys
 from adapters.memory.jobs import InMemoryJobQueue, InMemoryJobWorker
 from adapters.memory.readers import InMemoryTweetReader, InMemoryUserReader
 from adapters.memory.sessions import InMemorySessionRepository
@@ -25,6 +26,7 @@ from application.ports.deactivations import Deactivations
 from application.ports.follows import FollowRepository
 from application.ports.health import DatabaseHealth
 from application.ports.home_timelines import HomeTimelines
+from application.ports.idempotency_keys import IdempotencyKeys
 from application.ports.job_queue import JobQueue
 from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
@@ -58,6 +60,7 @@ class InMemoryProvider(Provider):
     stored_settings = provide(InMemorySettingsRepository, provides=StoredSettings, scope=Scope.APP)
     deactivations = provide(InMemoryDeactivations, provides=Deactivations, scope=Scope.APP)
     database_health = provide(InMemoryDatabaseHealth, provides=DatabaseHealth, scope=Scope.APP)
+    idempotency_keys = provide(InMemoryIdempotencyKeys, provides=IdempotencyKeys, scope=Scope.APP)
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 

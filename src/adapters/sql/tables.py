@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -214,4 +215,23 @@ count_changes = Table(
     Column("subject_id", Id, nullable=False),  # the counted row's id
     Column("delta", Integer, nullable=False),
     Index("ix_count_changes_counter_subject_id", "counter", "subject_id"),
+)
+
+# Idempotency-Key records (application/idempotency.py): one per user, endpoint and key; in
+# progress while ``status`` is null. Rows older than 24 h are expired and purged.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("endpoint", String(100), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("token", String(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("headers", Text, nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    UniqueConstraint("user_id", "endpoint", "key", name="uq_idempotency_keys_user_id_endpoint_key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )

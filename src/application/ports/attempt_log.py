@@ -1,7 +1,17 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """What ``AttemptLog.take`` did and what is left of the window's limit after it."""
+
+    recorded: bool
+    remaining: int  # attempts still allowed in the window (0 when refused)
+    wait: timedelta  # until an attempt is allowed again: 0 while ``remaining`` > 0
 
 
 class AttemptLog(Protocol):
@@ -15,6 +25,11 @@ class AttemptLog(Protocol):
 
         A refused attempt is not recorded, so hammering never extends a lockout.
         """
+        ...
+
+    async def take(self, key: str, limit: int, window: timedelta, now: datetime) -> Quota:
+        """``acquire``, telling also how many attempts are left and, when none is, how long
+        until the oldest one leaves the window (for rate-limit headers)."""
         ...
 
     async def release(self, key: str, at: datetime) -> None:

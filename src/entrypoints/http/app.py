@@ -26,12 +26,14 @@ from entrypoints.http.controllers.media import MediaController
 from entrypoints.http.controllers.tweets import FeedController, TweetsController
 from entrypoints.http.controllers.users import UsersController
 from entrypoints.http.docs_pages import OfflineRedoc, OfflineSwagger, docs_assets_router
+from entrypoints.http.idempotency import settle_idempotent_writes
 from entrypoints.http.links import LinksProvider
 from entrypoints.http.operation_docs import document_operations
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_context import ResponseHeaders
 from entrypoints.http.schemas import RequestBodySchemaPlugin
 from entrypoints.http.strict_json import MAX_JSON_BODY_BYTES, StrictJsonRequest
+from entrypoints.http.write_limits import WriteRateLimit
 from entrypoints.logs import JsonFormatter
 from entrypoints.worker import InProcessWorker
 
@@ -88,8 +90,17 @@ def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
     return CORSConfig(
         allow_origins=list(origins),
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-        expose_headers=["Link", "Location", "Retry-After", "WWW-Authenticate", "X-Request-ID"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+        expose_headers=[
+            "Idempotent-Replayed",
+            "Link",
+            "Location",
+            "RateLimit",
+            "RateLimit-Policy",
+            "Retry-After",
+            "WWW-Authenticate",
+            "X-Request-ID",
+        ],
         max_age=600,
     )
 
@@ -106,6 +117,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
     container = make_container(
         config, BearerAuthProvider(), LinksProvider(), LitestarProvider(), *override_providers
     )
+    write_limit = WriteRateLimit(exempt_prefix=f"{API_PREFIX}/auth/")
     api = DishkaRouter(
         API_PREFIX,
         route_handlers=[
@@ -116,7 +128,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
             _own(TweetsController),
             _own(FeedController),
         ],
-        middleware=[authentication],
+        middleware=[authentication, write_limit.middleware],
     )
     root = DishkaRouter("/", route_handlers=[_own(HealthController), _own(MediaController)])
 
@@ -141,7 +153,11 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         on_shutdown=[close_container],
         request_class=StrictJsonRequest,
         plugins=[RequestBodySchemaPlugin()],
-        before_send=[allow_header.before_send, ResponseHeaders().before_send],
+        before_send=[
+            allow_header.before_send,
+            ResponseHeaders().before_send,
+            write_limit.before_send,
+        ],
         cors_config=cors_config(config.cors_origins),
         # Litestar's queued, non-blocking log handler, writing one JSON object per line.
         logging_config=LoggingConfig(formatters={"standard": {"()": JsonFormatter}}),
@@ -150,6 +166,9 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
     document_operations(app)
     setup_dishka(container, app)
     app.asgi_handler = release_request_objects(app.asgi_handler)
+    # Outside dishka's request scope: a keyed write's outcome is stored once its
+    # transaction is over, before its response leaves.
+    app.asgi_handler = settle_idempotent_writes(app.asgi_handler)
     return app
 
 

@@ -40,6 +40,12 @@ OPTIONAL_AUTH: Mapping[str, str] = MappingProxyType({"auth": "optional"})
 _CLAIMS = "chirp.access_claims"
 
 
+def verified_claims(scope: ASGIScope) -> AccessClaims | None:
+    """The claims the authentication middleware verified for this request, if any."""
+    claims: AccessClaims | None = cast(dict[str, Any], scope).get(_CLAIMS)
+    return claims
+
+
 class MissingCredentials(AuthenticationFailed):
     code = "not_authenticated"
     default_detail = "This endpoint needs an access token: 'Authorization: Bearer <token>'."

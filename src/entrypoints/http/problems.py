@@ -22,6 +22,7 @@ from domain.errors import (
     DomainError,
     FieldError,
     Forbidden,
+    IdempotencyKeyMismatch,
     ImageTooLarge,
     InvalidAccessToken,
     InvalidCursor,
@@ -48,6 +49,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], HTTPStatus]] = [
     (Forbidden, HTTPStatus.FORBIDDEN),
     (NotFound, HTTPStatus.NOT_FOUND),
     (Conflict, HTTPStatus.CONFLICT),
+    (IdempotencyKeyMismatch, HTTPStatus.UNPROCESSABLE_ENTITY),
     (TooManyAttempts, HTTPStatus.TOO_MANY_REQUESTS),
 ]
 
@@ -60,6 +62,7 @@ CODE_BY_STATUS = {
     HTTPStatus.NOT_ACCEPTABLE: "not_acceptable",
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "request_too_large",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "unprocessable_entity",
     HTTPStatus.TOO_MANY_REQUESTS: "too_many_requests",
     HTTPStatus.SERVICE_UNAVAILABLE: "service_unavailable",
 }

@@ -19,6 +19,7 @@ from application.use_cases.post_tweet import PostTweet, PostTweetCommand
 from application.use_cases.unlike_tweet import UnlikeTweet
 from entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_AUTH, Viewer
 from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, is_multipart, read_form
+from entrypoints.http.idempotency import idempotency_keys
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.problems import documented
@@ -45,8 +46,9 @@ class TweetsController(Controller):
         status_code=HTTP_201_CREATED,
         security=BEARER_SECURITY,
         request_max_body_size=MAX_UPLOAD_BODY_BYTES,
-        responses=documented(400, 401, 413, 415, 429),
+        responses=documented(400, 401, 409, 413, 415, 422, 429),
         operation_class=PostTweetOperation,
+        middleware=[idempotency_keys],
     )
     async def create(
         self,

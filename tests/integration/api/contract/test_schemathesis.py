@@ -117,13 +117,15 @@ async def test_schemathesis_finds_no_failure(
         await make_admin(engine, "root")
         response = await login(http, username="root")
         assert response.status_code == 200, response.text
-        # Tokens that outlive the run; no throttling of the many registrations, logins, uploads.
+        # Tokens that outlive the run; no throttling of the many registrations, logins, uploads,
+        # writes.
         settings = {
             "access_token_ttl_seconds": DAY,
             "registrations_per_address_per_hour": 0,
             "login_failures_per_account": 0,
             "login_failures_per_address": 0,
             "uploads_per_user_per_hour": 0,
+            "writes_per_user_per_hour": 0,
         }
         response = await http.patch(
             f"{API}/admin/settings", json=settings, headers=bearer(response.json()["access_token"])
