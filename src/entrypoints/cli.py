@@ -27,7 +27,7 @@ from application.use_cases.create_superuser import CreateSuperuser, CreateSuperu
 from domain.errors import DomainError, ValidationError
 from entrypoints.config import AppConfig, ConfigError
 from entrypoints.logs import FIELDS, configure_logging
-from entrypoints.server import serve
+from entrypoints.server import metrics_directory, serve
 
 logger = logging.getLogger("chirp")
 
@@ -211,13 +211,14 @@ def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     _check_address(args.host, args.port)  # again: the migrations took a while
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     os.environ.setdefault("CHIRP_HASH_THREADS", str(max(1, (cores or 1) // args.workers)))
-    serve(
-        "entrypoints.http.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-    )
+    with metrics_directory():
+        serve(
+            "entrypoints.http.app:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+        )
     return 0
 
 
