@@ -52,14 +52,19 @@ class ServedChirp:
 
 @contextmanager
 def chirp_serve(
-    env: dict[str, str], log: Path, *, cwd: Path | None = None, ready: bool = True
+    env: dict[str, str],
+    log: Path,
+    *,
+    cwd: Path | None = None,
+    ready: bool = True,
+    workers: int = 1,
 ) -> Iterator[ServedChirp]:
-    """``chirp serve`` (it migrates first), answering ``/health`` unless ``ready`` is False;
-    stopped, and killed if it will not stop, on the way out."""
+    """``chirp serve`` (it migrates first) with ``workers`` processes, answering ``/health``
+    unless ``ready`` is False; stopped, and killed if it will not stop, on the way out."""
     port = free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [CHIRP, "serve", "--host", HOST, "--port", str(port)],
+            [CHIRP, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)],
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,
