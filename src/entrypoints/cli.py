@@ -30,10 +30,9 @@ from application.ports.counts import CountDrift
 from application.ports.job_worker import JobWorker
 from application.use_cases.create_superuser import CreateSuperuser, CreateSuperuserCommand
 from domain.errors import DomainError, ValidationError
-from entrypoints.config import AppConfig, ConfigError
+from entrypoints.config import WORKER_CONCURRENCY, AppConfig, ConfigError
 from entrypoints.logs import FIELDS, configure_logging
-from entrypoints.server import serve
-from entrypoints.worker import DEFAULT_CONCURRENCY, run_jobs
+from entrypoints.server import metrics_directory, serve
 
 logger = logging.getLogger("chirp")
 
@@ -157,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--concurrency",
         type=_workers,
-        default=DEFAULT_CONCURRENCY,
+        default=WORKER_CONCURRENCY,
         help="jobs run at once (default: %(default)s)",
     )
     worker.add_argument(
@@ -255,19 +254,22 @@ def _serve(config: AppConfig, args: argparse.Namespace) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     os.environ.setdefault("CHIRP_HASH_THREADS", str(max(1, (cores or 1) // args.workers)))
     os.environ["CHIRP_IN_PROCESS_WORKER"] = "0" if args.no_worker else "1"
-    serve(
-        "entrypoints.http.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-    )
+    with metrics_directory():
+        serve(
+            "entrypoints.http.app:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+        )
     return 0
 
 
 def _worker(config: AppConfig, args: argparse.Namespace) -> int:
-    # Imported here: only this command needs the container.
+    # Imported here: only this command needs them (and `chirp serve` must not import
+    # prometheus_client before it makes its metrics directory).
     from entrypoints.di import make_container  # noqa: PLC0415
+    from entrypoints.worker import run_jobs  # noqa: PLC0415
 
     async def work() -> int:
         await _migrate(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ logger = logging.getLogger("chirp")
 
 class ConfigError(Exception):
     """The configuration cannot work; the message says how to fix it."""
+
+
+# Jobs a worker runs at once (`chirp worker --concurrency`, and the in-process worker's).
+WORKER_CONCURRENCY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,8 @@ class AppConfig:
     # Whether the server does derived work in-process (`chirp serve`, unless --no-worker,
     # which sets CHIRP_IN_PROCESS_WORKER=0 for its workers); off for an app built directly.
     in_process_worker: bool = False
+    # Bearer token for GET /metrics (CHIRP_METRICS_TOKEN); None: loopback clients only.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppConfig:
@@ -78,6 +85,7 @@ class AppConfig:
             cors_origins=parsed_origins(environ.get("CHIRP_CORS_ORIGINS", "")),
             hash_threads=_positive("CHIRP_HASH_THREADS", environ.get("CHIRP_HASH_THREADS")),
             in_process_worker=environ.get("CHIRP_IN_PROCESS_WORKER", "1") != "0",
+            metrics_token=checked_metrics_token(environ.get("CHIRP_METRICS_TOKEN") or None),
             **_seconds(
                 environ,
                 db_connect_timeout="CHIRP_DB_CONNECT_TIMEOUT",
@@ -178,6 +186,25 @@ def checked_database_url(value: str) -> str:
             f"{' or '.join(sorted(SUPPORTED_DRIVERS))}; {example}"
         )
     return value
+
+
+# RFC 6750's b64token: what fits in "Authorization: Bearer ..." as it is.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+MIN_METRICS_TOKEN_CHARS = 16
+
+
+def checked_metrics_token(token: str | None) -> str | None:
+    """``CHIRP_METRICS_TOKEN``: something a scraper can send as a bearer token, and not one
+    short enough to guess."""
+    if token is None:
+        return None
+    if _BEARER_TOKEN.fullmatch(token) is None or len(token) < MIN_METRICS_TOKEN_CHARS:
+        raise ConfigError(
+            f"CHIRP_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters of "
+            "A-Z, a-z, 0-9 and -._~+/ (a bearer token); generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return token
 
 
 def checked_secret(secret: bytes) -> bytes:

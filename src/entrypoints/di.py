@@ -80,6 +80,7 @@ from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserReader
 from application.ports.users import UserRepository
 from entrypoints.config import AppConfig
+from entrypoints.metrics import PoolObserver
 from entrypoints.use_cases import UseCaseProvider
 
 
@@ -100,7 +101,9 @@ class DatabaseProvider(Provider):
             statement_timeout=config.db_statement_timeout,
             pool_timeout=config.db_pool_timeout,
         )
+        pool_metrics = PoolObserver(engine)
         yield engine
+        pool_metrics.close()
         await engine.dispose()
 
     @provide

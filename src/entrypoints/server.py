@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from entrypoints.logs import server_log_config
+
+# Where prometheus_client's processes keep their values (entrypoints/metrics.py reads it).
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def metrics_directory() -> Iterator[str]:
+    """A fresh directory, readable by this user only, where the worker processes started
+    inside the block keep their metrics (they inherit the environment), so a scrape answered
+    by any of them counts them all; removed on the way out.
+
+    Never one inherited from the environment: another server's or an earlier run's files
+    there would be counted as this server's. Must be entered before anything in this
+    process imports prometheus_client, which chooses its mode once, on import.
+    """
+    directory = tempfile.mkdtemp(prefix="chirp-metrics-")
+    os.environ.pop(METRICS_DIR_ENV.lower(), None)  # prometheus_client's older spelling
+    os.environ[METRICS_DIR_ENV] = directory
+    try:
+        yield directory
+    finally:
+        os.environ.pop(METRICS_DIR_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def serve(target: str, *, host: str, port: int, workers: int, factory: bool = False) -> None:

@@ -6,18 +6,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from dishka import AsyncContainer
 
+from application.derived.fan_out_tweet import FAN_OUT
 from application.derived.fold_counts import FOLD_BATCH, FoldCounts
 from application.derived.registry import WORK
 from application.errors import DependencyUnavailable
 from application.ports.job_queue import Job
 from application.ports.job_worker import JobWorker, Perform
+from entrypoints.config import WORKER_CONCURRENCY
+from entrypoints.metrics import record_job
 
 logger = logging.getLogger("chirp.jobs")
 
-DEFAULT_CONCURRENCY = 8
 # How often count changes are folded into the counts: well inside API.md's 2 seconds.
 FOLD_EVERY = 0.25
 
@@ -33,9 +36,16 @@ def performer(container: AsyncContainer) -> Perform:
         work = WORK.get(job.kind)
         if work is None:
             raise UnknownJob(job.kind)
-        async with container() as scope:
-            handler = await scope.get(work.handler)
-            await handler(work.payload(**job.payload))
+        try:
+            async with container() as scope:
+                handler = await scope.get(work.handler)
+                await handler(work.payload(**job.payload))
+        except Exception:
+            record_job(job.kind, done=False, lag=None)
+            raise
+        first_fan_out = job.kind == FAN_OUT and not job.payload.get("after")
+        lag = time.time() - job.queued_at if first_fan_out and job.queued_at else None
+        record_job(job.kind, done=True, lag=lag)
         logger.debug("job done", extra={"fields": {"job_id": job.id, "kind": job.kind}})
 
     return perform
@@ -64,7 +74,7 @@ async def _fold_counts_forever(container: AsyncContainer) -> None:
 async def run_jobs(
     container: AsyncContainer,
     *,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int = WORKER_CONCURRENCY,
     until_empty: bool = False,
 ) -> None:
     """Do derived work (jobs, and folding count changes) until cancelled, or with
@@ -86,7 +96,7 @@ async def run_jobs(
 class InProcessWorker:
     """A worker task beside the server's requests, started and stopped with the app."""
 
-    def __init__(self, container: AsyncContainer, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+    def __init__(self, container: AsyncContainer, concurrency: int = WORKER_CONCURRENCY) -> None:
         self._container = container
         self._concurrency = concurrency
         self._task: asyncio.Task[None] | None = None

@@ -57,13 +57,25 @@ def chirp_serve(
     *options: str,
     cwd: Path | None = None,
     ready: bool = True,
+    workers: int = 1,
 ) -> Iterator[ServedChirp]:
-    """``chirp serve *options`` (it migrates first), answering ``/health`` unless ``ready``
-    is False; stopped, and killed if it will not stop, on the way out."""
+    """``chirp serve *options`` (it migrates first) with ``workers`` processes, answering
+    ``/health`` unless ``ready`` is False; stopped, and killed if it will not stop, on the way
+    out."""
     port = free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [CHIRP, "serve", "--host", HOST, "--port", str(port), *options],
+            [
+                CHIRP,
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                *options,
+            ],
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,

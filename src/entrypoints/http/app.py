@@ -28,6 +28,7 @@ from entrypoints.http.controllers.users import UsersController
 from entrypoints.http.docs_pages import OfflineRedoc, OfflineSwagger, docs_assets_router
 from entrypoints.http.idempotency import settle_idempotent_writes
 from entrypoints.http.links import LinksProvider
+from entrypoints.http.metrics import RequestMetrics, metrics_handler
 from entrypoints.http.operation_docs import document_operations
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.request_context import ResponseHeaders
@@ -35,6 +36,7 @@ from entrypoints.http.schemas import RequestBodySchemaPlugin
 from entrypoints.http.strict_json import MAX_JSON_BODY_BYTES, StrictJsonRequest
 from entrypoints.http.write_limits import WriteRateLimit
 from entrypoints.logs import JsonFormatter
+from entrypoints.metrics import check_multiprocess_mode
 from entrypoints.worker import InProcessWorker
 
 API_PREFIX = "/api/v1"
@@ -145,7 +147,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         await container.close()
 
     app = Litestar(
-        route_handlers=[api, root, docs_assets_router()],
+        route_handlers=[api, root, docs_assets_router(), metrics_handler(config.metrics_token)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         request_max_body_size=MAX_JSON_BODY_BYTES,
@@ -165,10 +167,11 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
     allow_header.learn(app)
     document_operations(app)
     setup_dishka(container, app)
-    app.asgi_handler = release_request_objects(app.asgi_handler)
     # Outside dishka's request scope: a keyed write's outcome is stored once its
     # transaction is over, before its response leaves.
-    app.asgi_handler = settle_idempotent_writes(app.asgi_handler)
+    app.asgi_handler = settle_idempotent_writes(
+        RequestMetrics(release_request_objects(app.asgi_handler))
+    )
     return app
 
 
@@ -205,6 +208,7 @@ def app_from_env() -> Litestar:
     the worker, so it is frozen out of the garbage collector's full passes, which otherwise
     scan it all: about 20 ms each, every few seconds under load, stalling every request.
     """
+    check_multiprocess_mode()
     app = create_app(AppConfig.from_env())
     gc.collect()
     gc.freeze()

@@ -60,6 +60,9 @@ PUBLIC: dict[Route, int] = {
     ("GET", f"{VENDOR_PATH}/{{file_path:path}}"): 200,
     ("HEAD", f"{VENDOR_PATH}/{{file_path:path}}"): 200,
     ("GET", "/schema/assets/chirp/{script:str}"): 200,
+    # Without CHIRP_METRICS_TOKEN, to loopback peers such as this test's client (the rest of
+    # its rule: tests/integration/api/metrics).
+    ("GET", "/metrics"): 200,
 }
 
 # Public routes that look at no token at all; on the other public ones signing in is
@@ -80,7 +83,7 @@ ADMIN: frozenset[Route] = frozenset(
 )
 
 # Where the routes may live; a route elsewhere fails the first test (and needs a look).
-PREFIXES = (f"{API}/", "/health", "/media/", "/schema")
+PREFIXES = (f"{API}/", "/health", "/media/", "/schema", "/metrics")
 
 # Keys that must never appear in a response body (the OpenAPI document is exempt: it
 # describes the request bodies that carry passwords).
