@@ -165,7 +165,9 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         logging_config=LoggingConfig(formatters={"standard": {"()": JsonFormatter}}),
     )
     allow_header.learn(app)
-    document_operations(app)
+    document_operations(
+        app, lambda method, path: path.startswith(API_PREFIX) and write_limit.counts(method, path)
+    )
     setup_dishka(container, app)
     # Outside dishka's request scope: a keyed write's outcome is stored once its
     # transaction is over, before its response leaves.

@@ -5,6 +5,8 @@
   extra}``), which Chirp never sends (``problems.py`` answers with problem documents).
   Operations that list their 400 with ``documented(400)`` override it; the others (a path
   parameter and nothing else to validate) kept Litestar's body.
+- Every write the per-user write limit counts (``write_limits.py``) may answer 429
+  ``too_many_requests``, documented as such.
 - Every operation takes an optional ``X-Request-ID`` header (``request_context.py``: the
   client's own id, if safe, names the request in the response and the logs). Saying so also
   lets openapi-python-client (0.28 to at least 0.29.1) import the operation that has two
@@ -14,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -55,14 +58,26 @@ def _is_litestar_error(response: object) -> bool:
     return isinstance(schema, Schema) and set(schema.properties or {}) == _LITESTAR_ERROR_FIELDS
 
 
-def _complete(operation: Operation) -> None:
+def _problem(description: str) -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description=description,
+        content={PROBLEM_JSON: OpenAPIMediaType(schema=_PROBLEM_SCHEMA)},
+    )
+
+
+_TOO_MANY_WRITES = _problem(
+    "Too Many Requests: past writes_per_user_per_hour (`too_many_requests`, with Retry-After)."
+)
+
+
+def _complete(operation: Operation, counted_write: bool) -> None:
     responses = operation.responses or {}
     for status, response in list(responses.items()):
         if _is_litestar_error(response):
-            responses[status] = OpenAPIResponse(
-                description=HTTPStatus(int(status)).phrase,
-                content={PROBLEM_JSON: OpenAPIMediaType(schema=_PROBLEM_SCHEMA)},
-            )
+            responses[status] = _problem(HTTPStatus(int(status)).phrase)
+    if counted_write:
+        responses.setdefault("429", _TOO_MANY_WRITES)
+        operation.responses = responses
     operation.parameters = [*(operation.parameters or ()), REQUEST_ID]
 
 
@@ -70,12 +85,12 @@ class _Documented:
     """Marks an operation class made by ``_documented`` (so it is never wrapped twice)."""
 
 
-_documented_classes: dict[type[Operation], type[Operation]] = {}
+_documented_classes: dict[tuple[type[Operation], bool], type[Operation]] = {}
 
 
-def _documented(operation_class: type[Operation]) -> type[Operation]:
+def _documented(operation_class: type[Operation], counted_write: bool) -> type[Operation]:
     """``operation_class``, completed as the module docstring says (one class per class)."""
-    found = _documented_classes.get(operation_class)
+    found = _documented_classes.get((operation_class, counted_write))
     if found is not None:
         return found
 
@@ -85,17 +100,21 @@ def _documented(operation_class: type[Operation]) -> type[Operation]:
             parent = getattr(super(), "__post_init__", None)
             if parent is not None:
                 parent()
-            _complete(self)
+            _complete(self, counted_write)
 
     DocumentedOperation.__name__ = DocumentedOperation.__qualname__ = operation_class.__name__
-    _documented_classes[operation_class] = DocumentedOperation
+    _documented_classes[operation_class, counted_write] = DocumentedOperation
     return DocumentedOperation
 
 
-def document_operations(app: Litestar) -> None:
-    """Completes what every operation of ``app`` says in the OpenAPI document."""
+def document_operations(app: Litestar, counted_writes: Callable[[str, str], bool]) -> None:
+    """Completes what every operation of ``app`` says in the OpenAPI document;
+    ``counted_writes(method, path)``: whether the write limit counts that operation."""
     for route in app.routes:
         if isinstance(route, HTTPRoute):
             for handler in route.route_handlers:
                 if not issubclass(handler.operation_class, _Documented):
-                    handler.operation_class = _documented(handler.operation_class)
+                    counted = any(
+                        counted_writes(method, route.path) for method in handler.http_methods
+                    )
+                    handler.operation_class = _documented(handler.operation_class, counted)

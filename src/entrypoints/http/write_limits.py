@@ -34,9 +34,14 @@ class WriteRateLimit:
     def __init__(self, exempt_prefix: str) -> None:
         self._exempt = exempt_prefix
 
+    def counts(self, method: str, path: str) -> bool:
+        """Whether a request with ``method`` to ``path`` (under the API) is a counted write
+        (when its caller is signed in)."""
+        return method in WRITE_METHODS and not path.startswith(self._exempt)
+
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def count_writes(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope.get("method") in WRITE_METHODS and not scope["path"].startswith(self._exempt):
+            if self.counts(str(scope.get("method", "")), scope["path"]):
                 claims = verified_claims(scope)
                 if claims is not None:
                     container: AsyncContainer = scope["state"]["dishka_container"]
