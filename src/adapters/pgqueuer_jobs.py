@@ -26,7 +26,7 @@ from sqlalchemy import Interval, bindparam, column, delete, func, literal_column
 from adapters.sql.database import Database
 from adapters.sql.outage import DATABASE, database_error
 from adapters.sql.statements import ReadQuery, WriteStatement
-from adapters.sql.unit_of_work import SqlUnitOfWork
+from adapters.sql.unit_of_work import SqlUnitOfWork, transaction
 from application.errors import DependencyUnavailable
 from application.ports.job_queue import Job, JobQueue
 from application.ports.job_worker import Backlog, JobWorker, Perform, RetryPolicy
@@ -187,13 +187,9 @@ class PgQueuerJobWorker(JobWorker):
     async def prune(self) -> None:
         """Delete pgqueuer's log older than ``LOG_KEPT``, its statistics older than
         ``STATISTICS_KEPT``."""
-        uow = SqlUnitOfWork(self._database)
-        try:
+        async with transaction(self._database) as uow:
             await uow.execute(_PRUNE_LOG, log_kept=LOG_KEPT)
             await uow.execute(_PRUNE_STATISTICS, statistics_kept=STATISTICS_KEPT)
-            await uow.commit()
-        finally:
-            await uow.close()
 
     async def _prune_forever(self) -> None:
         while True:

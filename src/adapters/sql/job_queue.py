@@ -20,7 +20,7 @@ from adapters.sql.database import Database
 from adapters.sql.dialect import insert_or_ignore
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import jobs
-from adapters.sql.unit_of_work import SqlUnitOfWork
+from adapters.sql.unit_of_work import SqlUnitOfWork, transaction
 from application.ports.clock import Clock
 from application.ports.job_queue import Job, JobQueue
 from application.ports.job_worker import Backlog, JobWorker, Perform, RetryPolicy
@@ -147,12 +147,8 @@ class SqliteJobWorker(JobWorker):
             await self._signal.wait(self._poll)
 
     async def retry_failed(self) -> int:
-        uow = SqlUnitOfWork(self._database)
-        try:
+        async with transaction(self._database) as uow:
             count = await uow.execute(_REQUEUE_FAILED, now=self._clock.now().timestamp())
-            await uow.commit()
-        finally:
-            await uow.close()
         if count:
             self._signal.set()
         return count
@@ -168,15 +164,10 @@ class SqliteJobWorker(JobWorker):
 
     async def _claim(self, limit: int, kinds: str) -> list[Any]:
         now = self._clock.now().timestamp()
-        uow = SqlUnitOfWork(self._database)
-        try:
-            rows = await uow.returned(
+        async with transaction(self._database) as uow:  # committed on the way out
+            return await uow.returned(
                 _CLAIM, now=now, n=limit, lease_end=now + self._lease, kinds=kinds
             )
-            await uow.commit()
-        finally:
-            await uow.close()
-        return rows
 
     async def _perform(self, perform: Perform, row: Any) -> None:
         job = Job(row.kind, json.loads(row.payload), id=str(row.id), queued_at=row.created_at)
@@ -204,9 +195,5 @@ class SqliteJobWorker(JobWorker):
         )
 
     async def _write(self, statement: WriteStatement, **params: Any) -> None:
-        uow = SqlUnitOfWork(self._database)
-        try:
+        async with transaction(self._database) as uow:
             await uow.execute(statement, **params)
-            await uow.commit()
-        finally:
-            await uow.close()

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy.pool import PoolProxiedConnection
@@ -134,3 +135,15 @@ class SqlUnitOfWork(TransactionManager):
             if not reusable_after(error):
                 self._failure = error
             raise
+
+
+@asynccontextmanager
+async def transaction(database: Database) -> AsyncIterator[SqlUnitOfWork]:
+    """A unit of work of its own, outside any request (a worker's bookkeeping): committed
+    when the block ends, rolled back if it raises."""
+    uow = SqlUnitOfWork(database)
+    try:
+        yield uow
+        await uow.commit()
+    finally:
+        await uow.close()
