@@ -46,9 +46,10 @@ class Tweet:
     image: str | None = None
     edited_at: datetime | None = None
     like_count: int = 0
-    # Put in followers' home timelines by the workers (fan-out on write); otherwise (an
-    # author with more than ``fanout_max_followers`` followers) merged into them when read.
-    fanned_out: bool = True
+    # Whether every follower's home timeline holds it: set by the workers' last fan-out
+    # batch. Until then, and for good for an author with more than ``fanout_max_followers``
+    # followers, feeds merge it in when they are read, so followers see it at once.
+    fanned_out: bool = False
     id: int = 0
 
     def edit(self, text: TweetText, now: datetime) -> None:

@@ -95,7 +95,7 @@ class InMemoryHomeTimelines(HomeTimelines):
 
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
         tweet = self._store.tweets.get(tweet_id)
-        if tweet is None or not tweet.fanned_out:
+        if tweet is None or tweet.fanned_out:
             return None
         batch = sorted(
             (follow_id, follower)
@@ -104,14 +104,15 @@ class InMemoryHomeTimelines(HomeTimelines):
         )[:limit]
         for _, follower in batch:
             self._store.timelines.setdefault(follower, set()).add(tweet_id)
-        return batch[-1][0] if len(batch) == limit else None
+        if len(batch) == limit:
+            return batch[-1][0]
+        tweet.fanned_out = True
+        return None
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
         if (reader_id, author_id) not in self._store.follows:
             return
-        authored = {
-            t.id for t in self._store.tweets.values() if t.author_id == author_id and t.fanned_out
-        }
+        authored = {t.id for t in self._store.tweets.values() if t.author_id == author_id}
         self._store.timelines.setdefault(reader_id, set()).update(authored)
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:

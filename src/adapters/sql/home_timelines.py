@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, delete, select
+from sqlalchemy import Integer, bindparam, delete, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sql.dialect import insert_or_ignore
@@ -32,7 +32,6 @@ _FAN_OUT = WriteStatement(
         select(follows.c.follower_id, tweets.c.id)
         .join(tweets, tweets.c.id == bindparam("tweet", type_=Integer))
         .where(
-            tweets.c.fanned_out,
             follows.c.followee_id == bindparam("author"),
             follows.c.id > bindparam("after"),
             follows.c.id <= bindparam("upto"),
@@ -53,9 +52,13 @@ _ADD_AUTHOR = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
         select(bindparam("reader", type_=Integer), tweets.c.id).where(
-            tweets.c.author_id == bindparam("author"), tweets.c.fanned_out, _FOLLOWING
+            tweets.c.author_id == bindparam("author"), _FOLLOWING
         ),
     )
+)
+# Feeds stop merging the tweet in when they are read.
+_DONE = WriteStatement(
+    update(tweets).where(tweets.c.id == bindparam("tweet")).values(fanned_out=true())
 )
 _REMOVE_AUTHOR = WriteStatement(
     delete(timeline_entries).where(
@@ -83,8 +86,8 @@ class SqlHomeTimelines(HomeTimelines):
 
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
         tweet = await self._statements.first(_FANNED_OUT, tweet=tweet_id)
-        if tweet is None or not tweet.fanned_out:
-            return None  # deleted, or merged into feeds when they are read
+        if tweet is None or tweet.fanned_out:
+            return None  # deleted, or done already
         end = await self._statements.first(
             _BATCH_END, author=author_id, after=after, skip=limit - 1
         )
@@ -95,7 +98,10 @@ class SqlHomeTimelines(HomeTimelines):
             )
         except IntegrityError:
             return None  # the tweet was deleted meanwhile: its entries go with it
-        return None if end is None else int(end.id)
+        if end is not None:
+            return int(end.id)
+        await self._statements.execute(_DONE, tweet=tweet_id)
+        return None
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
         await self._statements.execute(_ADD_AUTHOR, reader=reader_id, author=author_id)

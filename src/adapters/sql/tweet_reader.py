@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, false, func, null, select, true, union_all
+from sqlalchemy import Select, bindparam, false, func, null, select, true, union
 
 from adapters.sql.database import ReadConnections
 from adapters.sql.keyset import newest_first, page_params
@@ -43,10 +43,11 @@ def _by_author(signed_in: bool, paged: bool) -> Select[Any]:
 
 def _home(paged: bool) -> Select[Any]:
     # The page is one backward range scan of the reader's timeline_entries, merged with the
-    # newest tweets not fanned out (authors with more than ``fanout_max_followers``
-    # followers) of the accounts the reader follows: one probe of a partial index, holding
-    # only those tweets, per account followed. Each row then joins its tweet, author and
-    # like by primary key: cost grows with the page and the accounts followed only.
+    # newest tweets not fanned out (yet: the workers are on it; or ever: authors with more
+    # than ``fanout_max_followers`` followers) of the accounts the reader follows: one probe
+    # of a partial index, holding only those tweets, per account followed. A tweet may be in
+    # both while its fan-out runs: UNION keeps it once. Each row then joins its tweet,
+    # author and like by primary key: cost grows with the page and the accounts followed.
     entries = newest_first(
         select(timeline_entries.c.tweet_id.label("id")).where(
             timeline_entries.c.user_id == bindparam("viewer")
@@ -61,7 +62,7 @@ def _home(paged: bool) -> Select[Any]:
         tweets.c.id,
         paged,
     ).subquery()
-    page = union_all(select(entries.c.id), select(merged.c.id)).subquery()
+    page = union(select(entries.c.id), select(merged.c.id)).subquery()
     return (
         _tweet_views(signed_in=True)
         .join(page, page.c.id == tweets.c.id)

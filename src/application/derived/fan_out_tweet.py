@@ -4,7 +4,10 @@ from dataclasses import dataclass
 
 from application.ports.home_timelines import HomeTimelines
 from application.ports.job_queue import Job, JobQueue
+from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
+from application.ports.user_lookup import UserLookup
+from domain.tweets import fans_out
 
 FAN_OUT = "feed.fan_out"
 # Followers served per job: each batch commits with the job for the next one, so a worker
@@ -22,17 +25,31 @@ class FanOut:
 class FanOutTweet:
     """Put a new tweet in its author's followers' feeds, one batch of followers per job.
 
-    - Idempotent: an entry already there is left as it is; a repeated batch adds nothing.
-    - A tweet deleted meanwhile, or not to be fanned out (an author with more than
-      ``fanout_max_followers`` followers: merged into feeds when read), is skipped.
+    - Followers see the tweet before this is done: their feeds merge in tweets not yet in
+      every follower's timeline. The last batch marks it done, and feeds stop merging it.
+    - An author with more than ``fanout_max_followers`` followers (as counted when the
+      first batch runs) is not fanned out: the tweet stays merged into feeds when read.
+    - Idempotent: an entry already there is left as it is; a repeated batch adds nothing;
+      a tweet deleted meanwhile, or already done, is skipped.
     """
 
-    def __init__(self, timelines: HomeTimelines, queue: JobQueue, tx: TransactionManager) -> None:
+    def __init__(
+        self,
+        timelines: HomeTimelines,
+        queue: JobQueue,
+        tx: TransactionManager,
+        users: UserLookup,
+        settings: SettingsReader,
+    ) -> None:
         self._timelines = timelines
         self._queue = queue
         self._tx = tx
+        self._users = users
+        self._settings = settings
 
     async def __call__(self, work: FanOut) -> None:
+        if work.after == 0 and not await self._fans_out(work.author_id):
+            return
         reached = await self._timelines.fan_out(
             work.tweet_id, work.author_id, after=work.after, limit=BATCH
         )
@@ -45,3 +62,10 @@ class FanOutTweet:
                 )
             )
         await self._tx.commit()
+
+    async def _fans_out(self, author_id: int) -> bool:
+        author = await self._users.get(author_id)
+        if author is None:
+            return False  # gone, and its tweets with it
+        limits = await self._settings.current()
+        return fans_out(author.followers_count, limits.fanout_max_followers)

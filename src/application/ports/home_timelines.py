@@ -10,7 +10,9 @@ class HomeTimelines(Protocol):
 
     Fan-out on write: reading a page of a feed then costs the same however many tweets
     exist and however many accounts the reader follows. The author's own entry is written
-    with the tweet; followers' entries by the workers, a batch of followers per job.
+    with the tweet; followers' entries by the workers, a batch of followers per job. Until
+    the last batch is written (and for good, for a tweet not fanned out), feeds merge the
+    tweet in when they are read.
     """
 
     async def add_own(self, tweet: Tweet) -> None:
@@ -20,12 +22,12 @@ class HomeTimelines(Protocol):
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
         """Put the tweet in the feeds of up to ``limit`` of the author's followers, those
         past the position ``after`` (0 to start): the position to go on from, or None when
-        no follower is left (or the tweet is gone, or is not to be fanned out)."""
+        no follower is left (the tweet is then marked done), or the tweet is gone or done."""
         ...
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
-        """Put the fanned-out tweets of ``author_id`` in ``reader_id``'s feed (a new
-        follow), if the reader follows the author now."""
+        """Put the tweets of ``author_id`` in ``reader_id``'s feed (a new follow), if the
+        reader follows the author now."""
         ...
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:

@@ -6,7 +6,6 @@ from application.authorization import active_user
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.home_timelines import HomeTimelines
-from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
@@ -14,7 +13,7 @@ from application.ports.user_lookup import UserLookup
 from application.uploads import ImageUploads
 from domain.errors import TweetNotFound
 from domain.events import TweetPosted
-from domain.tweets import Tweet, TweetText, fans_out
+from domain.tweets import Tweet, TweetText
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +30,10 @@ class PostTweet:
     - The image is verified and cleaned before it is stored under a random name; if the
       tweet then cannot be saved, the stored image is deleted again. Uploads are
       rate-limited per user (``uploads_per_user_per_hour``: ``too_many_attempts``).
-    - The tweet is in the author's own feed at once; the workers put it in the followers'
-      feeds (``TweetPosted``). An author with more than ``fanout_max_followers`` followers
-      is not fanned out: followers' feeds merge such tweets in when they are read.
+    - The tweet is in the author's own feed at once, and in followers' feeds too: they
+      merge in the tweets of the accounts they follow that the workers have not yet put in
+      every follower's timeline (``TweetPosted``), or never will (an author with more than
+      ``fanout_max_followers`` followers).
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
@@ -47,11 +47,9 @@ class PostTweet:
         tx: TransactionManager,
         users: UserLookup,
         outbox: Outbox,
-        settings: SettingsReader,
     ) -> None:
         self._users = users
         self._outbox = outbox
-        self._settings = settings
         self._tweets = tweets
         self._timelines = timelines
         self._uploads = uploads
@@ -60,9 +58,8 @@ class PostTweet:
         self._tx = tx
 
     async def __call__(self, command: PostTweetCommand) -> TweetView:
-        author = await active_user(self._users, command.author_id)
+        await active_user(self._users, command.author_id)
         text = TweetText.parse(command.text, has_image=command.image is not None)
-        limits = await self._settings.current()
         image = (
             None
             if command.image is None
@@ -75,7 +72,6 @@ class PostTweet:
                     text=text.value,
                     image=image,
                     created_at=self._clock.now(),
-                    fanned_out=fans_out(author.followers_count, limits.fanout_max_followers),
                 )
             )
             await self._timelines.add_own(tweet)

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import timeline_entries
@@ -100,16 +100,23 @@ async def test_a_celebritys_post_costs_what_anyones_does_and_is_merged_into_feed
                 small_ids.append(tweet)
                 assert by_star == by_small  # the same statements (and so the same jobs)
 
-            # The star's tweets are in the reader's feed before any worker ran, the small
-            # account's once the workers did their job; pages never repeat or skip one.
+            # Both accounts' tweets are in the reader's feed before any worker ran (merged
+            # in when read), and after: the small account's from the reader's timeline, the
+            # star's still merged in; pages never repeat or skip one.
+            everything = sorted(star_ids + small_ids, reverse=True)
             for limit in (1, 2, 3, 100):
-                assert await feed_ids(http, reader, limit) == sorted(star_ids, reverse=True)
+                assert await feed_ids(http, reader, limit) == everything
             await drain(counted)
             for limit in (1, 2, 3, 100):
-                assert await feed_ids(http, reader, limit) == sorted(
-                    star_ids + small_ids, reverse=True
-                )
+                assert await feed_ids(http, reader, limit) == everything
             assert await feed_ids(http, fans[0]) == sorted(star_ids, reverse=True)
+            async with engine.connect() as connection:
+                written = await connection.execute(
+                    select(timeline_entries.c.tweet_id).where(
+                        timeline_entries.c.user_id == reader.user["id"]
+                    )
+                )
+                assert sorted(written.scalars()) == sorted(small_ids)
             await counted.state.dishka_container.close()
     finally:
         await counting.dispose()
