@@ -28,8 +28,8 @@ TIMEOUT_SECONDS = 300.0
 _FOLLOWERS = "SELECT count(*) FROM follows WHERE followee_id = $1"
 _ENTRIES = "SELECT count(*) FROM timeline_entries WHERE tweet_id = $1"
 _DIRECT = (
-    "INSERT INTO timeline_entries (user_id, tweet_id) "
-    "SELECT follower_id, $1::bigint FROM follows WHERE followee_id = $2"
+    "INSERT INTO timeline_entries (user_id, tweet_id, position) "
+    "SELECT follower_id, $1::bigint, $1::bigint FROM follows WHERE followee_id = $2"
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -25,4 +25,15 @@ def upsert(dialect: str, table: Table, update: list[str]) -> Any:
     return insert.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),
         set_={column: insert.excluded[column] for column in update},
+    )
+
+
+def upsert_keeping_greatest(dialect: str, table: Table, column: str) -> Any:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE`` that keeps the greater of the
+    stored and the new ``column`` (a value that only ever rises)."""
+    insert = _insert(dialect, table)
+    greatest = func.greatest if dialect == "postgresql" else func.max  # SQLite's scalar max
+    return insert.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={column: greatest(table.c[column], insert.excluded[column])},
     )

@@ -1,18 +1,45 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, delete, select, true, update
+from typing import Any, ClassVar
+
+from sqlalchemy import bindparam, delete, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.sql.dialect import insert_or_ignore
+from adapters.sql.dialect import insert_or_ignore, upsert_keeping_greatest
 from adapters.sql.statements import ReadQuery, WriteStatement
-from adapters.sql.tables import follows, timeline_entries, tweets
+from adapters.sql.tables import Id, follows, timeline_entries, timeline_horizons, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.home_timelines import HomeTimelines
 from domain.tweets import Tweet
 
-_ENTRY = ["user_id", "tweet_id"]
+_ENTRY = ["user_id", "tweet_id", "position"]
 # Past every follow id: the last batch of a fan-out goes to the end.
 _END = 2**62
+_entries = timeline_entries.c
+
+
+def horizon(reader: Any) -> Any:
+    """The reader's horizon: its timeline holds the entries above it (0: all of them)."""
+    return func.coalesce(
+        select(timeline_horizons.c.position)
+        .where(timeline_horizons.c.user_id == reader)
+        .scalar_subquery(),
+        0,
+    )
+
+
+def _past_the_kept(reader: Any) -> Any:
+    """The position of the reader's newest entry past the ``:kept`` newest (NULL when the
+    timeline holds no more than those)."""
+    return (
+        select(_entries.position)
+        .where(_entries.user_id == reader)
+        .order_by(_entries.position.desc())
+        .limit(1)
+        .offset(bindparam("kept"))
+        .scalar_subquery()
+    )
+
 
 _ADD_OWN = WriteStatement(build=lambda dialect: insert_or_ignore(dialect, timeline_entries))
 _FANNED_OUT = ReadQuery(select(tweets.c.fanned_out).where(tweets.c.id == bindparam("tweet")))
@@ -26,17 +53,45 @@ _BATCH_END = ReadQuery(
     .limit(1)
     .offset(bindparam("skip"))
 )
+_IN_BATCH = (
+    follows.c.followee_id == bindparam("author"),
+    follows.c.id > bindparam("after"),
+    follows.c.id <= bindparam("upto"),
+)
 _FAN_OUT = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
-        select(follows.c.follower_id, tweets.c.id)
-        .join(tweets, tweets.c.id == bindparam("tweet", type_=Integer))
-        .where(
-            follows.c.followee_id == bindparam("author"),
-            follows.c.id > bindparam("after"),
-            follows.c.id <= bindparam("upto"),
-        ),
+        select(follows.c.follower_id, tweets.c.id, tweets.c.id)
+        .join(tweets, tweets.c.id == bindparam("tweet", type_=Id))
+        .where(*_IN_BATCH),
     )
+)
+# The batch's followers whose timelines a trim looks at (a sample: see ``trim_every``), and
+# of those, the ones holding more than they keep.
+_sampled = (
+    select(
+        follows.c.follower_id.label("reader"),
+        _past_the_kept(follows.c.follower_id).label("cutoff"),
+    )
+    .where(
+        *_IN_BATCH,
+        (follows.c.follower_id + bindparam("tweet", type_=Id)) % bindparam("every") == 0,
+    )
+    .subquery()
+)
+_OVERFULL = ReadQuery(select(_sampled).where(_sampled.c.cutoff.is_not(None)))
+_CUTOFF = ReadQuery(select(_past_the_kept(bindparam("reader", type_=Id)).label("cutoff")))
+_TRIM = WriteStatement(
+    delete(timeline_entries).where(
+        _entries.user_id == bindparam("reader"), _entries.position <= bindparam("cutoff")
+    )
+)
+_RAISE_HORIZON = WriteStatement(
+    build=lambda dialect: upsert_keeping_greatest(dialect, timeline_horizons, "position")
+)
+# Feeds stop merging the tweet in when they are read.
+_DONE = WriteStatement(
+    update(tweets).where(tweets.c.id == bindparam("tweet")).values(fanned_out=true())
 )
 # Whether the reader follows the author now: a job about a follow acts on what is true when
 # it runs, so jobs of a follow, unfollow and follow again done in any order end up right.
@@ -48,24 +103,31 @@ _FOLLOWING = (
     )
     .exists()
 )
+_AUTHORED_PAST_HORIZON = (
+    tweets.c.author_id == bindparam("author"),
+    tweets.c.id > horizon(bindparam("reader", type_=Id)),
+)
+# The author's newest tweet past the ``:kept`` newest above the reader's horizon: a backfill
+# raises the horizon to it, so it copies no more than a timeline keeps.
+_BACKFILL_CUTOFF = ReadQuery(
+    select(tweets.c.id.label("cutoff"))
+    .where(*_AUTHORED_PAST_HORIZON)
+    .order_by(tweets.c.id.desc())
+    .limit(1)
+    .offset(bindparam("kept"))
+)
 _ADD_AUTHOR = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
-        select(bindparam("reader", type_=Integer), tweets.c.id).where(
-            tweets.c.author_id == bindparam("author"), _FOLLOWING
+        select(bindparam("reader", type_=Id), tweets.c.id, tweets.c.id).where(
+            *_AUTHORED_PAST_HORIZON, _FOLLOWING
         ),
     )
 )
-# Feeds stop merging the tweet in when they are read.
-_DONE = WriteStatement(
-    update(tweets).where(tweets.c.id == bindparam("tweet")).values(fanned_out=true())
-)
 _REMOVE_AUTHOR = WriteStatement(
     delete(timeline_entries).where(
-        timeline_entries.c.user_id == bindparam("reader"),
-        timeline_entries.c.tweet_id.in_(
-            select(tweets.c.id).where(tweets.c.author_id == bindparam("author"))
-        ),
+        _entries.user_id == bindparam("reader"),
+        _entries.tweet_id.in_(select(tweets.c.id).where(tweets.c.author_id == bindparam("author"))),
         ~_FOLLOWING,
     )
 )
@@ -76,13 +138,25 @@ class SqlHomeTimelines(HomeTimelines):
 
     Nothing here updates a row another request needs: entries are per reader, and a
     repeated insert is ignored, so a job that runs twice changes nothing more.
+
+    Each timeline keeps its newest ``kept`` entries. Finding out which timelines hold more
+    costs a scan of ``kept`` index entries each, so a fan-out batch looks at a sample of its
+    followers (one in ``trim_every``, a different sample per tweet): a timeline grows past
+    ``kept`` by some ``trim_every`` entries at most before a trim takes it back. A trim
+    deletes the entries past the newest ``kept`` and raises the reader's horizon to the
+    newest of them; below its horizon a feed is computed when it is read.
     """
+
+    kept: ClassVar[int] = 800
+    trim_every: ClassVar[int] = 32
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
 
     async def add_own(self, tweet: Tweet) -> None:
-        await self._statements.execute(_ADD_OWN, user_id=tweet.author_id, tweet_id=tweet.id)
+        await self._statements.execute(
+            _ADD_OWN, user_id=tweet.author_id, tweet_id=tweet.id, position=tweet.id
+        )
 
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
         tweet = await self._statements.first(_FANNED_OUT, tweet=tweet_id)
@@ -91,20 +165,42 @@ class SqlHomeTimelines(HomeTimelines):
         end = await self._statements.first(
             _BATCH_END, author=author_id, after=after, skip=limit - 1
         )
-        upto = _END if end is None else end.id
+        batch = {"author": author_id, "after": after, "upto": _END if end is None else end.id}
         try:
-            await self._statements.execute(
-                _FAN_OUT, tweet=tweet_id, author=author_id, after=after, upto=upto
-            )
+            await self._statements.execute(_FAN_OUT, tweet=tweet_id, **batch)
         except IntegrityError:
             return None  # the tweet was deleted meanwhile: its entries go with it
+        for reader in await self._statements.all(
+            _OVERFULL, tweet=tweet_id, every=self.trim_every, kept=self.kept, **batch
+        ):
+            await self._trim(reader.reader, reader.cutoff)
+        if after == 0 and tweet_id % self.trim_every == 0:
+            await self._trim_if_overfull(author_id)  # the author's own timeline
         if end is not None:
             return int(end.id)
         await self._statements.execute(_DONE, tweet=tweet_id)
         return None
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
+        older = await self._statements.first(
+            _BACKFILL_CUTOFF, reader=reader_id, author=author_id, kept=self.kept
+        )
+        if older is not None:
+            await self._raise_horizon(reader_id, older.cutoff)
         await self._statements.execute(_ADD_AUTHOR, reader=reader_id, author=author_id)
+        await self._trim_if_overfull(reader_id)
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:
         await self._statements.execute(_REMOVE_AUTHOR, reader=reader_id, author=author_id)
+
+    async def _trim_if_overfull(self, reader_id: int) -> None:
+        past = await self._statements.first(_CUTOFF, reader=reader_id, kept=self.kept)
+        if past is not None and past.cutoff is not None:
+            await self._trim(reader_id, past.cutoff)
+
+    async def _trim(self, reader_id: int, cutoff: int) -> None:
+        await self._statements.execute(_TRIM, reader=reader_id, cutoff=cutoff)
+        await self._raise_horizon(reader_id, cutoff)
+
+    async def _raise_horizon(self, reader_id: int, position: int) -> None:
+        await self._statements.execute(_RAISE_HORIZON, user_id=reader_id, position=position)

@@ -172,13 +172,26 @@ follows = Table(
 )
 
 # Each user's home feed, written when tweets are posted and follows change (fan-out on
-# write), so a page is one short index range scan: (user_id, tweet_id) descending.
+# write), so a page is one short index range scan: (user_id, position) descending. An
+# entry's position is where it stands in the feed (for a tweet, its id); a tweet is in a
+# feed at most once (the primary key).
 timeline_entries = Table(
     "timeline_entries",
     metadata,
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Id, nullable=False),
     Index("ix_timeline_entries_tweet_id", "tweet_id"),
+    Index("ix_timeline_entries_user_id_position", "user_id", "position"),
+)
+
+# A reader's timeline holds only its newest entries: those past its horizon. Below it, the
+# feed is computed when it is read. No row: the timeline holds everything.
+timeline_horizons = Table(
+    "timeline_horizons",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Id, nullable=False),
 )
 
 # The job queue on SQLite (PostgreSQL uses pgqueuer's tables). Times are Unix seconds.

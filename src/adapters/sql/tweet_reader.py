@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, false, func, null, select, true, union
+from sqlalchemy import Select, bindparam, false, func, null, select, true, union, union_all
 
 from adapters.sql.database import ReadConnections
+from adapters.sql.home_timelines import horizon
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.statements import ReadQuery
-from adapters.sql.tables import follows, likes, timeline_entries, tweets, users
+from adapters.sql.tables import Id, follows, likes, timeline_entries, tweets, users
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
@@ -42,32 +43,53 @@ def _by_author(signed_in: bool, paged: bool) -> Select[Any]:
 
 
 def _home(paged: bool) -> Select[Any]:
-    # The page is one backward range scan of the reader's timeline_entries, merged with the
-    # newest tweets not fanned out (yet: the workers are on it; or ever: authors with more
-    # than ``fanout_max_followers`` followers) of the accounts the reader follows: one probe
-    # of a partial index, holding only those tweets, per account followed. A tweet may be in
-    # both while its fan-out runs: UNION keeps it once. Each row then joins its tweet,
-    # author and like by primary key: cost grows with the page and the accounts followed.
+    # The page is one backward range scan of the reader's timeline_entries above the
+    # reader's horizon, merged with the newest tweets not fanned out (yet: the workers are
+    # on it; or ever: authors with more than ``fanout_max_followers`` followers) of the
+    # accounts the reader follows: one probe of a partial index, holding only those tweets,
+    # per account followed. A tweet may be in both while its fan-out runs: UNION keeps it
+    # once. Each row then joins its tweet, author and like by primary key: cost grows with
+    # the page and the accounts followed. Each row also carries the horizon, below which
+    # the feed is computed (``_BELOW_HORIZON``).
+    viewer = bindparam("viewer", type_=Id)
     entries = newest_first(
-        select(timeline_entries.c.tweet_id.label("id")).where(
-            timeline_entries.c.user_id == bindparam("viewer")
+        select(timeline_entries.c.tweet_id.label("id"), timeline_entries.c.position).where(
+            timeline_entries.c.user_id == viewer, timeline_entries.c.position > horizon(viewer)
         ),
-        timeline_entries.c.tweet_id,
+        timeline_entries.c.position,
         paged,
     ).subquery()
     merged = newest_first(
-        select(tweets.c.id)
+        select(tweets.c.id, tweets.c.id.label("position"))
         .join(follows, follows.c.followee_id == tweets.c.author_id)
-        .where(follows.c.follower_id == bindparam("viewer"), ~tweets.c.fanned_out),
+        .where(
+            follows.c.follower_id == viewer, ~tweets.c.fanned_out, tweets.c.id > horizon(viewer)
+        ),
         tweets.c.id,
         paged,
     ).subquery()
-    page = union(select(entries.c.id), select(merged.c.id)).subquery()
+    page = union(select(entries), select(merged)).subquery()
     return (
         _tweet_views(signed_in=True)
+        .add_columns(page.c.position, horizon(viewer).label("horizon"))
         .join(page, page.c.id == tweets.c.id)
-        .order_by(tweets.c.id.desc())
+        .order_by(page.c.position.desc())
         .limit(bindparam("limit"))
+    )
+
+
+def _below_horizon(paged: bool) -> Select[Any]:
+    # A page past what the reader's timeline keeps, computed from the tweets of the
+    # accounts the reader follows and the reader's own: the feed before fan-out on write.
+    viewer = bindparam("viewer", type_=Id)
+    authors = union_all(
+        select(follows.c.followee_id).where(follows.c.follower_id == viewer), select(viewer)
+    )
+    statement = _tweet_views(signed_in=True).add_columns(tweets.c.id.label("position"))
+    return newest_first(
+        statement.where(tweets.c.author_id.in_(authors), tweets.c.id <= horizon(viewer)),
+        tweets.c.id,
+        paged,
     )
 
 
@@ -90,6 +112,7 @@ _BY_AUTHOR = {
     for paged in (False, True)
 }
 HOME = {paged: ReadQuery(_home(paged)) for paged in (False, True)}
+_BELOW_HORIZON = {paged: ReadQuery(_below_horizon(paged)) for paged in (False, True)}
 _LIKERS = {paged: ReadQuery(_likers(paged)) for paged in (False, True)}
 
 
@@ -139,7 +162,13 @@ class SqlTweetReader(TweetReader):
         rows = await self._reads.all(
             HOME[before is not None], viewer=reader_id, **page_params(before, limit)
         )
-        return [(row.id, _view(row)) for row in rows]
+        if len(rows) < limit and (not rows or rows[0].horizon > 0):
+            rows += await self._reads.all(
+                _BELOW_HORIZON[before is not None],
+                viewer=reader_id,
+                **page_params(before, limit - len(rows)),
+            )
+        return [(row.position, _view(row)) for row in rows]
 
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
         rows = await self._reads.all(

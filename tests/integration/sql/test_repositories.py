@@ -236,7 +236,8 @@ SELECT n, 'user' || n, 'user' || n, n || '@example.com', n || '@example.com', 'h
 FROM generate_series(1, 2) AS n;
 INSERT INTO tweets (id, author_id, text, created_at)
 SELECT n, 2, 'tweet ' || n, now() FROM generate_series(1, 3000) AS n;
-INSERT INTO timeline_entries (user_id, tweet_id) SELECT 1, n FROM generate_series(1, 3000) AS n;
+INSERT INTO timeline_entries (user_id, tweet_id, position)
+SELECT 1, n, n FROM generate_series(1, 3000) AS n;
 INSERT INTO likes (user_id, tweet_id, created_at)
 SELECT 1, n, now() FROM generate_series(1, 3000, 2) AS n;
 ANALYZE users, tweets, timeline_entries, likes;
@@ -254,8 +255,12 @@ async def test_a_feed_page_reads_one_like_per_tweet_however_many_the_reader_like
         assert driver is not None
         await driver.execute(_HEAVY_LIKER)
         await driver.execute(GENERIC_PLANS)  # as on the read connections
-        await driver.execute(f"PREPARE home AS {HOME[False].sql(engine.dialect)}")
-        explained = await driver.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE home(1, {page})")
+        home = HOME[False].compiled(engine.dialect)
+        await driver.execute(f"PREPARE home AS {home.sql}")
+        arguments = ", ".join(map(str, home.arguments({"viewer": 1, "limit": page})))
+        explained = await driver.fetchval(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE home({arguments})"
+        )
         await connection.rollback()
 
     def likes_read(node: dict[str, Any]) -> float:

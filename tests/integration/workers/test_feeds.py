@@ -1,5 +1,6 @@
 """Feeds on the write path: the author's own tweet at once, followers' through the workers,
-and accounts past ``fanout_max_followers`` merged into feeds when they are read."""
+accounts past ``fanout_max_followers`` merged into feeds when they are read, and timelines
+that keep only their newest entries, the rest of a feed computed when it is read."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from dishka import Provider, Scope
 from litestar import Litestar
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.tables import timeline_entries
+from adapters.sql.home_timelines import SqlHomeTimelines
+from adapters.sql.tables import timeline_entries, timeline_horizons
 from application.derived.follow_feeds import SECOND_PASS_AFTER
 from application.ports.clock import Clock
+from application.ports.home_timelines import HomeTimelines
 from tests.support.accounts import Account, insert_users
 from tests.support.api import API
 from tests.support.app import make_app, serve
@@ -139,10 +143,96 @@ async def test_an_unfollow_takes_out_entries_a_fan_out_in_flight_wrote_after_it(
         # A fan-out batch that read the follow before the unfollow commits its entry now.
         async with engine.begin() as connection:
             await connection.execute(
-                insert(timeline_entries).values(user_id=ann.user["id"], tweet_id=tweet["id"])
+                insert(timeline_entries).values(
+                    user_id=ann.user["id"], tweet_id=tweet["id"], position=tweet["id"]
+                )
             )
         await drain(app)
         assert await feed_ids(http, ann) == [tweet["id"]]  # the second pass is not due yet
         clock.advance(seconds=SECOND_PASS_AFTER + 1)
         await drain(app)
         assert await feed_ids(http, ann) == []
+
+
+class ShortTimelines(SqlHomeTimelines):
+    kept = 5
+    trim_every = 1  # every batch looks at every follower's timeline
+
+
+async def timeline_of(engine: AsyncEngine, reader: Account) -> tuple[int, int | None]:
+    """How many entries the reader's timeline holds, and its horizon."""
+    async with engine.connect() as connection:
+        held = await connection.scalar(
+            select(func.count()).where(timeline_entries.c.user_id == reader.user["id"])
+        )
+        below = await connection.scalar(
+            select(timeline_horizons.c.position).where(
+                timeline_horizons.c.user_id == reader.user["id"]
+            )
+        )
+    return int(held or 0), below
+
+
+async def test_timelines_keep_their_newest_entries_and_deeper_pages_are_computed(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    short = Provider(scope=Scope.REQUEST)
+    short.provide(ShortTimelines, provides=HomeTimelines)
+    app = make_app(engine, short, media_dir=tmp_path)
+    reader, ann, ben, cat, dan = await insert_users(engine, "reader", "ann", "ben", "cat", "dan")
+    posted: dict[str, list[int]] = {"reader": [], "ann": [], "ben": [], "cat": [], "dan": []}
+    async with serve(app, drain_before_reads=True) as http:
+
+        async def post(author: Account, count: int) -> None:
+            for n in range(count):
+                response = await http.post(
+                    f"{API}/tweets", json={"text": f"{n}"}, headers=author.auth
+                )
+                posted[author.user["username"]].append(response.json()["id"])
+
+        async def expect(*authors: str) -> None:
+            wanted = sorted((t for a in authors for t in posted[a]), reverse=True)
+            for limit in (1, 2, 3, 7, 100):
+                assert await feed_ids(http, reader, limit) == wanted, limit
+
+        for name in ("ann", "ben", "cat"):
+            await http.post(f"{API}/users/{name}/follow", headers=reader.auth)
+        for _ in range(4):
+            await post(ann, 2)
+            await post(ben, 2)
+            await post(cat, 2)
+            await post(reader, 1)
+        await drain(app)
+        # Fan-outs running at once can each miss the others' entries when they trim (the
+        # bound is not exact under load); one fan-out alone trims to exactly ``kept``.
+        await post(ann, 1)
+        await drain(app)
+
+        held, horizon = await timeline_of(engine, reader)
+        assert held == ShortTimelines.kept
+        assert horizon is not None
+        await expect("reader", "ann", "ben", "cat")
+
+        await http.delete(f"{API}/users/cat/follow", headers=reader.auth)
+        await expect("reader", "ann", "ben")  # also below the horizon
+
+        # A backfill copies at most what a timeline keeps; the rest is below the horizon.
+        await post(dan, 12)
+        await http.post(f"{API}/users/dan/follow", headers=reader.auth)
+        await expect("reader", "ann", "ben", "dan")
+        assert (await timeline_of(engine, reader))[0] == ShortTimelines.kept
+
+        # Pages from before new posts go on where they were, with no repeat and no gap.
+        first = (await http.get(f"{API}/feed", params={"limit": 4}, headers=reader.auth)).json()
+        await post(ann, 3)
+        await drain(app)
+        rest = await http.get(
+            f"{API}/feed",
+            params={"limit": 100, "cursor": first["next_cursor"]},
+            headers=reader.auth,
+        )
+        seen = [item["id"] for item in first["items"] + rest.json()["items"]]
+        new = min(posted["ann"][-3:])
+        followed = ("reader", "ann", "ben", "dan")
+        assert seen == sorted((t for a in followed for t in posted[a] if t < new), reverse=True)
+    await app.state.dishka_container.close()

@@ -174,7 +174,7 @@ async def test_a_worker_killed_mid_fan_out_loses_and_duplicates_nothing(
             # An uncommitted entry of a second-batch follower: that batch's insert waits on it.
             await blocker.execute(
                 insert(timeline_entries).values(
-                    user_id=followers[1500].user["id"], tweet_id=tweet["id"]
+                    user_id=followers[1500].user["id"], tweet_id=tweet["id"], position=tweet["id"]
                 )
             )
             for _ in range(600):
