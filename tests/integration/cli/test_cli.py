@@ -103,7 +103,8 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
     )
     assert tables == {
         *("users", "sessions", "refresh_tokens", "settings", "alembic_version"),
-        *("tweets", "likes", "follows", "timeline_entries", "count_changes", "idempotency_keys"),
+        *("tweets", "likes", "follows", "timeline_entries", "timeline_horizons"),
+        *("count_changes", "idempotency_keys"),
         *queue,
     }
     assert (await asyncio.to_thread(chirp, env, "db", "upgrade")).returncode == 0  # idempotent
