@@ -75,6 +75,9 @@ class _NotExperimental(logging.Filter):
         return record.getMessage() != "Embedded server is experimental!"
 
 
+_NOT_EXPERIMENTAL = _NotExperimental()  # one instance: adding it again is a no-op
+
+
 @asynccontextmanager
 async def serving(app: Any, *, host: str, port: int) -> AsyncIterator[None]:
     """Serves the ASGI ``app`` on this event loop while inside the block, beside the
@@ -97,7 +100,7 @@ async def serving(app: Any, *, host: str, port: int) -> AsyncIterator[None]:
         log_access=False,
         log_dictconfig=server_log_config(),
     )
-    logging.getLogger("_granian").addFilter(_NotExperimental())
+    logging.getLogger("_granian").addFilter(_NOT_EXPERIMENTAL)
     task = asyncio.create_task(server.serve(), name="chirp-embedded-server")
     await asyncio.sleep(0)  # it binds before it first waits
     if task.done() and task.exception() is not None:
