@@ -32,7 +32,7 @@ from application.use_cases.create_superuser import CreateSuperuser, CreateSuperu
 from domain.errors import DomainError, ValidationError
 from entrypoints.config import WORKER_CONCURRENCY, AppConfig, ConfigError
 from entrypoints.logs import FIELDS, configure_logging
-from entrypoints.server import metrics_directory, serve
+from entrypoints.server import METRICS_DIR_ENV, CannotListen, metrics_directory, serve, serving
 
 logger = logging.getLogger("chirp")
 
@@ -151,7 +151,11 @@ def _parser() -> argparse.ArgumentParser:
         "worker",
         help="do derived work (feeds, counts, ...) for servers run with --no-worker",
         description="Do the derived work of the write path (feeds, counts, ...) until "
-        "interrupted. Any number of workers and servers may share one database.",
+        "interrupted. Any number of workers and servers may share one database. With "
+        "--metrics-port, also serve this worker's Prometheus metrics (jobs done and failed "
+        "by kind, feed lag, the queue, the database pool) at GET /metrics, to the same "
+        "clients as `chirp serve`'s: with CHIRP_METRICS_TOKEN set, those presenting it as "
+        "'Authorization: Bearer <token>'; without it, clients on this machine only.",
     )
     worker.add_argument(
         "--concurrency",
@@ -163,6 +167,20 @@ def _parser() -> argparse.ArgumentParser:
         "--retry-failed",
         action="store_true",
         help="queue every job parked after failing too often again, then exit",
+    )
+    worker.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="PORT",
+        help="serve GET /metrics on this TCP port (default: no metrics endpoint)",
+    )
+    worker.add_argument(
+        "--metrics-host",
+        type=_host,
+        default="127.0.0.1",
+        metavar="HOST",
+        help="IP address for --metrics-port; 0.0.0.0 or :: for every interface, then set "
+        "CHIRP_METRICS_TOKEN (default: %(default)s)",
     )
     worker.set_defaults(run=_worker, prog="chirp worker")
 
@@ -234,8 +252,11 @@ def _check_address(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             reason = error.strerror or str(error)
-            address = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
-            raise UsageError(f"cannot listen on {address}: {reason}") from None
+            raise UsageError(f"cannot listen on {_address(host, port)}: {reason}") from None
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ip_address(host).version == 6 else f"{host}:{port}"
 
 
 def _serve(config: AppConfig, args: argparse.Namespace) -> int:
@@ -266,9 +287,18 @@ def _serve(config: AppConfig, args: argparse.Namespace) -> int:
 
 
 def _worker(config: AppConfig, args: argparse.Namespace) -> int:
+    metrics = args.metrics_port is not None and not args.retry_failed
+    if metrics:
+        _check_address(args.metrics_host, args.metrics_port)  # before the migrations
+    # A worker is one process: its metrics live in its own memory, never in a multiprocess
+    # directory it might inherit (a `chirp serve`'s, whose scrapes would count them as that
+    # server's). Dropped before prometheus_client is first imported (below), which reads it.
+    os.environ.pop(METRICS_DIR_ENV, None)
+    os.environ.pop(METRICS_DIR_ENV.lower(), None)
     # Imported here: only this command needs them (and `chirp serve` must not import
     # prometheus_client before it makes its metrics directory).
     from entrypoints.di import make_container  # noqa: PLC0415
+    from entrypoints.http.metrics import metrics_app  # noqa: PLC0415
     from entrypoints.worker import run_jobs  # noqa: PLC0415
 
     async def work() -> int:
@@ -284,9 +314,23 @@ def _worker(config: AppConfig, args: argparse.Namespace) -> int:
             task = asyncio.current_task()
             if task is not None:
                 asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-            logger.info("worker started", extra={FIELDS: {"concurrency": args.concurrency}})
-            with contextlib.suppress(asyncio.CancelledError):
-                await run_jobs(container, concurrency=args.concurrency)
+            async with contextlib.AsyncExitStack() as stack:
+                fields: dict[str, object] = {"concurrency": args.concurrency}
+                if metrics:
+                    # Again (the migrations took a while): Granian binds with SO_REUSEPORT.
+                    _check_address(args.metrics_host, args.metrics_port)
+                    app = metrics_app(container, config.metrics_token)
+                    try:
+                        await stack.enter_async_context(
+                            serving(app, host=args.metrics_host, port=args.metrics_port)
+                        )
+                    except CannotListen as error:
+                        raise UsageError(str(error)) from None
+                    address = _address(args.metrics_host, args.metrics_port)
+                    fields["metrics"] = f"http://{address}/metrics"
+                logger.info("worker started", extra={FIELDS: fields})
+                with contextlib.suppress(asyncio.CancelledError):
+                    await run_jobs(container, concurrency=args.concurrency)
             logger.info("worker stopped")
         finally:
             await container.close()

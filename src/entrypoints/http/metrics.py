@@ -1,4 +1,5 @@
-"""``GET /metrics`` and the middleware that counts every request for it.
+"""``GET /metrics`` and the middleware that counts every request for it; the same endpoint
+alone, for a standalone ``chirp worker`` (``metrics_app``).
 
 Not Litestar's ``PrometheusConfig``/``PrometheusController``: its middleware is attached to
 the routes, so requests that match none (404s, 405s: what a scanner sends) are never
@@ -18,14 +19,16 @@ from ipaddress import IPv6Address, ip_address
 from time import perf_counter
 from typing import Any
 
-from litestar import Request, Response, get
+from dishka import AsyncContainer
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.handlers import HTTPRouteHandler
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from application.errors import DependencyUnavailable
 from application.ports.job_worker import JobWorker
-from entrypoints.http.problems import problem
+from entrypoints.http.problems import EXCEPTION_HANDLERS, problem
 from entrypoints.metrics import CONTENT_TYPE, HTTP_REQUEST_DURATION, exposition, record_backlog
 
 # Any other method (a client may send any token) is counted as "other": bounded labels.
@@ -119,7 +122,10 @@ def _is_loopback(peer: str | None) -> bool:
 
 async def _read_backlog(request: Request[Any, Any, Any]) -> None:
     """The queue's depth, oldest job and parked jobs, as the database says now (whichever
-    process does the work); left as they were while the database cannot say."""
+    process does the work); left as they were while the database cannot say.
+
+    The container is the app's (``app.state.dishka_container``): dishka's ``setup_dishka``
+    puts it there in the API's app, ``metrics_app`` in a worker's."""
     worker = await request.app.state.dishka_container.get(JobWorker)
     try:
         backlog = await worker.backlog()
@@ -161,3 +167,19 @@ def metrics_handler(token: str | None) -> HTTPRouteHandler:
         return Response(body, media_type=CONTENT_TYPE)
 
     return metrics
+
+
+def metrics_app(container: AsyncContainer, token: str | None) -> Litestar:
+    """``GET /metrics`` alone, for a standalone ``chirp worker --metrics-port``: the same
+    handler as ``chirp serve``'s (access rule, series, the queue read at scrape time from
+    ``container``'s ``JobWorker``), a problem document for anything else (404, or 405 for
+    another method on ``/metrics``). Its own requests are not counted: a worker answers no
+    API requests, so ``chirp_http_request_duration_seconds`` has no series there.
+    """
+    return Litestar(
+        route_handlers=[metrics_handler(token)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=None,
+        logging_config=None,  # the worker's JSON logging stays as `chirp` configured it
+        state=State({"dishka_container": container}),
+    )
