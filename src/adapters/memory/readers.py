@@ -61,7 +61,7 @@ class InMemoryTweetReader(TweetReader):
         merged = {
             t.id
             for t in self._store.tweets.values()
-            if not t.fanned_out and t.author_id in followed
+            if not t.fanned_out and (t.author_id in followed or t.author_id == reader_id)
         }
         entries = self._store.timelines.get(reader_id, set()) | merged
         rows = [(i, self._view(self._store.tweets[i], reader_id)) for i in entries]

@@ -90,13 +90,12 @@ class InMemoryHomeTimelines(HomeTimelines):
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
-    async def add_own(self, tweet: Tweet) -> None:
-        self._store.timelines.setdefault(tweet.author_id, set()).add(tweet.id)
-
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
         tweet = self._store.tweets.get(tweet_id)
         if tweet is None or tweet.fanned_out:
             return None
+        if after == 0:
+            self._store.timelines.setdefault(author_id, set()).add(tweet_id)
         batch = sorted(
             (follow_id, follower)
             for (follower, followee), follow_id in self._store.follows.items()

@@ -10,7 +10,6 @@ from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import Id, follows, timeline_entries, timeline_horizons, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.home_timelines import HomeTimelines
-from domain.tweets import Tweet
 
 _ENTRY = ["user_id", "tweet_id", "position"]
 # Past every follow id: the last batch of a fan-out goes to the end.
@@ -153,11 +152,6 @@ class SqlHomeTimelines(HomeTimelines):
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
 
-    async def add_own(self, tweet: Tweet) -> None:
-        await self._statements.execute(
-            _ADD_OWN, user_id=tweet.author_id, tweet_id=tweet.id, position=tweet.id
-        )
-
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
         tweet = await self._statements.first(_FANNED_OUT, tweet=tweet_id)
         if tweet is None or tweet.fanned_out:
@@ -167,6 +161,10 @@ class SqlHomeTimelines(HomeTimelines):
         )
         batch = {"author": author_id, "after": after, "upto": _END if end is None else end.id}
         try:
+            if after == 0:
+                await self._statements.execute(
+                    _ADD_OWN, user_id=author_id, tweet_id=tweet_id, position=tweet_id
+                )
             await self._statements.execute(_FAN_OUT, tweet=tweet_id, **batch)
         except IntegrityError:
             return None  # the tweet was deleted meanwhile: its entries go with it

@@ -46,9 +46,9 @@ def _home(paged: bool) -> Select[Any]:
     # The page is one backward range scan of the reader's timeline_entries above the
     # reader's horizon, merged with the newest tweets not fanned out (yet: the workers are
     # on it; or ever: authors with more than ``fanout_max_followers`` followers) of the
-    # accounts the reader follows: one probe of a partial index, holding only those tweets,
-    # per account followed. A tweet may be in both while its fan-out runs: UNION keeps it
-    # once. Each row then joins its tweet, author and like by primary key: cost grows with
+    # reader and of the accounts the reader follows: one probe of a partial index, holding
+    # only those tweets, per account. A tweet may be in both while its fan-out runs: UNION
+    # keeps it once. Each row then joins its tweet, author and like by primary key: cost grows with
     # the page and the accounts followed. Each row also carries the horizon, below which
     # the feed is computed (``_BELOW_HORIZON``).
     viewer = bindparam("viewer", type_=Id)
@@ -59,16 +59,22 @@ def _home(paged: bool) -> Select[Any]:
         timeline_entries.c.position,
         paged,
     ).subquery()
-    merged = newest_first(
+    merging = (~tweets.c.fanned_out, tweets.c.id > horizon(viewer))
+    followed = newest_first(
         select(tweets.c.id, tweets.c.id.label("position"))
         .join(follows, follows.c.followee_id == tweets.c.author_id)
-        .where(
-            follows.c.follower_id == viewer, ~tweets.c.fanned_out, tweets.c.id > horizon(viewer)
+        .where(follows.c.follower_id == viewer, *merging),
+        tweets.c.id,
+        paged,
+    ).subquery()
+    own = newest_first(
+        select(tweets.c.id, tweets.c.id.label("position")).where(
+            tweets.c.author_id == viewer, *merging
         ),
         tweets.c.id,
         paged,
     ).subquery()
-    page = union(select(entries), select(merged)).subquery()
+    page = union(select(entries), select(followed), select(own)).subquery()
     return (
         _tweet_views(signed_in=True)
         .add_columns(page.c.position, horizon(viewer).label("horizon"))

@@ -2,27 +2,21 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.tweets import Tweet
-
 
 class HomeTimelines(Protocol):
     """Each user's home feed, kept ready as tweets are posted and follows change.
 
     Fan-out on write: reading a page of a feed then costs the same however many tweets
-    exist and however many accounts the reader follows. The author's own entry is written
-    with the tweet; followers' entries by the workers, a batch of followers per job. Until
-    the last batch is written (and for good, for a tweet not fanned out), feeds merge the
-    tweet in when they are read.
+    exist and however many accounts the reader follows. The workers write the entries, the
+    author's and a batch of followers' per job. Until the last batch is written (and for
+    good, for a tweet not fanned out), feeds merge the tweet in when they are read.
     """
-
-    async def add_own(self, tweet: Tweet) -> None:
-        """Put a new tweet in its author's own feed."""
-        ...
 
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
         """Put the tweet in the feeds of up to ``limit`` of the author's followers, those
-        past the position ``after`` (0 to start): the position to go on from, or None when
-        no follower is left (the tweet is then marked done), or the tweet is gone or done."""
+        past the position ``after`` (0 to start, and the author's own feed with them): the
+        position to go on from, or None when no follower is left (the tweet is then marked
+        done), or the tweet is gone or done."""
         ...
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
