@@ -218,6 +218,7 @@ async def test_timelines_keep_their_newest_entries_and_deeper_pages_are_computed
 
         # A backfill copies at most what a timeline keeps; the rest is below the horizon.
         await post(dan, 12)
+        await drain(app)  # (dan's fan-outs, before the reader follows: the backfill alone)
         await http.post(f"{API}/users/dan/follow", headers=reader.auth)
         await expect("reader", "ann", "ben", "dan")
         assert (await timeline_of(engine, reader))[0] == ShortTimelines.kept
