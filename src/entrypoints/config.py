@@ -29,10 +29,11 @@ class ConfigError(Exception):
     """The configuration cannot work; the message says how to fix it."""
 
 
-# Jobs a worker runs at once (`chirp worker --concurrency`, and the in-process worker's).
-# Measured under the bench's 64-author load: with 8, a follower saw a post 4.4-5.6 s after
-# its 201 at p99; with 32, 2.5 s (the in-process worker gets more of the event loop's turns).
-WORKER_CONCURRENCY = 32
+# Jobs a worker runs at once (`chirp worker --concurrency`, and the in-process worker's),
+# each on a connection of the process's pool (20, and 10 more at most): a worker with a
+# backlog keeps that many busy, and requests queue for the rest. Feeds do not wait for the
+# queue (they merge in tweets not fanned out yet), so a few at once are enough.
+WORKER_CONCURRENCY = 16
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, delete, func, select, true, update
+from sqlalchemy import bindparam, delete, func, select, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sql.dialect import insert_or_ignore, upsert_keeping_greatest
@@ -40,42 +40,51 @@ def _past_the_kept(reader: Any) -> Any:
     )
 
 
-_ADD_OWN = WriteStatement(build=lambda dialect: insert_or_ignore(dialect, timeline_entries))
-_FANNED_OUT = ReadQuery(select(tweets.c.fanned_out).where(tweets.c.id == bindparam("tweet")))
-# A batch of followers is the follows with ids in (after, batch end]: the end is the
-# ``limit``-th follow past ``after`` (on the (followee_id, id) index), none when fewer are
+# Whether the tweet is fanned out already (NULL: deleted), and where the batch ends: a batch
+# of followers is the follows with ids in (after, batch end], the end being the
+# ``limit``-th follow past ``after`` (on the (followee_id, id) index), NULL when fewer are
 # left.
-_BATCH_END = ReadQuery(
-    select(follows.c.id)
-    .where(follows.c.followee_id == bindparam("author"), follows.c.id > bindparam("after"))
-    .order_by(follows.c.id)
-    .limit(1)
-    .offset(bindparam("skip"))
+_BATCH = ReadQuery(
+    select(
+        select(tweets.c.fanned_out)
+        .where(tweets.c.id == bindparam("tweet"))
+        .scalar_subquery()
+        .label("fanned_out"),
+        select(follows.c.id)
+        .where(follows.c.followee_id == bindparam("author"), follows.c.id > bindparam("after"))
+        .order_by(follows.c.id)
+        .limit(1)
+        .offset(bindparam("skip"))
+        .scalar_subquery()
+        .label("end"),
+    )
 )
 _IN_BATCH = (
     follows.c.followee_id == bindparam("author"),
     follows.c.id > bindparam("after"),
     follows.c.id <= bindparam("upto"),
 )
+# The batch's followers' entries, and with the first batch the author's own.
 _FAN_OUT = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
-        select(follows.c.follower_id, tweets.c.id, tweets.c.id)
-        .join(tweets, tweets.c.id == bindparam("tweet", type_=Id))
-        .where(*_IN_BATCH),
+        union_all(
+            select(follows.c.follower_id, tweets.c.id, tweets.c.id)
+            .join(tweets, tweets.c.id == bindparam("tweet", type_=Id))
+            .where(*_IN_BATCH),
+            select(tweets.c.author_id, tweets.c.id, tweets.c.id).where(
+                tweets.c.id == bindparam("tweet", type_=Id), bindparam("after") == 0
+            ),
+        ),
     )
 )
-# The batch's followers whose timelines a trim looks at (a sample: see ``trim_every``), and
-# of those, the ones holding more than they keep.
+# The batch's followers whose timelines hold more than they keep.
 _sampled = (
     select(
         follows.c.follower_id.label("reader"),
         _past_the_kept(follows.c.follower_id).label("cutoff"),
     )
-    .where(
-        *_IN_BATCH,
-        (follows.c.follower_id + bindparam("tweet", type_=Id)) % bindparam("every") == 0,
-    )
+    .where(*_IN_BATCH)
     .subquery()
 )
 _OVERFULL = ReadQuery(select(_sampled).where(_sampled.c.cutoff.is_not(None)))
@@ -139,9 +148,9 @@ class SqlHomeTimelines(HomeTimelines):
     repeated insert is ignored, so a job that runs twice changes nothing more.
 
     Each timeline keeps its newest ``kept`` entries. Finding out which timelines hold more
-    costs a scan of ``kept`` index entries each, so a fan-out batch looks at a sample of its
-    followers (one in ``trim_every``, a different sample per tweet): a timeline grows past
-    ``kept`` by some ``trim_every`` entries at most before a trim takes it back. A trim
+    costs a scan of ``kept`` index entries each, so only the fan-out of one tweet in
+    ``trim_every`` (by id) looks at its readers' timelines: a timeline grows past ``kept``
+    by some ``trim_every`` entries before a trim takes it back. A trim
     deletes the entries past the newest ``kept`` and raises the reader's horizon to the
     newest of them; below its horizon a feed is computed when it is read.
     """
@@ -153,29 +162,29 @@ class SqlHomeTimelines(HomeTimelines):
         self._statements = uow
 
     async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
-        tweet = await self._statements.first(_FANNED_OUT, tweet=tweet_id)
-        if tweet is None or tweet.fanned_out:
-            return None  # deleted, or done already
-        end = await self._statements.first(
-            _BATCH_END, author=author_id, after=after, skip=limit - 1
+        state = await self._statements.first(
+            _BATCH, tweet=tweet_id, author=author_id, after=after, skip=limit - 1
         )
-        batch = {"author": author_id, "after": after, "upto": _END if end is None else end.id}
+        if state is None or state.fanned_out is None or state.fanned_out:
+            return None  # deleted, or done already
+        batch = {"author": author_id, "after": after, "upto": state.end or _END}
         try:
-            if after == 0:
-                await self._statements.execute(
-                    _ADD_OWN, user_id=author_id, tweet_id=tweet_id, position=tweet_id
-                )
             await self._statements.execute(_FAN_OUT, tweet=tweet_id, **batch)
         except IntegrityError:
             return None  # the tweet was deleted meanwhile: its entries go with it
-        for reader in await self._statements.all(
-            _OVERFULL, tweet=tweet_id, every=self.trim_every, kept=self.kept, **batch
-        ):
-            await self._trim(reader.reader, reader.cutoff)
-        if after == 0 and tweet_id % self.trim_every == 0:
-            await self._trim_if_overfull(author_id)  # the author's own timeline
-        if end is not None:
-            return int(end.id)
+        if tweet_id % self.trim_every == 0:
+            overfull = {
+                row.reader: row.cutoff
+                for row in await self._statements.all(_OVERFULL, kept=self.kept, **batch)
+            }
+            if after == 0 and (own := await self._cutoff(author_id)) is not None:
+                overfull[author_id] = own
+            # In one order (by reader) in every transaction: two fan-outs trimming the same
+            # timelines wait for each other instead of deadlocking.
+            for reader in sorted(overfull):
+                await self._trim(reader, overfull[reader])
+        if state.end is not None:
+            return int(state.end)
         await self._statements.execute(_DONE, tweet=tweet_id)
         return None
 
@@ -191,10 +200,13 @@ class SqlHomeTimelines(HomeTimelines):
     async def remove_author(self, reader_id: int, author_id: int) -> None:
         await self._statements.execute(_REMOVE_AUTHOR, reader=reader_id, author=author_id)
 
-    async def _trim_if_overfull(self, reader_id: int) -> None:
+    async def _cutoff(self, reader_id: int) -> int | None:
         past = await self._statements.first(_CUTOFF, reader=reader_id, kept=self.kept)
-        if past is not None and past.cutoff is not None:
-            await self._trim(reader_id, past.cutoff)
+        return None if past is None else past.cutoff
+
+    async def _trim_if_overfull(self, reader_id: int) -> None:
+        if (cutoff := await self._cutoff(reader_id)) is not None:
+            await self._trim(reader_id, cutoff)
 
     async def _trim(self, reader_id: int, cutoff: int) -> None:
         await self._statements.execute(_TRIM, reader=reader_id, cutoff=cutoff)
