@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import pytest
+from dishka import Provider, Scope
 
-from application.derived.fan_out_tweet import BATCH, FAN_OUT
+from adapters.memory.social import InMemoryHomeTimelines
+from application.derived.fan_out_tweet import BATCH, FAN_OUT, TRIM
 from application.derived.follow_feeds import (
     REMOVE_FOLLOWEE,
     SECOND_PASS_AFTER,
@@ -14,6 +17,7 @@ from application.derived.follow_feeds import (
     RemoveFolloweeFromFeed,
 )
 from application.derived.registry import SUBSCRIBERS, WORK
+from application.ports.home_timelines import FannedOut, HomeTimelines
 from application.ports.job_queue import Job
 from application.ports.job_worker import JobWorker
 from domain.errors import ValidationError
@@ -143,3 +147,41 @@ async def test_an_unfollow_is_taken_out_twice_the_second_time_later(
         1,
     )
     assert await world.feed_ids(ann) == []
+
+
+class FullTimelines(InMemoryHomeTimelines):
+    """Timelines that report every reader of a fan-out as due a trim, and record trims."""
+
+    trimmed: ClassVar[list[int]] = []
+
+    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> FannedOut:
+        batch = await super().fan_out(tweet_id, author_id, after, limit)
+        followers = sorted(f for f, followee in self._store.follows if followee == author_id)
+        return FannedOut(batch.next_after, (author_id, *followers))
+
+    async def trim(self, reader_id: int) -> None:
+        self.trimmed.append(reader_id)
+
+
+async def test_full_timelines_are_trimmed_by_jobs_of_their_own_one_queued_per_reader() -> None:
+    full = Provider(scope=Scope.REQUEST)
+    full.provide(FullTimelines, provides=HomeTimelines)
+    world = await World.start(full)
+    FullTimelines.trimmed = []
+    try:
+        ann, ben = await world.member("ann"), await world.member("ben")
+        await world.follow(ben, "ann")
+        await world.run_workers()
+        await world.post(ann)
+        await world.post(ann)
+        perform = performer(world.container)
+        for fan_out in list(world.store.jobs):  # both fan-outs, before any trim runs
+            world.store.jobs.remove(fan_out)
+            await perform(fan_out)
+
+        queued = sorted(job.payload["reader_id"] for job in world.store.jobs if job.kind == TRIM)
+        assert queued == [ann.id, ben.id]  # the second fan-out's trims were queued already
+        await world.run_workers()
+        assert sorted(FullTimelines.trimmed) == [ann.id, ben.id]
+    finally:
+        await world.close()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from adapters.memory.store import MemoryStore
 from application.ports.follows import FollowRepository
-from application.ports.home_timelines import HomeTimelines
+from application.ports.home_timelines import FannedOut, HomeTimelines
 from application.ports.likes import LikeRepository
 from application.ports.tweets import TweetRepository
 from domain.errors import TweetNotFound
@@ -90,10 +90,10 @@ class InMemoryHomeTimelines(HomeTimelines):
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
-    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
+    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> FannedOut:
         tweet = self._store.tweets.get(tweet_id)
         if tweet is None or tweet.fanned_out:
-            return None
+            return FannedOut(None)
         if after == 0:
             self._store.timelines.setdefault(author_id, set()).add(tweet_id)
         batch = sorted(
@@ -104,9 +104,12 @@ class InMemoryHomeTimelines(HomeTimelines):
         for _, follower in batch:
             self._store.timelines.setdefault(follower, set()).add(tweet_id)
         if len(batch) == limit:
-            return batch[-1][0]
+            return FannedOut(batch[-1][0])
         tweet.fanned_out = True
-        return None
+        return FannedOut(None)
+
+    async def trim(self, reader_id: int) -> None:
+        pass  # an in-memory timeline keeps every entry
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
         if (reader_id, author_id) not in self._store.follows:

@@ -9,7 +9,7 @@ from adapters.sql.dialect import insert_or_ignore, upsert_keeping_greatest
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import Id, follows, timeline_entries, timeline_horizons, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
-from application.ports.home_timelines import HomeTimelines
+from application.ports.home_timelines import FannedOut, HomeTimelines
 
 _ENTRY = ["user_id", "tweet_id", "position"]
 # Past every follow id: the last batch of a fan-out goes to the end.
@@ -87,7 +87,7 @@ _sampled = (
     .where(*_IN_BATCH)
     .subquery()
 )
-_OVERFULL = ReadQuery(select(_sampled).where(_sampled.c.cutoff.is_not(None)))
+_FULL = ReadQuery(select(_sampled.c.reader).where(_sampled.c.cutoff.is_not(None)))
 _CUTOFF = ReadQuery(select(_past_the_kept(bindparam("reader", type_=Id)).label("cutoff")))
 _TRIM = WriteStatement(
     delete(timeline_entries).where(
@@ -150,7 +150,7 @@ class SqlHomeTimelines(HomeTimelines):
     Each timeline keeps its newest ``kept`` entries. Finding out which timelines hold more
     costs a scan of ``kept`` index entries each, so only the fan-out of one tweet in
     ``trim_every`` (by id) looks at its readers' timelines: a timeline grows past ``kept``
-    by some ``trim_every`` entries before a trim takes it back. A trim
+    by some ``trim_every`` entries before a trim (a job of its own) takes it back. A trim
     deletes the entries past the newest ``kept`` and raises the reader's horizon to the
     newest of them; below its horizon a feed is computed when it is read.
     """
@@ -161,32 +161,27 @@ class SqlHomeTimelines(HomeTimelines):
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
 
-    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
+    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> FannedOut:
         state = await self._statements.first(
             _BATCH, tweet=tweet_id, author=author_id, after=after, skip=limit - 1
         )
         if state is None or state.fanned_out is None or state.fanned_out:
-            return None  # deleted, or done already
+            return FannedOut(None)  # deleted, or done already
         batch = {"author": author_id, "after": after, "upto": state.end or _END}
         try:
             await self._statements.execute(_FAN_OUT, tweet=tweet_id, **batch)
         except IntegrityError:
-            return None  # the tweet was deleted meanwhile: its entries go with it
+            return FannedOut(None)  # the tweet was deleted meanwhile: its entries go with it
+        full: list[int] = []
         if tweet_id % self.trim_every == 0:
-            overfull = {
-                row.reader: row.cutoff
-                for row in await self._statements.all(_OVERFULL, kept=self.kept, **batch)
-            }
-            if after == 0 and (own := await self._cutoff(author_id)) is not None:
-                overfull[author_id] = own
-            # In one order (by reader) in every transaction: two fan-outs trimming the same
-            # timelines wait for each other instead of deadlocking.
-            for reader in sorted(overfull):
-                await self._trim(reader, overfull[reader])
-        if state.end is not None:
-            return int(state.end)
-        await self._statements.execute(_DONE, tweet=tweet_id)
-        return None
+            full = [
+                row.reader for row in await self._statements.all(_FULL, kept=self.kept, **batch)
+            ]
+            if after == 0 and await self._cutoff(author_id) is not None:
+                full.append(author_id)
+        if state.end is None:
+            await self._statements.execute(_DONE, tweet=tweet_id)
+        return FannedOut(None if state.end is None else int(state.end), tuple(full))
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
         older = await self._statements.first(
@@ -195,7 +190,7 @@ class SqlHomeTimelines(HomeTimelines):
         if older is not None:
             await self._raise_horizon(reader_id, older.cutoff)
         await self._statements.execute(_ADD_AUTHOR, reader=reader_id, author=author_id)
-        await self._trim_if_overfull(reader_id)
+        await self.trim(reader_id)
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:
         await self._statements.execute(_REMOVE_AUTHOR, reader=reader_id, author=author_id)
@@ -204,13 +199,10 @@ class SqlHomeTimelines(HomeTimelines):
         past = await self._statements.first(_CUTOFF, reader=reader_id, kept=self.kept)
         return None if past is None else past.cutoff
 
-    async def _trim_if_overfull(self, reader_id: int) -> None:
+    async def trim(self, reader_id: int) -> None:
         if (cutoff := await self._cutoff(reader_id)) is not None:
-            await self._trim(reader_id, cutoff)
-
-    async def _trim(self, reader_id: int, cutoff: int) -> None:
-        await self._statements.execute(_TRIM, reader=reader_id, cutoff=cutoff)
-        await self._raise_horizon(reader_id, cutoff)
+            await self._statements.execute(_TRIM, reader=reader_id, cutoff=cutoff)
+            await self._raise_horizon(reader_id, cutoff)
 
     async def _raise_horizon(self, reader_id: int, position: int) -> None:
         await self._statements.execute(_RAISE_HORIZON, user_id=reader_id, position=position)

@@ -10,6 +10,7 @@ from application.ports.user_lookup import UserLookup
 from domain.tweets import fans_out
 
 FAN_OUT = "feed.fan_out"
+TRIM = "feed.trim"
 # Followers served per job: each batch commits with the job for the next one, so a worker
 # that dies mid fan-out loses at most one batch's work, which the retry redoes.
 BATCH = 1000
@@ -31,6 +32,7 @@ class FanOutTweet:
       first batch runs) is not fanned out: the tweet stays merged into feeds when read.
     - Idempotent: an entry already there is left as it is; a repeated batch adds nothing;
       a tweet deleted meanwhile, or already done, is skipped.
+    - Timelines that hold more than they keep are trimmed by jobs of their own.
     """
 
     def __init__(
@@ -50,17 +52,25 @@ class FanOutTweet:
     async def __call__(self, work: FanOut) -> None:
         if work.after == 0 and not await self._fans_out(work.author_id):
             return
-        reached = await self._timelines.fan_out(
+        batch = await self._timelines.fan_out(
             work.tweet_id, work.author_id, after=work.after, limit=BATCH
         )
-        if reached is not None:
-            await self._queue.enqueue(
+        jobs = [
+            # One trim per timeline queued or running at a time: trims of one timeline
+            # never wait for each other, and fan-outs never wait for a trim.
+            Job(TRIM, {"reader_id": reader}, dedupe_key=f"{TRIM}:{reader}")
+            for reader in batch.full
+        ]
+        if (reached := batch.next_after) is not None:
+            jobs.append(
                 Job(
                     FAN_OUT,
                     {"tweet_id": work.tweet_id, "author_id": work.author_id, "after": reached},
                     dedupe_key=f"{FAN_OUT}:{work.tweet_id}:{reached}",
                 )
             )
+        if jobs:
+            await self._queue.enqueue(*jobs)
         await self._tx.commit()
 
     async def _fans_out(self, author_id: int) -> bool:
@@ -69,3 +79,21 @@ class FanOutTweet:
             return False  # gone, and its tweets with it
         limits = await self._settings.current()
         return fans_out(author.followers_count, limits.fanout_max_followers)
+
+
+@dataclass(frozen=True, slots=True)
+class Trim:
+    reader_id: int
+
+
+class TrimTimeline:
+    """Keep only the newest entries of a reader's timeline (idempotent); the feed below
+    them is computed when it is read."""
+
+    def __init__(self, timelines: HomeTimelines, tx: TransactionManager) -> None:
+        self._timelines = timelines
+        self._tx = tx
+
+    async def __call__(self, work: Trim) -> None:
+        await self._timelines.trim(work.reader_id)
+        await self._tx.commit()

@@ -6,7 +6,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from application.derived.fan_out_tweet import FAN_OUT, FanOut, FanOutTweet
+from application.derived.fan_out_tweet import FAN_OUT, TRIM, FanOut, FanOutTweet, Trim, TrimTimeline
 from application.derived.follow_feeds import (
     ADD_FOLLOWEE,
     REMOVE_FOLLOWEE,
@@ -34,9 +34,10 @@ class Work:
 FAN_OUT_WORK = Work(FAN_OUT, FanOut, FanOutTweet)
 ADD_FOLLOWEE_WORK = Work(ADD_FOLLOWEE, FollowChange, AddFolloweeToFeed)
 REMOVE_FOLLOWEE_WORK = Work(REMOVE_FOLLOWEE, FollowChange, RemoveFolloweeFromFeed)
+TRIM_WORK = Work(TRIM, Trim, TrimTimeline)
 
 WORK: dict[str, Work] = {
-    work.kind: work for work in (FAN_OUT_WORK, ADD_FOLLOWEE_WORK, REMOVE_FOLLOWEE_WORK)
+    work.kind: work for work in (FAN_OUT_WORK, ADD_FOLLOWEE_WORK, REMOVE_FOLLOWEE_WORK, TRIM_WORK)
 }
 
 # An event's payload (its fields) must build each subscriber's payload type.

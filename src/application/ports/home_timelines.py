@@ -1,6 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class FannedOut:
+    """What one batch of a fan-out did."""
+
+    next_after: int | None  # the position to go on from; None: done (or nothing to do)
+    full: tuple[int, ...] = ()  # readers whose timelines hold more than they keep
 
 
 class HomeTimelines(Protocol):
@@ -10,13 +19,20 @@ class HomeTimelines(Protocol):
     exist and however many accounts the reader follows. The workers write the entries, the
     author's and a batch of followers' per job. Until the last batch is written (and for
     good, for a tweet not fanned out), feeds merge the tweet in when they are read.
+
+    A timeline may keep only its newest entries (``trim``): the feed below them is then
+    computed when it is read.
     """
 
-    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> int | None:
+    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> FannedOut:
         """Put the tweet in the feeds of up to ``limit`` of the author's followers, those
         past the position ``after`` (0 to start, and the author's own feed with them): the
-        position to go on from, or None when no follower is left (the tweet is then marked
-        done), or the tweet is gone or done."""
+        position to go on from, None when no follower is left (the tweet is then marked
+        done) or the tweet is gone or done; and which of those timelines are due a trim."""
+        ...
+
+    async def trim(self, reader_id: int) -> None:
+        """Keep only the newest entries of the reader's timeline (idempotent)."""
         ...
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
