@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, text
 
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
@@ -55,6 +55,7 @@ HEALTHY_BEFORE = 5.0  # seconds of load before PostgreSQL stops
 DOWNTIME = 5.0  # seconds PostgreSQL stays down
 OBSERVED_AFTER = 10.0  # seconds of load after PostgreSQL is back
 RECOVERY_BOUND = 5.0  # a DB-touching 2xx within this many seconds of the return
+DERIVED_WITHIN = 30.0  # seconds for the workers to finish the derived work after the load
 REQUEST_BOUND = 10.0  # no request may take longer
 SUCCESS = {"me": 200, "feed": 200, "tweet": 201, "like": 200, "login": 200, "ready": 200}
 # One cycle of operations; every one of them needs the database.
@@ -146,6 +147,13 @@ async def chirp_server(server_process: ServedChirp, cluster: ThrowawayPostgres) 
             server.accounts = await insert_users(engine, *names)
         finally:
             await engine.dispose()
+        # Each account follows the next: every post has a fan-out to do.
+        ring = [*server.accounts[1:], server.accounts[0]]
+        for account, followee in zip(server.accounts, ring, strict=True):
+            response = await http.post(
+                f"{API}/users/{followee.username}/follow", headers=account.auth
+            )
+            assert response.status_code == 204, response.text
         for account in server.accounts:
             response = await http.post(f"{API}/tweets", json={"text": "seed"}, headers=account.auth)
             assert response.status_code == 201, response.text
@@ -238,6 +246,46 @@ def assert_503_problem(outcome: Outcome) -> None:
         assert marker not in outcome.text, outcome
 
 
+async def assert_derived_work_done(url: str, within: float) -> None:
+    """Wait until the workers have done every job and folded every count change; then
+    everything derived (followers' timelines, counts) matches the facts."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+
+            async def count(sql: str) -> int:
+                value = await connection.scalar(text(sql))
+                await connection.rollback()
+                return int(value or 0)
+
+            deadline = time.monotonic() + within
+            while left := await count(
+                "SELECT (SELECT count(*) FROM pgqueuer) + (SELECT count(*) FROM count_changes)"
+            ):
+                assert time.monotonic() < deadline, f"{left} jobs and count changes left"
+                await asyncio.sleep(0.2)
+            checks = {
+                "tweets not fanned out": "SELECT count(*) FROM tweets WHERE NOT fanned_out",
+                "entries missing": (
+                    "SELECT count(*) FROM tweets t JOIN follows f ON f.followee_id = t.author_id"
+                    " WHERE NOT EXISTS (SELECT FROM timeline_entries e"
+                    "  WHERE e.user_id = f.follower_id AND e.tweet_id = t.id)"
+                ),
+                "like counts off": (
+                    "SELECT count(*) FROM tweets t"
+                    " WHERE like_count <> (SELECT count(*) FROM likes l WHERE l.tweet_id = t.id)"
+                ),
+                "tweet counts off": (
+                    "SELECT count(*) FROM users u WHERE tweets_count <>"
+                    " (SELECT count(*) FROM tweets t WHERE t.author_id = u.id)"
+                ),
+            }
+            found = {check: await count(sql) for check, sql in checks.items()}
+            assert found == dict.fromkeys(checks, 0), found
+    finally:
+        await engine.dispose()
+
+
 async def test_postgres_restart_under_load(
     chirp_server: ChirpServer, cluster: ThrowawayPostgres, postgres_only: None
 ) -> None:
@@ -308,6 +356,9 @@ async def test_postgres_restart_under_load(
             )
             assert response.status_code == 200, (outcome, response.text)
             assert response.json()["liked_by_me"] is True, outcome
+
+    # The derived work of those writes, pending while PostgreSQL was down, is all done.
+    await assert_derived_work_done(cluster.url, within=DERIVED_WITHIN)
 
     # Nothing failed behind the responses either (e.g. a request scope's clean-up).
     server_log = chirp_server.log.read_text(errors="replace")
