@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -174,14 +175,15 @@ follows = Table(
 # Each user's home feed, written when tweets are posted and follows change (fan-out on
 # write), so a page is one short index range scan: (user_id, position) descending. An
 # entry's position is where it stands in the feed (for a tweet, its id); a tweet is in a
-# feed at most once (the primary key).
+# feed at most once (the primary key, which a tweet's deletion cascades through).
 timeline_entries = Table(
     "timeline_entries",
     metadata,
-    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
     Column("position", Id, nullable=False),
-    Index("ix_timeline_entries_tweet_id", "tweet_id"),
+    # Led by the tweet: also the index a tweet's deletion cascades through.
+    PrimaryKeyConstraint("tweet_id", "user_id"),
     Index("ix_timeline_entries_user_id_position", "user_id", "position"),
 )
 
