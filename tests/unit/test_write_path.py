@@ -154,8 +154,10 @@ class FullTimelines(InMemoryHomeTimelines):
 
     trimmed: ClassVar[list[int]] = []
 
-    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> FannedOut:
-        batch = await super().fan_out(tweet_id, author_id, after, limit)
+    async def fan_out(
+        self, tweet_id: int, author_id: int, after: int, limit: int, max_followers: int
+    ) -> FannedOut:
+        batch = await super().fan_out(tweet_id, author_id, after, limit, max_followers)
         followers = sorted(f for f, followee in self._store.follows if followee == author_id)
         return FannedOut(batch.next_after, (author_id, *followers))
 

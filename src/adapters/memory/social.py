@@ -11,7 +11,7 @@ from application.ports.home_timelines import FannedOut, HomeTimelines
 from application.ports.likes import LikeRepository
 from application.ports.tweets import TweetRepository
 from domain.errors import TweetNotFound
-from domain.tweets import Tweet
+from domain.tweets import Tweet, fans_out
 
 
 class InMemoryTweetRepository(TweetRepository):
@@ -90,9 +90,14 @@ class InMemoryHomeTimelines(HomeTimelines):
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
-    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> FannedOut:
+    async def fan_out(
+        self, tweet_id: int, author_id: int, after: int, limit: int, max_followers: int
+    ) -> FannedOut:
         tweet = self._store.tweets.get(tweet_id)
         if tweet is None or tweet.fanned_out:
+            return FannedOut(None)
+        author = self._store.users.get(author_id)
+        if after == 0 and not fans_out(author.followers_count if author else 0, max_followers):
             return FannedOut(None)
         if after == 0:
             self._store.timelines.setdefault(author_id, set()).add(tweet_id)

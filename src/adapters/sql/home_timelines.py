@@ -7,9 +7,10 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.sql.dialect import insert_or_ignore, upsert_keeping_greatest
 from adapters.sql.statements import ReadQuery, WriteStatement
-from adapters.sql.tables import Id, follows, timeline_entries, timeline_horizons, tweets
+from adapters.sql.tables import Id, follows, timeline_entries, timeline_horizons, tweets, users
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.home_timelines import FannedOut, HomeTimelines
+from domain.tweets import fans_out
 
 _ENTRY = ["user_id", "tweet_id", "position"]
 # Past every follow id: the last batch of a fan-out goes to the end.
@@ -57,6 +58,10 @@ _BATCH = ReadQuery(
         .offset(bindparam("skip"))
         .scalar_subquery()
         .label("end"),
+        select(users.c.followers_count)
+        .where(users.c.id == bindparam("author"))
+        .scalar_subquery()
+        .label("followers"),
     )
 )
 _IN_BATCH = (
@@ -161,12 +166,16 @@ class SqlHomeTimelines(HomeTimelines):
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
 
-    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> FannedOut:
+    async def fan_out(
+        self, tweet_id: int, author_id: int, after: int, limit: int, max_followers: int
+    ) -> FannedOut:
         state = await self._statements.first(
             _BATCH, tweet=tweet_id, author=author_id, after=after, skip=limit - 1
         )
         if state is None or state.fanned_out is None or state.fanned_out:
             return FannedOut(None)  # deleted, or done already
+        if after == 0 and not fans_out(state.followers or 0, max_followers):
+            return FannedOut(None)  # merged into feeds when they are read, for good
         batch = {"author": author_id, "after": after, "upto": state.end or _END}
         try:
             await self._statements.execute(_FAN_OUT, tweet=tweet_id, **batch)

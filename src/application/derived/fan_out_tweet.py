@@ -6,8 +6,6 @@ from application.ports.home_timelines import HomeTimelines
 from application.ports.job_queue import Job, JobQueue
 from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
-from application.ports.user_lookup import UserLookup
-from domain.tweets import fans_out
 
 FAN_OUT = "feed.fan_out"
 TRIM = "feed.trim"
@@ -40,20 +38,21 @@ class FanOutTweet:
         timelines: HomeTimelines,
         queue: JobQueue,
         tx: TransactionManager,
-        users: UserLookup,
         settings: SettingsReader,
     ) -> None:
         self._timelines = timelines
         self._queue = queue
         self._tx = tx
-        self._users = users
         self._settings = settings
 
     async def __call__(self, work: FanOut) -> None:
-        if work.after == 0 and not await self._fans_out(work.author_id):
-            return
+        limits = await self._settings.current()
         batch = await self._timelines.fan_out(
-            work.tweet_id, work.author_id, after=work.after, limit=BATCH
+            work.tweet_id,
+            work.author_id,
+            after=work.after,
+            limit=BATCH,
+            max_followers=limits.fanout_max_followers,
         )
         jobs = [
             # One trim per timeline queued or running at a time: trims of one timeline
@@ -72,13 +71,6 @@ class FanOutTweet:
         if jobs:
             await self._queue.enqueue(*jobs)
         await self._tx.commit()
-
-    async def _fans_out(self, author_id: int) -> bool:
-        author = await self._users.get(author_id)
-        if author is None:
-            return False  # gone, and its tweets with it
-        limits = await self._settings.current()
-        return fans_out(author.followers_count, limits.fanout_max_followers)
 
 
 @dataclass(frozen=True, slots=True)

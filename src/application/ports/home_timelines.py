@@ -24,11 +24,15 @@ class HomeTimelines(Protocol):
     computed when it is read.
     """
 
-    async def fan_out(self, tweet_id: int, author_id: int, after: int, limit: int) -> FannedOut:
+    async def fan_out(
+        self, tweet_id: int, author_id: int, after: int, limit: int, max_followers: int
+    ) -> FannedOut:
         """Put the tweet in the feeds of up to ``limit`` of the author's followers, those
         past the position ``after`` (0 to start, and the author's own feed with them): the
         position to go on from, None when no follower is left (the tweet is then marked
-        done) or the tweet is gone or done; and which of those timelines are due a trim."""
+        done) or the tweet is gone or done; and which of those timelines are due a trim.
+        An author with more than ``max_followers`` followers when the fan-out starts is
+        not fanned out (``domain.tweets.fans_out``): the tweet stays merged into feeds."""
         ...
 
     async def trim(self, reader_id: int) -> None:
