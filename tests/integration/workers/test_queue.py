@@ -21,7 +21,7 @@ from adapters.sql.database import Database
 from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.tables import follows, timeline_entries, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
-from application.derived.fan_out_tweet import FAN_OUT
+from application.derived.fan_out_tweet import BATCH, FAN_OUT
 from application.errors import DependencyUnavailable
 from application.ports.clock import Clock
 from application.ports.job_queue import Job, JobQueue
@@ -151,10 +151,11 @@ async def followed_by(engine: AsyncEngine, author: Account, followers: list[Acco
 async def test_a_worker_killed_mid_fan_out_loses_and_duplicates_nothing(
     engine: AsyncEngine, app: Litestar, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    """2,000 followers: the first batch of 1,000 commits, the second is held up by a row
-    lock the test holds; the worker is then SIGKILLed, and another one finishes the job."""
+    """Two batches of followers (10,000; the issue asks for at least 2,000): the first batch
+    commits, the second is held up by a row lock the test holds; the worker is then
+    SIGKILLed, and another one finishes the job."""
     (author,) = await insert_users(engine, "author")
-    followers = await insert_users(engine, *(f"f{n:04}" for n in range(2000)))
+    followers = await insert_users(engine, *(f"f{n:05}" for n in range(2 * BATCH)))
     await followed_by(engine, author, followers)
     tweet = (
         await client.post(f"{API}/tweets", json={"text": "to all"}, headers=author.auth)
@@ -174,14 +175,17 @@ async def test_a_worker_killed_mid_fan_out_loses_and_duplicates_nothing(
             # An uncommitted entry of a second-batch follower: that batch's insert waits on it.
             await blocker.execute(
                 insert(timeline_entries).values(
-                    user_id=followers[1500].user["id"], tweet_id=tweet["id"], position=tweet["id"]
+                    user_id=followers[BATCH + BATCH // 2].user["id"],
+                    tweet_id=tweet["id"],
+                    position=tweet["id"],
                 )
             )
             for _ in range(600):
-                if await count(engine, timeline_entries) >= 1001:
+                if await count(engine, timeline_entries) >= BATCH + 1:
                     break
                 await asyncio.sleep(0.05)
-            assert await count(engine, timeline_entries) == 1001  # the author's and batch 1
+            # The author's and batch 1's.
+            assert await count(engine, timeline_entries) == BATCH + 1
             worker.send_signal(signal.SIGKILL)
             await worker.wait()
             await blocker.rollback()
@@ -210,7 +214,7 @@ async def test_a_worker_killed_mid_fan_out_loses_and_duplicates_nothing(
             ),
             {"t": tweet["id"]},
         )
-        assert tuple(rows.one()) == (2001, 2001)
+        assert tuple(rows.one()) == (2 * BATCH + 1, 2 * BATCH + 1)
     assert await backlog_of(again) == (0, 0)
     await again.state.dishka_container.close()
 
