@@ -12,35 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devservers.ports import HOST, free_port
 from tests.integration.workers.test_processes import post_to_a_follower
 from tests.support.accounts import insert_users
 from tests.support.chirp_process import CHIRP, chirp_env, chirp_serve
+from tests.support.metrics import Samples, scrape, value
 
 TOKEN = "worker-metrics-token-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 FAN_OUT = "feed.fan_out"
 DONE = "chirp_jobs_done_total"
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-async def scrape(http: httpx.AsyncClient) -> Samples:
-    response = await http.get("/metrics", headers=BEARER)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 async def scrape_until_done(http: httpx.AsyncClient, kind: str, done_before: float) -> Samples:
@@ -48,7 +31,7 @@ async def scrape_until_done(http: httpx.AsyncClient, kind: str, done_before: flo
     counts a job once its transaction has committed, a moment after its effect shows."""
     deadline = time.monotonic() + 10
     while True:
-        samples = await scrape(http)
+        samples = await scrape(http, **BEARER)
         if value(samples, DONE, kind=kind) > done_before or time.monotonic() > deadline:
             return samples
         await asyncio.sleep(0.05)
@@ -98,7 +81,7 @@ async def test_a_worker_serves_its_job_metrics(engine: AsyncEngine, tmp_path: Pa
                 httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=5) as metrics,
             ):
                 await wait_until_scrapable(metrics, worker, log.read_text)
-                before = await scrape(metrics)
+                before = await scrape(metrics, **BEARER)
                 await post_to_a_follower(api, ann, ben)
                 after = await scrape_until_done(metrics, FAN_OUT, value(before, DONE, kind=FAN_OUT))
 

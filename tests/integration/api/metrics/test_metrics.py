@@ -19,11 +19,10 @@ from entrypoints.http.app import create_app
 from tests.support.api import API, assert_problem, assert_unauthorized, register
 from tests.support.app import TEST_SECRET
 from tests.support.jobs import drain
+from tests.support.metrics import Samples, scrape, value
 
 TOKEN = "metrics-token-0123456789abcdef"
 TWEET_ROUTE = "/api/v1/tweets/{tweet_id}"
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 def app_on(database_url: str, tmp_path: Path, metrics_token: str | None = None) -> Litestar:
@@ -48,22 +47,6 @@ async def served(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
     await app.state.dishka_container.close()
-
-
-async def scrape(http: httpx.AsyncClient, **headers: str) -> Samples:
-    response = await http.get("/metrics", headers=headers)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    """A sample's value; 0 when the series does not exist yet (counters start at 0)."""
-    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 HISTOGRAM = "chirp_http_request_duration_seconds"
