@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import sessions as sessions_table
 from adapters.sql.tables import users as users_table
-from tests.support.api import PASSWORD, Account, login, register
+from tests.support.api import API, PASSWORD, Account, login, register
 from tests.support.tokens import mint_access_token
 
 
@@ -93,3 +93,12 @@ async def insert_users(engine: AsyncEngine, *usernames: str, admin: bool = False
         )
         for name in usernames
     ]
+
+
+async def post_to_a_follower(http: httpx.AsyncClient, ann: Account, ben: Account) -> int:
+    """Ben follows ann (her username is ``ann``), then ann posts: the new tweet's id."""
+    assert (await http.post(f"{API}/users/ann/follow", headers=ben.auth)).status_code == 204
+    posted = await http.post(f"{API}/tweets", json={"text": "hi"}, headers=ann.auth)
+    assert posted.status_code == 201
+    tweet_id: int = posted.json()["id"]
+    return tweet_id

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.support.accounts import Account, insert_users
+from tests.support.accounts import Account, insert_users, post_to_a_follower
 from tests.support.api import API
 from tests.support.chirp_process import CHIRP, chirp_env, chirp_serve
 
@@ -33,14 +33,6 @@ async def counted(http: httpx.AsyncClient, within: float) -> bool:
         if time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.05)
-
-
-async def post_to_a_follower(http: httpx.AsyncClient, ann: Account, ben: Account) -> int:
-    assert (await http.post(f"{API}/users/ann/follow", headers=ben.auth)).status_code == 204
-    posted = await http.post(f"{API}/tweets", json={"text": "hi"}, headers=ann.auth)
-    assert posted.status_code == 201
-    tweet_id: int = posted.json()["id"]
-    return tweet_id
 
 
 async def test_chirp_serve_does_the_derived_work_itself(

@@ -15,8 +15,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devservers.ports import HOST, free_port
-from tests.integration.workers.test_processes import post_to_a_follower
-from tests.support.accounts import insert_users
+from tests.support.accounts import insert_users, post_to_a_follower
 from tests.support.chirp_process import CHIRP, chirp_env, chirp_serve
 from tests.support.metrics import Samples, scrape, value
 
