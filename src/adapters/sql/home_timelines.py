@@ -41,10 +41,10 @@ def _past_the_kept(reader: Any) -> Any:
     )
 
 
-# Whether the tweet is fanned out already (NULL: deleted), and where the batch ends: a batch
-# of followers is the follows with ids in (after, batch end], the end being the
-# ``limit``-th follow past ``after`` (on the (followee_id, id) index), NULL when fewer are
-# left.
+# Whether the tweet is fanned out already (NULL: deleted); where the batch ends: a batch of
+# followers is the follows with ids in (after, batch end], the end being the ``limit``-th
+# follow past ``after`` (on the (followee_id, id) index), NULL when fewer are left; and the
+# author's follower count, which decides whether to fan out at all.
 _BATCH = ReadQuery(
     select(
         select(tweets.c.fanned_out)
