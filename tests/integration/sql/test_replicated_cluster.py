@@ -1,0 +1,78 @@
+"""The replicated PostgreSQL the multi-machine tests run on: a primary and a streaming
+replica (``pg_basebackup -R``), started by the test as an unprivileged user."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from adapters.sql.engine import create_engine
+from devservers.postgres import (
+    ReplicatedPostgres,
+    postgres_binaries,
+    throwaway_replicated_cluster,
+)
+
+VISIBLE_WITHIN = 5.0  # seconds: a bound for a hung replica, not a measurement of lag
+
+
+@pytest.fixture(scope="module")
+def replicated() -> Iterator[ReplicatedPostgres]:
+    if postgres_binaries() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no PostgreSQL server binaries were found")
+        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
+    with throwaway_replicated_cluster("chirp_replicated") as cluster:
+        yield cluster
+
+
+async def rows_on(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(text("SELECT note FROM notes ORDER BY note"))
+            return [row.note for row in result]
+    finally:
+        await engine.dispose()
+
+
+async def until_rows(url: str, expected: list[str]) -> list[str]:
+    deadline = time.monotonic() + VISIBLE_WITHIN
+    while True:
+        rows = await rows_on(url)
+        if rows == expected or time.monotonic() > deadline:
+            return rows
+        await asyncio.sleep(0.02)
+
+
+async def test_the_replica_follows_the_primary_refuses_writes_and_takes_over(
+    replicated: ReplicatedPostgres,
+) -> None:
+    primary = create_engine(replicated.primary.url)
+    try:
+        async with primary.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (note text PRIMARY KEY)"))
+            await connection.execute(text("INSERT INTO notes VALUES ('before')"))
+    finally:
+        await primary.dispose()
+    assert await until_rows(replicated.replica.url, ["before"]) == ["before"]
+
+    replica = create_engine(replicated.replica.url)
+    try:
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            async with replica.begin() as connection:
+                await connection.execute(text("INSERT INTO notes VALUES ('refused')"))
+
+        replicated.primary.stop()
+        replicated.promote()
+        async with replica.begin() as connection:
+            await connection.execute(text("INSERT INTO notes VALUES ('after')"))
+    finally:
+        await replica.dispose()
+    assert await rows_on(replicated.replica.url) == ["after", "before"]
