@@ -1,6 +1,7 @@
 """Media in an S3-compatible store (CHIRP_MEDIA_STORE) through the API: uploads land in the
 bucket, ``/media/{name}`` serves them with the same headers as from local files, deletes
-remove the objects, and a store that is down makes uploads a 503 while the rest answers."""
+remove the objects (later, by a job, if the store is down then), and a store that is down
+makes uploads a 503 while the rest answers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import httpx
 import obstore
 import pytest
+from litestar import Litestar
 from obstore.store import S3Store
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +22,7 @@ from tests.support import image_samples as samples
 from tests.support.accounts import insert_users
 from tests.support.api import API, assert_problem
 from tests.support.app import make_app, serve
+from tests.support.jobs import drain
 from tests.support.uploads import media_files, media_name, upload
 
 REGION = "us-east-1"
@@ -51,13 +54,16 @@ def raw(running_store: ThrowawaySeaweedFS, bucket_on: str) -> S3Store:
 
 
 @pytest.fixture
-async def s3_client(
+def s3_app(
     engine: AsyncEngine, media_dir: Path, running_store: ThrowawaySeaweedFS, bucket_on: str
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> Litestar:
     store = MediaStore(bucket_on, running_store.endpoint, REGION)
-    async with serve(
-        make_app(engine, media_dir=media_dir, media_store=store), drain_before_reads=True
-    ) as http:
+    return make_app(engine, media_dir=media_dir, media_store=store)
+
+
+@pytest.fixture
+async def s3_client(s3_app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(s3_app, drain_before_reads=True) as http:
         yield http
 
 
@@ -126,3 +132,28 @@ async def test_with_the_store_down_uploads_are_a_503_and_the_rest_answers(
     posted = await s3_client.post(f"{API}/tweets", json={"text": "still here"}, headers=alice.auth)
     assert posted.status_code == 201
     assert (await s3_client.get(f"{API}/me", headers=alice.auth)).json()["avatar_url"] is None
+
+
+async def test_with_the_store_down_deletes_answer_204_and_a_job_deletes_the_objects_later(
+    s3_app: Litestar,
+    s3_client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    running_store: ThrowawaySeaweedFS,
+    raw: S3Store,
+) -> None:
+    (alice,) = await insert_users(engine, "alice")
+    tweet = (await upload(s3_client, "tweet", alice, samples.png_bytes())).json()
+    avatar = (await upload(s3_client, "avatar", alice, samples.gif_bytes())).json()
+    names = [media_name(tweet["image_url"]), media_name(avatar["avatar_url"])]
+    running_store.stop()
+
+    deleted = await s3_client.delete(f"{API}/tweets/{tweet['id']}", headers=alice.auth)
+    removed = await s3_client.delete(f"{API}/me/avatar", headers=alice.auth)
+
+    assert (deleted.status_code, removed.status_code) == (204, 204)
+    running_store.start()
+    for name in names:  # the store was not told: the objects outlived their rows
+        assert await stored_object(raw, name) is not None
+    await drain(s3_app)
+    for name in names:
+        assert await stored_object(raw, name) is None
