@@ -3,19 +3,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
-import secrets
 import tempfile
 from pathlib import Path
 
-from application.ports.image_processor import CONTENT_TYPES, EXTENSIONS, ProcessedImage
+from adapters.media_names import content_type, new_name
+from application.ports.image_processor import ProcessedImage
 from application.ports.media_storage import MediaStorage, StoredMedia
 
-# Exactly the names ``save`` gives out: 16 random bytes in URL-safe base64, an extension.
-# Checked before any path is built, so nothing else (``../x``, ``/etc/passwd``, ``a\\b``,
-# NUL bytes, ...) ever reaches the filesystem.
-_NAME = re.compile(r"[A-Za-z0-9_-]{22}\.(?:jpg|png|gif|webp)")
-_CONTENT_TYPES = {extension: CONTENT_TYPES[name] for name, extension in EXTENSIONS.items()}
 _FILE_MODE = 0o644
 
 
@@ -34,19 +28,19 @@ class LocalMediaStorage(MediaStorage):
         return self._directory
 
     async def save(self, image: ProcessedImage) -> str:
-        name = secrets.token_urlsafe(16) + image.extension
+        name = new_name(image)
         await asyncio.to_thread(self._write, name, image.content)
         return name
 
     async def read(self, name: str) -> StoredMedia | None:
-        path = self._path(name)
-        if path is None:
+        kind = content_type(name)
+        if kind is None:
             return None
         try:
-            content = await asyncio.to_thread(path.read_bytes)
+            content = await asyncio.to_thread((self._directory / name).read_bytes)
         except FileNotFoundError:
             return None
-        return StoredMedia(content, _CONTENT_TYPES[path.suffix])
+        return StoredMedia(content, kind)
 
     async def delete(self, name: str) -> None:
         path = self._path(name)
@@ -54,13 +48,13 @@ class LocalMediaStorage(MediaStorage):
             await asyncio.to_thread(path.unlink, missing_ok=True)
 
     def _path(self, name: str) -> Path | None:
-        if not _NAME.fullmatch(name):
+        if content_type(name) is None:  # not a name media_names gives out
             return None
         return self._directory / name
 
     def _write(self, name: str, content: bytes) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
-        # The temporary name never matches _NAME, so a half-written file cannot be read.
+        # The temporary name is not one media_names gives out: a half-written file is unreadable.
         descriptor, temporary = tempfile.mkstemp(dir=self._directory, prefix=".", suffix=".part")
         try:
             with os.fdopen(descriptor, "wb") as file:

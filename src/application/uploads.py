@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from application.derived.delete_media import DELETE_MEDIA
+from application.errors import DependencyUnavailable
 from application.ports.clock import Clock
 from application.ports.image_processor import ImageProcessor
+from application.ports.job_queue import Job, JobQueue
 from application.ports.media_storage import MediaStorage
 from application.ports.settings_reader import SettingsReader
 from application.throttle import Throttle
@@ -21,12 +24,14 @@ class ImageUploads:
         settings: SettingsReader,
         throttle: Throttle,
         clock: Clock,
+        queue: JobQueue,
     ) -> None:
         self._images = images
         self._media = media
         self._settings = settings
         self._throttle = throttle
         self._clock = clock
+        self._queue = queue
 
     async def store(self, data: bytes, uploader_id: int) -> str:
         """The stored image's name. The caller deletes it if its own write then fails.
@@ -47,5 +52,23 @@ class ImageUploads:
         return await self._media.save(await self._images.process(data))
 
     async def discard(self, name: str | None) -> None:
+        """Delete an upload that was never committed (its write failed): at once."""
         if name is not None:
             await self._media.delete(name)
+
+    async def discard_later(self, name: str | None) -> None:
+        """In the transaction that lets go of upload ``name``, before its commit: queue its
+        deletion, so it is deleted even if the store is down now (``discard_now`` tries
+        first, after the commit)."""
+        if name is not None:
+            await self._queue.enqueue(Job(DELETE_MEDIA, {"name": name}))
+
+    async def discard_now(self, name: str | None) -> None:
+        """After the commit: delete ``name`` at once if the store answers; if not, the job
+        ``discard_later`` queued does it (the client's delete has succeeded either way)."""
+        if name is None:
+            return
+        try:
+            await self._media.delete(name)
+        except DependencyUnavailable:
+            return

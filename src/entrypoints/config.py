@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
@@ -37,12 +37,24 @@ WORKER_CONCURRENCY = 16
 
 
 @dataclass(frozen=True, slots=True)
+class MediaStore:
+    """``CHIRP_MEDIA_STORE=s3://bucket?endpoint=...&region=...``: an S3-compatible store.
+    No endpoint: AWS S3 itself; no region: the client's default (``AWS_REGION``...)."""
+
+    bucket: str
+    endpoint: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AppConfig:
     database_url: str
     jwt_secret: bytes = field(repr=False)
     media_dir: Path = Path("media")
     data_dir: Path = Path(".chirp")
     redis_url: str | None = None
+    # Where uploads live (CHIRP_MEDIA_STORE); None: files in media_dir.
+    media_store: MediaStore | None = None
     # Peers whose X-Forwarded-For is believed (CHIRP_TRUSTED_PROXIES); empty: trust none.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     # Browser origins allowed by CORS (CHIRP_CORS_ORIGINS); empty: no CORS headers at all.
@@ -84,6 +96,7 @@ class AppConfig:
             media_dir=Path(environ.get("CHIRP_MEDIA_DIR", "media")),
             data_dir=data_dir,
             redis_url=environ.get("CHIRP_REDIS_URL") or None,
+            media_store=parsed_media_store(environ.get("CHIRP_MEDIA_STORE") or None),
             trusted_proxies=parsed_networks(environ.get("CHIRP_TRUSTED_PROXIES", "")),
             cors_origins=parsed_origins(environ.get("CHIRP_CORS_ORIGINS", "")),
             hash_threads=_positive("CHIRP_HASH_THREADS", environ.get("CHIRP_HASH_THREADS")),
@@ -153,6 +166,44 @@ def parsed_origins(value: str) -> tuple[str, ...]:
             )
         origins.append(item.lower())  # browsers send scheme and host in lower case
     return tuple(origins)
+
+
+# S3's bucket naming rules (3-63 lower-case letters, digits, dots and hyphens).
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_MEDIA_STORE_EXAMPLE = (
+    "give e.g. 's3://chirp-media?endpoint=http://127.0.0.1:8333&region=us-east-1'"
+)
+
+
+def parsed_media_store(value: str | None) -> MediaStore | None:
+    """``CHIRP_MEDIA_STORE``: ``s3://bucket`` with optional ``endpoint`` (an http(s) origin)
+    and ``region`` query parameters; anything else is refused."""
+    if value is None:
+        return None
+
+    def refuse(reason: str) -> ConfigError:
+        return ConfigError(f"CHIRP_MEDIA_STORE {reason}; {_MEDIA_STORE_EXAMPLE}")
+
+    try:
+        parts = urlsplit(value)
+        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise refuse("is not a URL") from None
+    if parts.scheme != "s3":
+        raise refuse("must start with s3://")
+    if not _BUCKET.fullmatch(parts.netloc):
+        raise refuse(f"names the bucket {parts.netloc!r}, which S3 does not allow")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise refuse("has a path or fragment after the bucket")
+    options: dict[str, str] = {}
+    for key, item in query:
+        if key not in ("endpoint", "region") or key in options or not item:
+            raise refuse(f"has an unknown, repeated or empty parameter {key!r}")
+        options[key] = item
+    endpoint = options.get("endpoint")
+    if endpoint is not None and not _is_origin(endpoint):
+        raise refuse(f"has the endpoint {endpoint!r}, which is not http(s)://host[:port]")
+    return MediaStore(parts.netloc, endpoint, options.get("region"))
 
 
 def _is_origin(text: str) -> bool:

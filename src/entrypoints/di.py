@@ -32,6 +32,7 @@ from adapters.pillow_images import PillowImageProcessor
 from adapters.redis_attempt_log import RedisAttemptLog
 from adapters.redis_health import RedisStateHealth
 from adapters.redis_settings_cache import RedisSettingsCache
+from adapters.s3_media_storage import S3MediaStorage
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
 from adapters.sql.counts import SqlCounts
 from adapters.sql.database import Database, ReadConnections
@@ -157,6 +158,9 @@ class InfrastructureProvider(Provider):
 
     @provide
     def media_storage(self, config: AppConfig) -> MediaStorage:
+        store = config.media_store
+        if store is not None:
+            return S3MediaStorage(store.bucket, endpoint=store.endpoint, region=store.region)
         return LocalMediaStorage(config.media_dir)
 
     @provide

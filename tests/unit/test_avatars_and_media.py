@@ -171,3 +171,26 @@ async def test_a_deleted_tweets_image_is_no_longer_served(world: World, ann: Use
 
     with pytest.raises(MediaNotFound):
         await opened(world, tweet.image)
+
+
+# --- Deleting while the media store is down -------------------------------------------------
+
+
+async def test_with_the_store_down_deletes_succeed_and_a_job_deletes_the_files_later(
+    world: World, ann: User
+) -> None:
+    tweet = await world.post(ann, "", image_bytes())
+    await set_avatar(world, ann, image_bytes(80))
+    removed = (await set_avatar(world, ann, image_bytes(90))).avatar
+    await world.run_workers()  # the replaced avatar's job: already deleted, nothing to do
+    assert world.media.names == {tweet.image, removed}
+    world.media.down = True
+
+    await world.delete(ann, tweet.id)
+    await remove_avatar(world, ann)
+
+    assert world.stored_user(ann.id).avatar is None
+    assert world.media.names == {tweet.image, removed}  # the store could not be told
+    world.media.down = False
+    await world.run_workers()
+    assert world.media.names == frozenset()

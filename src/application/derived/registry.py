@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from application.derived.delete_media import DELETE_MEDIA, DeleteMedia, MediaGone
 from application.derived.fan_out_tweet import FAN_OUT, TRIM, FanOut, FanOutTweet, Trim, TrimTimeline
 from application.derived.follow_feeds import (
     ADD_FOLLOWEE,
@@ -35,9 +36,19 @@ FAN_OUT_WORK = Work(FAN_OUT, FanOut, FanOutTweet)
 ADD_FOLLOWEE_WORK = Work(ADD_FOLLOWEE, FollowChange, AddFolloweeToFeed)
 REMOVE_FOLLOWEE_WORK = Work(REMOVE_FOLLOWEE, FollowChange, RemoveFolloweeFromFeed)
 TRIM_WORK = Work(TRIM, Trim, TrimTimeline)
+# Queued directly (ImageUploads.discard_later), not by an event: the row naming the upload
+# is gone by the time the job runs.
+DELETE_MEDIA_WORK = Work(DELETE_MEDIA, MediaGone, DeleteMedia)
 
 WORK: dict[str, Work] = {
-    work.kind: work for work in (FAN_OUT_WORK, ADD_FOLLOWEE_WORK, REMOVE_FOLLOWEE_WORK, TRIM_WORK)
+    work.kind: work
+    for work in (
+        FAN_OUT_WORK,
+        ADD_FOLLOWEE_WORK,
+        REMOVE_FOLLOWEE_WORK,
+        TRIM_WORK,
+        DELETE_MEDIA_WORK,
+    )
 }
 
 # An event's payload (its fields) must build each subscriber's payload type.

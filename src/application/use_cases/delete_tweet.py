@@ -20,8 +20,8 @@ class DeleteTweetCommand:
 class DeleteTweet:
     """Delete a tweet: its author may, and so may an administrator (checked in storage).
 
-    Its likes and feed entries go with it; its image file is removed once the delete
-    is committed.
+    Its likes and feed entries go with it; its image is deleted once the delete is
+    committed, by a job queued with it if the media store is down then.
     """
 
     def __init__(
@@ -42,5 +42,6 @@ class DeleteTweet:
         if not tweet.is_by(command.actor_id) and not actor.is_admin:
             raise NotAuthor
         await self._tweets.delete(tweet)
+        await self._uploads.discard_later(tweet.image)
         await self._tx.commit()
-        await self._uploads.discard(tweet.image)
+        await self._uploads.discard_now(tweet.image)

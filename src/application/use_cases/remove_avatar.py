@@ -15,7 +15,8 @@ class RemoveAvatarCommand:
 
 
 class RemoveAvatar:
-    """Remove the caller's avatar (and its file); having none already is fine.
+    """Remove the caller's avatar (and its image, by a job if the media store is down);
+    having none already is fine.
 
     The file deleted is the one in the account when it was cleared, whatever was read before.
     """
@@ -37,5 +38,6 @@ class RemoveAvatar:
         if user.avatar is None:
             return
         old = await self._users.replace_avatar(user.id, None)
+        await self._uploads.discard_later(old)
         await self._tx.commit()
-        await self._uploads.discard(old)
+        await self._uploads.discard_now(old)

@@ -22,7 +22,8 @@ class SetAvatar:
     Uploads are rate-limited per user (``uploads_per_user_per_hour``: ``too_many_attempts``).
 
     The new file is deleted if the account cannot be saved; once it is, the file it replaced
-    (the one in the account when it was written: concurrent uploads each delete another).
+    (the one in the account when it was written: concurrent uploads each delete another),
+    by a job queued with the change if the media store is down then.
     """
 
     def __init__(
@@ -42,10 +43,11 @@ class SetAvatar:
         new = await self._uploads.store(command.image, user.id)
         try:
             old = await self._users.replace_avatar(user.id, new)
+            await self._uploads.discard_later(old)
             await self._tx.commit()
         except BaseException:
             await self._uploads.discard(new)
             raise
-        await self._uploads.discard(old)
+        await self._uploads.discard_now(old)
         user.avatar = new
         return user

@@ -176,7 +176,10 @@ def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dic
 
 
 # Which services Chirp runs on stays out of answers, except the one every deployment has.
-_UNAVAILABLE_DETAIL = {"database": "The database is unavailable; try again shortly."}
+_UNAVAILABLE_DETAIL = {
+    "database": "The database is unavailable; try again shortly.",
+    "media store": "The media store is unavailable; try again shortly.",
+}
 
 
 def _dependency_unavailable(

@@ -1,4 +1,5 @@
-"""The image adapters: Pillow verification and cleaning, and the local media directory.
+"""The image adapters: Pillow verification and cleaning, and the media storages (the local
+directory, an S3 bucket on a throwaway SeaweedFS).
 
 No database: these run once, not once per backend.
 """
@@ -13,20 +14,31 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import obstore
 import pytest
+from obstore.store import S3Store
 from PIL import Image, ImageChops, ImageFile, ImageSequence
 
 from adapters import image_headers
 from adapters.image_headers import MAX_ANIMATION_PIXELS, MAX_FRAMES
 from adapters.local_media_storage import LocalMediaStorage
 from adapters.pillow_images import PillowImageProcessor
+from adapters.s3_media_storage import S3MediaStorage
+from application.errors import DependencyUnavailable
 from application.ports.image_processor import MAX_IMAGE_SIDE, ProcessedImage
 from application.ports.media_storage import MediaStorage
+from devservers.ports import HOST, free_port
 from domain.errors import InvalidImage
 from tests.support import image_samples as samples
 from tests.support.doubles import FakeImageProcessor, InMemoryMediaStorage
 from tests.support.uploads import STORED_NAME
+
+if TYPE_CHECKING:
+    from obstore.store import ClientConfig
+
+PLAIN_HTTP: ClientConfig = {"allow_http": True}
 
 
 @pytest.fixture(scope="module")
@@ -466,7 +478,7 @@ async def test_many_images_are_processed_at_once(processor: PillowImageProcessor
     assert [p.width for p in processed] == [64 + n for n in range(8)]
 
 
-# --- Local media storage ---
+# --- Media storage: local files, an S3 store, the in-memory fake ---
 
 
 def image(image_format: str = "png", content: bytes = b"cleaned image bytes") -> ProcessedImage:
@@ -478,11 +490,16 @@ def media_dir(tmp_path: Path) -> Path:
     return tmp_path / "media"
 
 
-@pytest.fixture(params=["local", "memory"])
+@pytest.fixture(params=["local", "s3", "memory"])
 def storage(request: pytest.FixtureRequest, media_dir: Path) -> MediaStorage:
-    """The real storage, and the in-memory fake that unit tests rely on to behave alike."""
+    """The real storages (files, an S3 bucket on a throwaway SeaweedFS), and the in-memory
+    fake that unit tests rely on to behave alike."""
     if request.param == "local":
         return LocalMediaStorage(media_dir)
+    if request.param == "s3":
+        endpoint: str = request.getfixturevalue("s3_endpoint")
+        bucket: str = request.getfixturevalue("bucket")
+        return S3MediaStorage(bucket, endpoint=endpoint, region="us-east-1")
     return InMemoryMediaStorage()
 
 
@@ -596,3 +613,35 @@ async def test_the_fake_processor_takes_only_its_marked_bytes() -> None:
     assert (processed.content, processed.format, processed.width) == (b"IMG:a picture", "png", 1)
     with pytest.raises(InvalidImage):
         await fake.process(samples.png_bytes())
+
+
+@pytest.mark.parametrize("name", ESCAPES)
+async def test_a_name_it_never_gave_out_reaches_no_object(
+    s3_endpoint: str, bucket: str, name: str
+) -> None:
+    raw = S3Store(bucket, endpoint=s3_endpoint, region="us-east-1", client_options=PLAIN_HTTP)
+    sentinels = {"notes.txt": b"not an upload", "AAAAAAAAAAAAAAAAAAAAAA.png": b"a key not given"}
+    for key, content in sentinels.items():
+        await obstore.put_async(raw, key, content)
+    storage = S3MediaStorage(bucket, endpoint=s3_endpoint, region="us-east-1")
+
+    assert await storage.read(name) is None
+    await storage.delete(name)
+
+    for key, content in sentinels.items():
+        assert bytes(await (await obstore.get_async(raw, key)).bytes_async()) == content
+
+
+@pytest.mark.parametrize("operation", ["save", "read", "delete"])
+async def test_an_unreachable_store_is_a_dependency_outage(operation: str) -> None:
+    storage = S3MediaStorage("chirp-media", endpoint=f"http://{HOST}:{free_port()}", region="x")
+    calls = {
+        "save": lambda: storage.save(image()),
+        "read": lambda: storage.read("AAAAAAAAAAAAAAAAAAAAAA.png"),
+        "delete": lambda: storage.delete("AAAAAAAAAAAAAAAAAAAAAA.png"),
+    }
+
+    with pytest.raises(DependencyUnavailable) as raised:
+        await calls[operation]()
+
+    assert raised.value.dependency == "media store"

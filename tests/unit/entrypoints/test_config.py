@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.config import DEFAULT_DATABASE_URL, AppConfig, ConfigError
+from entrypoints.config import DEFAULT_DATABASE_URL, AppConfig, ConfigError, MediaStore
 
 
 def test_a_short_secret_refuses_to_start(tmp_path: Path) -> None:
@@ -85,3 +85,39 @@ def test_database_timeouts_have_defaults_and_are_read_and_checked() -> None:
     for bad in ("0", "-1", "soon", "inf", "nan"):
         with pytest.raises(ConfigError, match="CHIRP_DB_STATEMENT_TIMEOUT"):
             AppConfig.from_env({**base, "CHIRP_DB_STATEMENT_TIMEOUT": bad})
+
+
+REFUSED_STORE = r"^CHIRP_MEDIA_STORE .*; give e\.g\. 's3://"
+
+
+def test_the_media_store_is_read_and_checked() -> None:
+    base = {"CHIRP_JWT_SECRET": "s" * 40}
+    assert AppConfig.from_env(base).media_store is None
+    assert AppConfig.from_env({**base, "CHIRP_MEDIA_STORE": ""}).media_store is None
+    store = AppConfig.from_env(
+        {
+            **base,
+            "CHIRP_MEDIA_STORE": "s3://chirp-media?endpoint=http://10.0.0.5:8333&region=eu-west-1",
+        }
+    ).media_store
+    assert store == MediaStore("chirp-media", "http://10.0.0.5:8333", "eu-west-1")
+    assert AppConfig.from_env({**base, "CHIRP_MEDIA_STORE": "s3://chirp-media"}).media_store == (
+        MediaStore("chirp-media")
+    )
+    for bad in (
+        "chirp-media",
+        "http://chirp-media",
+        "s3://",
+        "s3://Chirp_Media",
+        "s3://chirp-media/prefix",
+        "s3://chirp-media?endpoint=10.0.0.5:8333",
+        "s3://chirp-media?endpoint=http://10.0.0.5:8333/path",
+        "s3://chirp-media?endpoint=http://10.0.0.5:port",
+        "s3://chirp-media?bucket=other",
+        "s3://chirp-media?region=",
+        "s3://chirp-media?region=a&region=b",
+        "s3://chirp-media?region",
+    ):
+        with pytest.raises(ConfigError, match=REFUSED_STORE) as refused:
+            AppConfig.from_env({**base, "CHIRP_MEDIA_STORE": bad})
+        assert "\n" not in str(refused.value)
