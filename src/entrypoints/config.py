@@ -53,6 +53,11 @@ class AppConfig:
     media_dir: Path = Path("media")
     data_dir: Path = Path(".chirp")
     redis_url: str | None = None
+    # Streaming replicas serving reads that may lag (CHIRP_READ_REPLICA_URLS); PostgreSQL.
+    read_replica_urls: tuple[str, ...] = ()
+    # Seconds between checks of each replica's health and lag (tests lengthen it to check
+    # by hand).
+    replica_probe_interval: float = 0.25
     # Where uploads live (CHIRP_MEDIA_STORE); None: files in media_dir.
     media_store: MediaStore | None = None
     # Peers whose X-Forwarded-For is believed (CHIRP_TRUSTED_PROXIES); empty: trust none.
@@ -88,9 +93,11 @@ class AppConfig:
             environ = os.environ
         data_dir = Path(environ.get("CHIRP_DATA_DIR", ".chirp"))
         secret = environ.get("CHIRP_JWT_SECRET")
+        database_url = checked_database_url(environ.get("CHIRP_DATABASE_URL", DEFAULT_DATABASE_URL))
         return cls(
-            database_url=checked_database_url(
-                environ.get("CHIRP_DATABASE_URL", DEFAULT_DATABASE_URL)
+            database_url=database_url,
+            read_replica_urls=checked_replica_urls(
+                environ.get("CHIRP_READ_REPLICA_URLS", ""), database_url
             ),
             jwt_secret=checked_secret(secret.encode()) if secret else kept_secret(data_dir),
             media_dir=Path(environ.get("CHIRP_MEDIA_DIR", "media")),
@@ -240,6 +247,29 @@ def checked_database_url(value: str) -> str:
             f"{' or '.join(sorted(SUPPORTED_DRIVERS))}; {example}"
         )
     return value
+
+
+def checked_replica_urls(value: str, database_url: str) -> tuple[str, ...]:
+    """``CHIRP_READ_REPLICA_URLS``: comma-separated asyncpg URLs, for a PostgreSQL primary."""
+    urls = tuple(_items(value))
+    if not urls:
+        return ()
+    if make_url(database_url).get_driver_name() != "asyncpg":
+        raise ConfigError(
+            "CHIRP_READ_REPLICA_URLS needs a PostgreSQL CHIRP_DATABASE_URL "
+            "(postgresql+asyncpg://...): replicas are PostgreSQL streaming replicas"
+        )
+    for url in urls:
+        try:
+            driver = make_url(checked_database_url(url)).get_driver_name()
+        except ConfigError:
+            driver = None
+        if driver != "asyncpg":
+            raise ConfigError(
+                "an entry of CHIRP_READ_REPLICA_URLS is not usable; each must be a "
+                "postgresql+asyncpg://USER:PASSWORD@HOST/DB URL (comma-separated)"
+            )
+    return urls
 
 
 # RFC 6750's b64token: what fits in "Authorization: Bearer ..." as it is.

@@ -14,6 +14,7 @@ from dishka import (
     provide,
 )
 from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.argon2_hasher import Argon2PasswordHasher
@@ -25,17 +26,19 @@ from adapters.jwt_access_tokens import JwtAccessTokens
 from adapters.local_media_storage import LocalMediaStorage
 from adapters.memory.attempt_log import InMemoryAttemptLog
 from adapters.memory.provider import InMemoryProvider
+from adapters.memory.recent_writes import InMemoryRecentWrites
 from adapters.memory.shared_state_health import InProcessStateHealth
 from adapters.memory.store import MemoryStore
 from adapters.pgqueuer_jobs import PgQueuerJobQueue, PgQueuerJobWorker
 from adapters.pillow_images import PillowImageProcessor
 from adapters.redis_attempt_log import RedisAttemptLog
 from adapters.redis_health import RedisStateHealth
+from adapters.redis_recent_writes import RedisRecentWrites
 from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.s3_media_storage import S3MediaStorage
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
 from adapters.sql.counts import SqlCounts
-from adapters.sql.database import Database, ReadConnections
+from adapters.sql.database import Database, ReadConnections, Reads
 from adapters.sql.deactivations import SqlDeactivations
 from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
@@ -44,6 +47,7 @@ from adapters.sql.home_timelines import SqlHomeTimelines
 from adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
+from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
 from adapters.sql.tweet_reader import SqlTweetReader
@@ -68,6 +72,7 @@ from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
+from application.ports.recent_writes import RecentWrites
 from application.ports.revoked_tokens import RevokedTokens
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
@@ -80,6 +85,7 @@ from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserReader
 from application.ports.users import UserRepository
+from application.read_routing import ReadYourWrites
 from entrypoints.config import AppConfig
 from entrypoints.metrics import PoolObserver
 from entrypoints.use_cases import UseCaseProvider
@@ -116,6 +122,32 @@ class DatabaseProvider(Provider):
     @provide
     def read_connections(self, database: Database) -> ReadConnections:
         return database.reads
+
+    @provide(provides=Reads)
+    async def routed_reads(
+        self, database: Database, config: AppConfig
+    ) -> AsyncIterator[RoutedReads]:
+        """Reads that may lag: on the replicas of ``CHIRP_READ_REPLICA_URLS`` when a request
+        allows it, else (and with no replica) on ``read_connections``."""
+        replicas = [
+            Replica(
+                Database(
+                    create_engine(
+                        url,
+                        connect_timeout=config.db_connect_timeout,
+                        statement_timeout=config.db_statement_timeout,
+                        pool_timeout=config.db_pool_timeout,
+                    ),
+                    reads_only=True,
+                ),
+                name=f"{make_url(url).host}:{make_url(url).port or 5432}",
+            )
+            for url in config.read_replica_urls
+        ]
+        reads = RoutedReads(database.reads, replicas, probe_interval=config.replica_probe_interval)
+        reads.start()
+        yield reads
+        await reads.close()
 
     job_signal = provide(JobSignal)
 
@@ -173,6 +205,7 @@ class InfrastructureProvider(Provider):
     revoked_tokens = provide(
         DeactivationCache, provides=AnyOf[RevokedTokens, DeactivationPublisher]
     )
+    read_your_writes = provide(ReadYourWrites)
     settings_reader = provide(
         CachedSettingsReader,
         provides=AnyOf[SettingsReader, SettingsPublisher],
@@ -187,6 +220,7 @@ class InProcessStateProvider(Provider):
     settings_cache = provide(SettingsCache, provides=SettingsCopy)
     attempt_log = provide(InMemoryAttemptLog, provides=AttemptLog)
     health = provide(InProcessStateHealth, provides=SharedStateHealth)
+    recent_writes = provide(InMemoryRecentWrites, provides=RecentWrites)
 
 
 class RedisStateProvider(Provider):
@@ -208,6 +242,7 @@ class RedisStateProvider(Provider):
     settings_cache = provide(RedisSettingsCache, provides=SettingsCopy)
     attempt_log = provide(RedisAttemptLog, provides=AttemptLog)
     health = provide(RedisStateHealth, provides=SharedStateHealth)
+    recent_writes = provide(RedisRecentWrites, provides=RecentWrites)
 
 
 def shared_state_provider(config: AppConfig) -> Provider:

@@ -4,7 +4,7 @@ connections kept for reads."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
@@ -15,11 +15,21 @@ from adapters.sql.outage import database_error, reusable_after
 from adapters.sql.statements import ReadQuery
 
 
+class Reads(Protocol):
+    """Runs ``ReadQuery``s outside any transaction: ``ReadConnections``, or ``RoutedReads``
+    (replicas.py) for reads that may lag."""
+
+    async def all(self, query: ReadQuery, **params: Any) -> list[Any]: ...
+
+    async def first(self, query: ReadQuery, **params: Any) -> Any | None: ...
+
+
 class Database:
     """One per process: connections come from ``engine``'s pool, statements run on
-    ``driver``; ``reads`` runs reads outside any transaction."""
+    ``driver``; ``reads`` runs reads outside any transaction (with half the pool, the rest
+    left to transactions; all of it on a replica, ``reads_only``)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, reads_only: bool = False) -> None:
         self.engine = engine
         self.dialect = engine.dialect
         self.driver: Driver = driver_for(engine.dialect)
@@ -28,8 +38,8 @@ class Database:
         pool_timeout = getattr(pool, "timeout", None)
         # Waiting for a free connection is bounded as waiting for a pooled one is.
         self.wait: float | None = pool_timeout() if callable(pool_timeout) else None
-        # Half the pool for reads, leaving the rest to transactions.
-        self.reads = ReadConnections(self, max(1, pool_size() // 2) if callable(pool_size) else 1)
+        size = pool_size() if callable(pool_size) else 1
+        self.reads = ReadConnections(self, size if reads_only else max(1, size // 2))
 
     async def connect(self) -> PoolProxiedConnection:
         """A connection checked out of the pool, one the server has not closed."""

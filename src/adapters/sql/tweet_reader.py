@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, false, func, null, select, true, union, union_all
 
-from adapters.sql.database import ReadConnections
+from adapters.sql.database import Reads
 from adapters.sql.home_timelines import horizon
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.statements import ReadQuery
@@ -139,9 +139,10 @@ _EXISTS = ReadQuery(select(tweets.c.id).where(tweets.c.id == bindparam("tweet"))
 
 
 class SqlTweetReader(TweetReader):
-    """Read models of tweets, as committed, outside any transaction."""
+    """Read models of tweets, as committed, outside any transaction (on a replica when the
+    request allows it)."""
 
-    def __init__(self, connections: ReadConnections) -> None:
+    def __init__(self, connections: Reads) -> None:
         self._reads = connections
 
     async def exists(self, tweet_id: int) -> bool:

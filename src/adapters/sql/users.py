@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.sql.database import ReadConnections
+from adapters.sql.database import Reads
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import users
 from adapters.sql.unit_of_work import SqlUnitOfWork
@@ -124,17 +124,11 @@ _LOCK = WriteStatement(
 )
 
 
-class _Reads(Protocol):
-    async def first(self, query: ReadQuery, **params: Any) -> Any | None: ...
-
-    async def all(self, query: ReadQuery, **params: Any) -> list[Any]: ...
-
-
 class _UserQueries:
     """Users by id, username or email, through ``reads``: the read connections, or a unit
     of work's transaction."""
 
-    def __init__(self, reads: _Reads) -> None:
+    def __init__(self, reads: Reads) -> None:
         self._reads = reads
 
     async def get(self, user_id: int) -> User | None:
@@ -156,9 +150,10 @@ class _UserQueries:
 
 
 class SqlUserLookup(_UserQueries, UserLookup):
-    """Users as committed, read outside any transaction."""
+    """Users as committed, read outside any transaction (on a replica when the request
+    allows it)."""
 
-    def __init__(self, connections: ReadConnections) -> None:
+    def __init__(self, connections: Reads) -> None:
         super().__init__(connections)
 
 

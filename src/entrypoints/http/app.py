@@ -31,6 +31,7 @@ from entrypoints.http.links import LinksProvider
 from entrypoints.http.metrics import RequestMetrics, metrics_handler
 from entrypoints.http.operation_docs import document_operations
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.read_routing import note_writes, route_reads
 from entrypoints.http.request_context import ResponseHeaders
 from entrypoints.http.schemas import RequestBodySchemaPlugin
 from entrypoints.http.strict_json import MAX_JSON_BODY_BYTES, StrictJsonRequest
@@ -120,6 +121,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
         config, BearerAuthProvider(), LinksProvider(), LitestarProvider(), *override_providers
     )
     write_limit = WriteRateLimit(exempt_prefix=f"{API_PREFIX}/auth/")
+    replicas = bool(config.read_replica_urls)
     api = DishkaRouter(
         API_PREFIX,
         route_handlers=[
@@ -130,7 +132,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
             _own(TweetsController),
             _own(FeedController),
         ],
-        middleware=[authentication, write_limit.middleware],
+        middleware=[authentication, write_limit.middleware, *([route_reads] if replicas else [])],
     )
     root = DishkaRouter("/", route_handlers=[_own(HealthController), _own(MediaController)])
 
@@ -159,6 +161,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
             allow_header.before_send,
             ResponseHeaders().before_send,
             write_limit.before_send,
+            *([note_writes] if replicas else []),
         ],
         cors_config=cors_config(config.cors_origins),
         # Litestar's queued, non-blocking log handler, writing one JSON object per line.

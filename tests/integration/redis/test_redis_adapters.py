@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from adapters.memory.attempt_log import InMemoryAttemptLog
 from adapters.redis_attempt_log import RedisAttemptLog
+from adapters.redis_recent_writes import RedisRecentWrites
 from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.settings_cache import SETTINGS_MAX_AGE
 from application.ports.attempt_log import AttemptLog
@@ -178,3 +179,20 @@ async def test_an_unreadable_shared_copy_is_ignored(redis: Redis, stored: bytes)
     await redis.set("chirp:settings", stored)
 
     assert await RedisSettingsCache(redis).fresh(T0) is None
+
+
+# --- who wrote lately (read-your-writes with replicas) -------------------------------------
+
+
+async def test_a_noted_write_is_seen_by_every_instance_for_as_long_as_asked(
+    redis: Redis, redis_url: str
+) -> None:
+    other_instance = Redis.from_url(redis_url)
+    try:
+        await RedisRecentWrites(redis).note(7, timedelta(seconds=5))
+        assert await RedisRecentWrites(other_instance).noted(7)
+        assert not await RedisRecentWrites(other_instance).noted(8)
+    finally:
+        await other_instance.aclose()
+    ttl = await redis.pttl("chirp:wrote:7")
+    assert 4 * SECOND < timedelta(milliseconds=ttl) <= 5 * SECOND

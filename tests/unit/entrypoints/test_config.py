@@ -121,3 +121,36 @@ def test_the_media_store_is_read_and_checked() -> None:
         with pytest.raises(ConfigError, match=REFUSED_STORE) as refused:
             AppConfig.from_env({**base, "CHIRP_MEDIA_STORE": bad})
         assert "\n" not in str(refused.value)
+
+
+def test_read_replicas_are_read_and_checked() -> None:
+    primary = "postgresql+asyncpg://chirp:secret@db1/chirp"
+    base = {"CHIRP_JWT_SECRET": "s" * 40, "CHIRP_DATABASE_URL": primary}
+    assert AppConfig.from_env(base).read_replica_urls == ()
+    replicas = (
+        "postgresql+asyncpg://chirp:secret@db2/chirp, postgresql+asyncpg://chirp:secret@db3/chirp"
+    )
+    assert AppConfig.from_env({**base, "CHIRP_READ_REPLICA_URLS": replicas}).read_replica_urls == (
+        "postgresql+asyncpg://chirp:secret@db2/chirp",
+        "postgresql+asyncpg://chirp:secret@db3/chirp",
+    )
+    refusals = [
+        ({**base, "CHIRP_READ_REPLICA_URLS": "db2:5432"}, "an entry of CHIRP_READ_REPLICA_URLS"),
+        (
+            {**base, "CHIRP_READ_REPLICA_URLS": "sqlite+aiosqlite:///replica.db"},
+            "an entry of CHIRP_READ_REPLICA_URLS",
+        ),
+        (
+            {
+                **base,
+                "CHIRP_DATABASE_URL": "sqlite+aiosqlite:///chirp.db",
+                "CHIRP_READ_REPLICA_URLS": "postgresql+asyncpg://chirp:secret@db2/chirp",
+            },
+            "needs a PostgreSQL CHIRP_DATABASE_URL",
+        ),
+    ]
+    for environ, message in refusals:
+        with pytest.raises(ConfigError, match=message) as refused:
+            AppConfig.from_env(environ)
+        assert "secret" not in str(refused.value)
+        assert "\n" not in str(refused.value)

@@ -17,12 +17,13 @@ from application.use_cases.like_tweet import LikeCommand, LikeTweet
 from application.use_cases.list_likers import ListLikers, ListLikersQuery
 from application.use_cases.post_tweet import PostTweet, PostTweetCommand
 from application.use_cases.unlike_tweet import UnlikeTweet
-from entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_AUTH, Viewer
+from entrypoints.http.auth import BEARER_SECURITY, Viewer
 from entrypoints.http.forms import MAX_UPLOAD_BODY_BYTES, is_multipart, read_form
 from entrypoints.http.idempotency import idempotency_keys
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.problems import documented
+from entrypoints.http.read_routing import MAY_LAG, PUBLIC_PAGE
 from entrypoints.http.responses import (
     LikeResponse,
     TweetPage,
@@ -79,7 +80,7 @@ class TweetsController(Controller):
             headers={"Location": links.tweet(tweet.id)},
         )
 
-    @get("/{tweet_id:int}", opt=OPTIONAL_AUTH, responses=documented(401, 404))
+    @get("/{tweet_id:int}", opt=PUBLIC_PAGE, responses=documented(401, 404))
     async def show(
         self,
         tweet_id: TweetId,
@@ -144,7 +145,7 @@ class TweetsController(Controller):
         result = await unlike(LikeCommand(claims.user_id, tweet_id))
         return LikeResponse(liked=result.liked, like_count=result.like_count)
 
-    @get("/{tweet_id:int}/likes", opt=OPTIONAL_AUTH, responses=documented(400, 401, 404))
+    @get("/{tweet_id:int}/likes", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
     async def likers(
         self,
         tweet_id: TweetId,
@@ -163,7 +164,7 @@ class FeedController(Controller):
     tags = ["tweets"]
     security = BEARER_SECURITY
 
-    @get("/", responses=documented(400, 401))
+    @get("/", opt=MAY_LAG, responses=documented(400, 401))
     async def home(
         self,
         claims: FromDishka[AccessClaims],

@@ -17,11 +17,12 @@ from application.use_cases.list_follows import ListFollowers, ListFollowing, Lis
 from application.use_cases.list_user_tweets import ListUserTweets, ListUserTweetsQuery
 from application.use_cases.list_users import ListUsers, ListUsersQuery
 from application.use_cases.unfollow_user import UnfollowUser
-from entrypoints.http.auth import BEARER_SECURITY, OPTIONAL_AUTH, PRIVATE, Viewer
+from entrypoints.http.auth import BEARER_SECURITY, PRIVATE, Viewer
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.paths import ACTIVE_USERS
 from entrypoints.http.problems import documented
+from entrypoints.http.read_routing import MAY_LAG, PUBLIC_PAGE
 from entrypoints.http.request_context import audit
 from entrypoints.http.responses import (
     ActiveUserResponse,
@@ -42,7 +43,7 @@ class UsersController(Controller):
     path = "/users"
     tags = ["users"]
 
-    @get(f"/{ACTIVE_USERS}", security=BEARER_SECURITY, responses=documented(400, 401))
+    @get(f"/{ACTIVE_USERS}", security=BEARER_SECURITY, opt=MAY_LAG, responses=documented(400, 401))
     async def active(
         self,
         list_active: FromDishka[ListActiveUsers],
@@ -65,7 +66,7 @@ class UsersController(Controller):
         page = await list_users(ListUsersQuery(claims.user_id, page_request(limit, cursor)))
         return paged(page, UserAdminView.of, links, UserAdminPage)
 
-    @get("/{username:str}", opt=OPTIONAL_AUTH, responses=documented(401, 404))
+    @get("/{username:str}", opt=PUBLIC_PAGE, responses=documented(401, 404))
     async def show(
         self,
         username: Username,
@@ -110,7 +111,7 @@ class UsersController(Controller):
         )
         return UserAdminView.of(user, links)
 
-    @get("/{username:str}/tweets", opt=OPTIONAL_AUTH, responses=documented(400, 401, 404))
+    @get("/{username:str}/tweets", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
     async def tweets(
         self,
         username: Username,
@@ -126,7 +127,7 @@ class UsersController(Controller):
         )
         return paged(page, TweetResponse.of, links, TweetPage)
 
-    @get("/{username:str}/followers", opt=OPTIONAL_AUTH, responses=documented(400, 401, 404))
+    @get("/{username:str}/followers", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
     async def followers(
         self,
         username: Username,
@@ -139,7 +140,7 @@ class UsersController(Controller):
         page = await list_followers(ListFollowsQuery(username, page_request(limit, cursor)))
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
 
-    @get("/{username:str}/following", opt=OPTIONAL_AUTH, responses=documented(400, 401, 404))
+    @get("/{username:str}/following", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
     async def following(
         self,
         username: Username,
