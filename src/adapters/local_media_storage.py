@@ -4,13 +4,26 @@ import asyncio
 import contextlib
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 from adapters.media_names import content_type, new_name
 from application.ports.image_processor import ProcessedImage
 from application.ports.media_storage import MediaStorage, StoredMedia
 
 _FILE_MODE = 0o644
+CHUNK_BYTES = 256 * 1024
+
+
+async def _chunks_of(file: BinaryIO) -> AsyncIterator[bytes]:
+    """The file's bytes, read in worker threads; the file is closed when they end (or are
+    closed early: a client that went away)."""
+    try:
+        while chunk := await asyncio.to_thread(file.read, CHUNK_BYTES):
+            yield chunk
+    finally:
+        file.close()
 
 
 class LocalMediaStorage(MediaStorage):
@@ -37,10 +50,11 @@ class LocalMediaStorage(MediaStorage):
         if kind is None:
             return None
         try:
-            content = await asyncio.to_thread((self._directory / name).read_bytes)
+            file = await asyncio.to_thread(open, self._directory / name, "rb")
         except FileNotFoundError:
             return None
-        return StoredMedia(content, kind)
+        size = os.fstat(file.fileno()).st_size
+        return StoredMedia(kind, size, _chunks_of(file))
 
     async def delete(self, name: str) -> None:
         path = self._path(name)

@@ -3,7 +3,7 @@ obstore (a Rust client; measured against aioboto3: see pyproject.toml)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ from application.ports.image_processor import ProcessedImage
 from application.ports.media_storage import MediaStorage, StoredMedia
 
 if TYPE_CHECKING:  # obstore's config types exist for the type checker only
+    from obstore import GetResult
     from obstore.store import ClientConfig, RetryConfig, S3Config
 
 MEDIA_STORE = "media store"
@@ -36,6 +37,8 @@ _CLIENT_OPTIONS: ClientConfig = {
     "connect_timeout": timedelta(seconds=2),
     "timeout": timedelta(seconds=10),
 }
+_READ_TIMEOUT = timedelta(seconds=120)
+CHUNK_BYTES = 256 * 1024
 _RETRIES: RetryConfig = {
     "max_retries": 2,
     "retry_timeout": timedelta(seconds=3),
@@ -45,6 +48,14 @@ _RETRIES: RetryConfig = {
         "base": 2.0,
     },
 }
+
+
+async def _chunks_of(result: GetResult) -> AsyncIterator[bytes]:
+    """The object's bytes as the store sends them. A failure past the first byte cannot be
+    a 503 any more (the status is sent): the response is cut short, as a proxy would."""
+    with _store_calls():
+        async for chunk in result.stream(min_chunk_size=CHUNK_BYTES):
+            yield bytes(chunk)
 
 
 @contextmanager
@@ -76,6 +87,14 @@ class S3MediaStorage(MediaStorage):
             client_options=options,
             retry_config=_RETRIES,
         )
+        # A download lasts as long as its client takes to read it, which the whole-request
+        # timeout bounds: a longer one for reads (connecting stays bounded at 2 s).
+        self._reading = S3Store(
+            bucket,
+            config=config,
+            client_options={**options, "timeout": _READ_TIMEOUT},
+            retry_config=_RETRIES,
+        )
 
     async def save(self, image: ProcessedImage) -> str:
         name = new_name(image)
@@ -94,11 +113,10 @@ class S3MediaStorage(MediaStorage):
             return None
         try:
             with _store_calls():
-                result = await obstore.get_async(self._store, name)
-                content = bytes(await result.bytes_async())
+                result = await obstore.get_async(self._reading, name)
         except FileNotFoundError:
             return None
-        return StoredMedia(content, kind)
+        return StoredMedia(kind, result.meta["size"], _chunks_of(result))
 
     async def delete(self, name: str) -> None:
         if content_type(name) is None:

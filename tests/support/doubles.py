@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from application.errors import DependencyUnavailable
 from application.ports.clock import Clock
 from application.ports.image_processor import ImageProcessor, ProcessedImage
-from application.ports.media_storage import MediaStorage, StoredMedia
+from application.ports.media_storage import MediaStorage, StoredMedia, in_one_chunk
 from application.ports.password_hasher import PasswordHasher
 from domain.errors import InvalidImage
 
@@ -61,7 +61,7 @@ class InMemoryMediaStorage(MediaStorage):
     every call fails as a store that cannot answer does."""
 
     def __init__(self) -> None:
-        self.files: dict[str, StoredMedia] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}
         self.down = False
 
     def _answer(self) -> None:
@@ -76,12 +76,15 @@ class InMemoryMediaStorage(MediaStorage):
     async def save(self, image: ProcessedImage) -> str:
         self._answer()
         name = secrets.token_urlsafe(16) + image.extension
-        self.files[name] = StoredMedia(image.content, image.content_type)
+        self.files[name] = (image.content, image.content_type)
         return name
 
     async def read(self, name: str) -> StoredMedia | None:
         self._answer()
-        return self.files.get(name)
+        if name not in self.files:
+            return None
+        content, kind = self.files[name]
+        return StoredMedia(kind, len(content), in_one_chunk(content))
 
     async def delete(self, name: str) -> None:
         self._answer()

@@ -36,7 +36,7 @@ async def remove_avatar(world: World, user: User) -> None:
 
 async def opened(world: World, name: str | None) -> bytes:
     assert name is not None
-    return (await world.open_media(OpenMediaQuery(name))).content
+    return await (await world.open_media(OpenMediaQuery(name))).content()
 
 
 # --- SetAvatar ----------------------------------------------------------------------------
@@ -152,7 +152,7 @@ async def test_open_media_returns_the_stored_bytes_and_type(world: World, ann: U
 
     stored = await world.open_media(OpenMediaQuery(tweet.image))
 
-    assert (stored.content, stored.content_type) == (data, "image/png")
+    assert (await stored.content(), stored.content_type) == (data, "image/png")
 
 
 @pytest.mark.parametrize("name", ["nothing.png", "", "../etc/passwd", "x" * 300])

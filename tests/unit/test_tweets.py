@@ -119,7 +119,7 @@ async def test_a_tweet_with_an_image_stores_exactly_that_file(world: World, ann:
     assert view.image is not None
     assert view.image.endswith(".png")
     stored = await world.open_media(OpenMediaQuery(view.image))
-    assert (stored.content, stored.content_type) == (data, "image/png")
+    assert (await stored.content(), stored.content_type) == (data, "image/png")
 
 
 async def test_a_tweet_without_an_image_has_none(world: World, ann: User) -> None:

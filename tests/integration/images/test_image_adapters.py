@@ -513,7 +513,7 @@ async def test_a_saved_image_reads_back_with_its_content_type(
     assert name.endswith(image(image_format).extension)
     stored = await storage.read(name)
     assert stored is not None
-    assert stored.content == b"content of the image"
+    assert await stored.content() == b"content of the image"
     assert stored.content_type == f"image/{image_format}"
 
 
@@ -533,7 +533,7 @@ async def test_a_deleted_image_is_gone_and_deleting_again_is_fine(storage: Media
     assert await storage.read(name) is None
     kept_media = await storage.read(kept)
     assert kept_media is not None
-    assert kept_media.content == b"kept"
+    assert await kept_media.content() == b"kept"
 
 
 async def test_an_unknown_name_reads_as_none(storage: MediaStorage) -> None:

@@ -12,6 +12,7 @@ a 20000x20000 PNG header, a body over 5 MiB) are in api/uploads/test_uploads.py.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import os
@@ -574,7 +575,13 @@ async def get_raw(app: Litestar, raw_path: bytes) -> httpx.Response:
     headers: list[tuple[bytes, bytes]] = []
     body: list[bytes] = []
 
+    requested = False
+
     async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if requested:  # as a server does: nothing more until the client goes away
+            await asyncio.Future()
+        requested = True
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:

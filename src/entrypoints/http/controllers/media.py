@@ -15,6 +15,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.params import Parameter
+from litestar.response import Stream
 
 from application.use_cases.open_media import OpenMedia, OpenMediaQuery
 from entrypoints.http.problems import documented
@@ -61,10 +62,14 @@ class MediaController(Controller):
     tags = ["media"]
 
     @get("/{name:str}", responses=documented(404), operation_class=ShowMediaOperation)
-    async def show(self, name: MediaName, open_media: FromDishka[OpenMedia]) -> Response[bytes]:
+    async def show(self, name: MediaName, open_media: FromDishka[OpenMedia]) -> Stream:
         """An uploaded image, with its real content type."""
         stored = await open_media(OpenMediaQuery(name))
-        return Response(stored.content, media_type=stored.content_type, headers=SERVED_HEADERS)
+        return Stream(
+            stored.chunks,
+            media_type=stored.content_type,
+            headers={**SERVED_HEADERS, "Content-Length": str(stored.size)},
+        )
 
     # Litestar's HEAD handlers may return no body, and it sends none but what a handler gives.
     @route("/{name:str}", http_method=HttpMethod.HEAD, include_in_schema=False)
@@ -73,8 +78,9 @@ class MediaController(Controller):
     ) -> Response[bytes]:
         """What GET answers, headers only."""
         stored = await open_media(OpenMediaQuery(name))
+        await stored.aclose()
         return Response(
             b"",
             media_type=stored.content_type,
-            headers={**SERVED_HEADERS, "Content-Length": str(len(stored.content))},
+            headers={**SERVED_HEADERS, "Content-Length": str(stored.size)},
         )
