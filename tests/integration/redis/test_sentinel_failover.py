@@ -1,7 +1,8 @@
 """The Redis master dies under a running ``chirp serve`` that found it through Sentinel
 (``CHIRP_REDIS_URL=redis+sentinel://...``): while there is no master, what needs Redis
 answers 503 with Retry-After (never another 5xx); once Sentinel has promoted the replica,
-Chirp uses it by itself, with the shared state the replica had copied."""
+Chirp uses it by itself, with the shared state the replica had copied. With no Sentinel
+answering at all, the same 503."""
 
 from __future__ import annotations
 
@@ -16,12 +17,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.redis_settings_cache import KEY as SETTINGS_KEY
 from adapters.sql.engine import create_engine
+from devservers.ports import free_port
 from devservers.redis import SentinelSetup, redis_command, redis_server_binary, throwaway_sentinel
+from entrypoints.config import AppConfig
+from entrypoints.http.app import create_app
 from tests.support.accounts import insert_users
 from tests.support.api import API, PROBLEM_JSON, Account, assert_problem, login
+from tests.support.app import TEST_SECRET, SharedEngine, serve
 from tests.support.chirp_process import chirp_env, chirp_serve
 
 WRONG = "not the password"
@@ -194,3 +200,19 @@ def _assert_answers_through_the_failover(load: Load, killed: float, log: str) ->
         f"{sum(o.status == 503 for o in after)} of {len(after)} requests since then "
         f"refused with 503; slowest {max(o.ended - o.started for o in after):.2f}s"
     )
+
+
+async def test_no_sentinel_answering_is_a_503_problem(engine: AsyncEngine, tmp_path: Path) -> None:
+    nowhere = f"redis+sentinel://127.0.0.1:{free_port()},127.0.0.1:{free_port()}/chirp/0"
+    config = AppConfig(
+        database_url=str(engine.url), jwt_secret=TEST_SECRET, media_dir=tmp_path, redis_url=nowhere
+    )
+    async with serve(create_app(config, SharedEngine(engine))) as client:
+        assert (await client.get("/health")).status_code == 200
+        assert_problem(await client.get("/health/ready"), 503, "service_unavailable")
+
+        response = await login(client, username="alice")
+
+        body = assert_problem(response, 503, "service_unavailable")
+        assert "redis" not in body["detail"].lower()
+        assert "retry-after" in response.headers
