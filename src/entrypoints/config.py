@@ -6,13 +6,14 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from dotenv import load_dotenv
+from redis.asyncio.connection import parse_url as parse_redis_url
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -44,6 +45,21 @@ class MediaStore:
     bucket: str
     endpoint: str | None = None
     region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RedisSentinel:
+    """``CHIRP_REDIS_URL=redis+sentinel://...``: the master of ``service``, found by asking
+    the Sentinels; ``username`` and ``password`` log in to the master, ``sentinel_username``
+    and ``sentinel_password`` to the Sentinels."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sentinel_username: str | None = None
+    sentinel_password: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +118,7 @@ class AppConfig:
             jwt_secret=checked_secret(secret.encode()) if secret else kept_secret(data_dir),
             media_dir=Path(environ.get("CHIRP_MEDIA_DIR", "media")),
             data_dir=data_dir,
-            redis_url=environ.get("CHIRP_REDIS_URL") or None,
+            redis_url=checked_redis_url(environ.get("CHIRP_REDIS_URL") or None),
             media_store=parsed_media_store(environ.get("CHIRP_MEDIA_STORE") or None),
             trusted_proxies=parsed_networks(environ.get("CHIRP_TRUSTED_PROXIES", "")),
             cors_origins=parsed_origins(environ.get("CHIRP_CORS_ORIGINS", "")),
@@ -211,6 +227,97 @@ def parsed_media_store(value: str | None) -> MediaStore | None:
     if endpoint is not None and not _is_origin(endpoint):
         raise refuse(f"has the endpoint {endpoint!r}, which is not http(s)://host[:port]")
     return MediaStore(parts.netloc, endpoint, options.get("region"))
+
+
+SENTINEL_SCHEME = "redis+sentinel"
+SENTINEL_PORT = 26379
+_REDIS_SCHEMES = ("redis", "rediss", "unix")  # what redis-py reads
+_SENTINEL_OPTIONS = ("sentinel_username", "sentinel_password")
+_REDIS_URL_EXAMPLE = (
+    "give e.g. 'redis://127.0.0.1:6379/0' or, with Sentinel, "
+    "'redis+sentinel://:password@10.0.0.1:26379,10.0.0.2:26379/mymaster/0'"
+)
+
+
+def checked_redis_url(value: str | None) -> str | None:
+    """``CHIRP_REDIS_URL``: a URL redis-py reads (``redis://``, ``rediss://``, ``unix://``)
+    or ``redis+sentinel://``; the messages never repeat the URL, which may hold a password."""
+    if value is None:
+        return None
+    if redis_sentinel(value) is None:
+        if value.partition("://")[0].lower() not in _REDIS_SCHEMES:
+            raise ConfigError(
+                "CHIRP_REDIS_URL must start with redis://, rediss://, unix:// or "
+                f"{SENTINEL_SCHEME}://; {_REDIS_URL_EXAMPLE}"
+            )
+        try:
+            parse_redis_url(value)
+        except ValueError as error:
+            raise ConfigError(
+                f"CHIRP_REDIS_URL is not usable ({_first_line(error)}); {_REDIS_URL_EXAMPLE}"
+            ) from None
+    return value
+
+
+def redis_sentinel(value: str) -> RedisSentinel | None:
+    """The Sentinel setup a ``redis+sentinel://`` URL names; None for any other scheme.
+
+    ``redis+sentinel://[user][:password]@host[:port][,host[:port]...]/service[/db]``, with
+    optional ``sentinel_username`` and ``sentinel_password`` query parameters: the form of
+    redis-sentinel-url, prefect-redis and redisvl (redis-py reads no Sentinel URL itself).
+    A Sentinel without a port listens on 26379.
+    """
+    scheme, separator, rest = value.partition("://")
+    if not separator or scheme.lower() != SENTINEL_SCHEME:
+        return None
+
+    def refuse(reason: str) -> ConfigError:
+        return ConfigError(f"CHIRP_REDIS_URL {reason}; {_REDIS_URL_EXAMPLE}")
+
+    rest, _, fragment = rest.partition("#")
+    rest, _, query = rest.partition("?")
+    netloc, _, path = rest.partition("/")
+    userinfo, _, hosts = netloc.rpartition("@")
+    if fragment:
+        raise refuse("has a fragment")
+    username, colon, password = userinfo.partition(":")
+    sentinels = tuple(_sentinel_address(item, refuse) for item in hosts.split(","))
+    service, _, db = path.partition("/")
+    if not service or "/" in db or (db and not (db.isascii() and db.isdigit())):
+        raise refuse("must end with /SERVICE or /SERVICE/DB (a number), the master's name")
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise refuse("has a malformed query") from None
+    options: dict[str, str] = {}
+    for key, item in pairs:
+        if key not in _SENTINEL_OPTIONS or key in options:
+            raise refuse(f"has an unknown or repeated parameter {key!r}")
+        options[key] = item
+    return RedisSentinel(
+        sentinels=sentinels,
+        service=unquote(service),
+        db=int(db or 0),
+        username=unquote(username) or None,
+        password=unquote(password) if colon else None,
+        sentinel_username=options.get("sentinel_username") or None,
+        sentinel_password=options.get("sentinel_password") or None,
+    )
+
+
+def _sentinel_address(item: str, refuse: Callable[[str], ConfigError]) -> tuple[str, int]:
+    try:
+        parts = urlsplit(f"//{item}")
+        port = parts.port  # raises on a port that is not a number in range
+    except ValueError:
+        parts, port = None, None
+    if parts is None or not parts.hostname or parts.netloc != item:
+        raise refuse(f"names the Sentinel {item!r}, which is not host[:port]")
+    return parts.hostname, SENTINEL_PORT if port is None else port
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _is_origin(text: str) -> bool:

@@ -88,6 +88,7 @@ from application.ports.users import UserRepository
 from application.read_routing import ReadYourWrites
 from entrypoints.config import AppConfig
 from entrypoints.metrics import PoolObserver
+from entrypoints.redis_client import redis_client
 from entrypoints.use_cases import UseCaseProvider
 
 
@@ -234,10 +235,8 @@ class RedisStateProvider(Provider):
 
     @provide
     async def redis(self) -> AsyncIterator[Redis]:
-        # Bounded waits: an unreachable server becomes a 503 in seconds, not a hung request.
-        client = Redis.from_url(self._url, socket_timeout=2, socket_connect_timeout=2)
-        yield client
-        await client.aclose()
+        async with redis_client(self._url) as client:  # a server, or a Sentinel's master
+            yield client
 
     settings_cache = provide(RedisSettingsCache, provides=SettingsCopy)
     attempt_log = provide(RedisAttemptLog, provides=AttemptLog)
