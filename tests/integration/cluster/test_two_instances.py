@@ -156,7 +156,7 @@ async def test_writes_through_either_instance_count_against_one_limit(
 
         async def applied() -> bool:  # the probe's own writes, not ann's
             posted = await second.post(f"{API}/tweets", json={"text": "p"}, headers=probe.auth)
-            return posted.headers.get("ratelimit-policy") == '"writes";q=4;w=3600'
+            return bool(posted.headers.get("ratelimit-policy") == '"writes";q=4;w=3600')
 
         await within(SETTINGS_WITHIN, applied)
 
