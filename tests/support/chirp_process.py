@@ -1,4 +1,5 @@
-"""``chirp serve`` as an operator runs it: a real process on a free loopback port.
+"""``chirp serve`` and ``chirp worker`` as an operator runs them: real processes on free
+loopback ports.
 
 For the tests an ASGI test transport cannot stand in for: raw HTTP framing, a real browser,
 faults injected under a real server, the command line itself.
@@ -86,20 +87,68 @@ def chirp_serve(
     served = ServedChirp(process, port, log)
     try:
         if ready:
-            _wait_until_healthy(served)
+            wait_until_healthy(served)
         yield served
     finally:
-        process.terminate()
-        try:
-            process.wait(_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
-def _wait_until_healthy(served: ServedChirp) -> None:
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_until_healthy(served: ServedChirp) -> None:
+    """Returns once ``chirp serve`` answers ``/health`` (for one started with ``ready=False``)."""
     with httpx.Client(base_url=served.url, timeout=2) as http:
         wait_until_answering(http, "/health", served.process, served.log.read_text)
+
+
+@dataclass(frozen=True)
+class WorkingChirp:
+    process: subprocess.Popen[bytes]
+    metrics_port: int  # where it serves its GET /metrics
+    log: Path
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{HOST}:{self.metrics_port}"
+
+
+@contextmanager
+def chirp_worker(
+    env: dict[str, str], log: Path, *options: str, ready: bool = True
+) -> Iterator[WorkingChirp]:
+    """``chirp worker --metrics-port <a free port> *options`` (it migrates first), serving its
+    ``/metrics`` unless ``ready`` is False; stopped (SIGTERM: it finishes cleanly), and killed
+    if it will not stop, on the way out."""
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [CHIRP, "worker", "--metrics-port", str(port), *options],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    working = WorkingChirp(process, port, log)
+    try:
+        if ready:
+            wait_until_working(working)
+        yield working
+    finally:
+        _stop(process)
+
+
+def wait_until_working(working: WorkingChirp) -> None:
+    """Returns once ``chirp worker`` serves its metrics (it then takes jobs)."""
+    with httpx.Client(base_url=working.metrics_url, timeout=2) as http:
+        wait_until_answering(http, "/metrics", working.process, working.log.read_text)
 
 
 def wait_until_answering(
@@ -117,5 +166,5 @@ def wait_until_answering(
         except httpx.TransportError:
             pass
         assert process.poll() is None, why_not()
-        assert time.monotonic() < deadline, "chirp serve did not become ready"
+        assert time.monotonic() < deadline, f"{path} did not answer 200: {why_not()}"
         time.sleep(0.1)
