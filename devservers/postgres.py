@@ -159,9 +159,13 @@ class _Server(LocalServer):
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
-        # The postmaster leads a session of its own (``spawn``): its group is the server.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        # Each backend leads a session of its own (PostgreSQL calls setsid), so no process
+        # group holds them all. Stopped, the postmaster forks no one new while its children
+        # are listed and killed; killed last, it leaves them no time to see it die.
+        os.kill(proc.pid, signal.SIGSTOP)
+        for pid in [*_children(proc.pid), proc.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         proc.wait()
 
     def restart(self) -> None:
@@ -300,8 +304,8 @@ class ThrowawayPostgres:
 
     def kill(self) -> None:
         """Die as a crashed machine would: SIGKILL to the postmaster and every process it
-        started (its process group) at once, so no backend finishes anything and no
-        shutdown is sent to the clients; returns once the postmaster is gone."""
+        started, so no backend finishes anything or says goodbye to its client; returns
+        once the postmaster is gone."""
         self._server.kill()
 
     @contextlib.contextmanager
@@ -376,6 +380,15 @@ class ReplicatedPostgres:
         """Promote the replica (after the primary died, say); returns once it accepts
         writes."""
         self.replica.promote()
+
+    @property
+    def read_write_url(self) -> str:
+        """One URL for both servers that connects to whichever accepts writes: the
+        primary, or the replica once promoted (``target_session_attrs=read-write``)."""
+        url = urllib.parse.urlsplit(self.primary.url)
+        hosts = [("host", f"{_HOST}:{server.port}") for server in (self.primary, self.replica)]
+        query = urllib.parse.urlencode([*hosts, ("target_session_attrs", "read-write")])
+        return f"{url.scheme}://{_SUPERUSER}@{url.path}?{query}"
 
 
 # The replica's lag under writes, measured here with pg_basebackup -R and streaming: p99

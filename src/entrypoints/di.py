@@ -40,6 +40,7 @@ from adapters.settings_cache import CachedSettingsReader, SettingsCache, Setting
 from adapters.sql.counts import SqlCounts
 from adapters.sql.database import Database, ReadConnections, Reads
 from adapters.sql.deactivations import SqlDeactivations
+from adapters.sql.dsn import asyncpg_dsn
 from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
@@ -156,8 +157,7 @@ class DatabaseProvider(Provider):
     def job_worker(self, database: Database, clock: Clock, signal: JobSignal) -> JobWorker:
         """pgqueuer on PostgreSQL, the ``jobs`` table on SQLite."""
         if database.dialect.name == "postgresql":
-            dsn = database.engine.url.set(drivername="postgresql")
-            return PgQueuerJobWorker(database, dsn.render_as_string(hide_password=False))
+            return PgQueuerJobWorker(database, asyncpg_dsn(database.engine.url))
         return SqliteJobWorker(database, clock, signal)
 
     # Readers keep no per-request state: one each per process, on the read connections.
