@@ -12,16 +12,25 @@ from adapters.sql.dsn import asyncpg_dsn
 
 def as_asyncpg_reads(dsn: str) -> tuple[list[Any], Any]:
     """Where asyncpg connects with ``dsn``, and with what (its own parser, private API)."""
-    addresses, parameters = connect_utils._parse_connect_dsn_and_args(
-        dsn=dsn,
-        **dict.fromkeys(
-            [
-                "host", "port", "user", "password", "passfile", "database", "ssl", "service",
-                "servicefile", "direct_tls", "server_settings", "target_session_attrs",
-                "krbsrvname", "gsslib",
-            ]
-        ),  # fmt: skip
+    unset = dict.fromkeys(
+        [
+            "host",
+            "port",
+            "user",
+            "password",
+            "passfile",
+            "database",
+            "ssl",
+            "service",
+            "servicefile",
+            "direct_tls",
+            "server_settings",
+            "target_session_attrs",
+            "krbsrvname",
+            "gsslib",
+        ]
     )
+    addresses, parameters = connect_utils._parse_connect_dsn_and_args(dsn=dsn, **unset)
     return addresses, parameters
 
 
