@@ -301,3 +301,67 @@ async def test_the_replica_takes_over_from_a_killed_primary_without_a_restart(
         f"after the promotion ({first_ok.op}); {len(tweets)} tweets and {len(likes)} likes "
         "acknowledged and found"
     )
+
+
+HUNG_TIMEOUT = 1.0  # CHIRP_DB_CONNECT_TIMEOUT and CHIRP_DB_STATEMENT_TIMEOUT, seconds
+HUNG_RECOVERY_BOUND = 10 * HUNG_TIMEOUT
+
+
+async def test_a_primary_that_hangs_instead_of_dying_is_passed_over(tmp_path: Path) -> None:
+    """The primary stops answering with its sockets open (a partition, a hung machine: every
+    process SIGSTOPped) and the replica is promoted: a new connection that tries the hung
+    host first gives up on it after the connect timeout and goes on to the next host, so
+    writes succeed again, and the job worker does their derived work on the new primary."""
+    if postgres_binaries() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no PostgreSQL server binaries were found")
+        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
+    timeouts = {
+        "CHIRP_DB_CONNECT_TIMEOUT": str(HUNG_TIMEOUT),
+        "CHIRP_DB_STATEMENT_TIMEOUT": str(HUNG_TIMEOUT),
+        "CHIRP_DB_POOL_TIMEOUT": str(HUNG_TIMEOUT),
+    }
+    with (
+        throwaway_replicated_cluster("chirp_hung", synchronous=True) as cluster,
+        chirp_serve(
+            chirp_env(tmp_path, cluster.read_write_url, **timeouts), tmp_path / "server.log"
+        ) as served,
+    ):
+        engine = create_engine(cluster.read_write_url)
+        try:
+            author, follower = await insert_users(engine, "hung_author", "hung_follower")
+        finally:
+            await engine.dispose()
+        async with httpx.AsyncClient(base_url=served.url, timeout=REQUEST_BOUND) as http:
+            followed = await http.post(
+                f"{API}/users/{author.username}/follow", headers=follower.auth
+            )
+            assert followed.status_code == 204, followed.text
+            await assert_derived_work_done(cluster.primary.url, within=DERIVED_WITHIN)
+
+            with cluster.primary.frozen():
+                await asyncio.to_thread(cluster.promote)
+                promoted = time.monotonic()
+                statuses = []
+                while True:
+                    posted = await http.post(
+                        f"{API}/tweets", json={"text": "after"}, headers=author.auth
+                    )
+                    statuses.append(posted.status_code)
+                    if posted.status_code == 201:
+                        break
+                    assert posted.status_code == 503, posted.text
+                    assert int(posted.headers["retry-after"]) > 0
+                    assert time.monotonic() - promoted < HUNG_RECOVERY_BOUND, (
+                        statuses,
+                        served.log.read_text()[-3000:],
+                    )
+                recovered = time.monotonic() - promoted
+                await assert_derived_work_done(cluster.replica.url, within=DERIVED_WITHIN)
+                feed = await http.get(f"{API}/feed", headers=follower.auth)
+                assert feed.status_code == 200, feed.text
+                assert feed.json()["items"][0]["id"] == posted.json()["id"]
+    print(
+        f"\nhung primary: first write {recovered:.2f} s after the promotion, after "
+        f"{len(statuses) - 1} 503s"
+    )
