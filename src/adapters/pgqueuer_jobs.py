@@ -24,7 +24,7 @@ from pgqueuer.types import QueueExecutionMode
 from sqlalchemy import Interval, bindparam, column, delete, func, literal_column, select, table
 
 from adapters.sql.database import Database
-from adapters.sql.hosts import connect_first
+from adapters.sql.hosts import HostByHost
 from adapters.sql.outage import DATABASE, database_error
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.unit_of_work import SqlUnitOfWork, transaction
@@ -136,8 +136,9 @@ class PgQueuerJobWorker(JobWorker):
         statement_timeout: float | None = None,
     ) -> None:
         self._database = database
-        # Several: one per host of a failover list, tried in turn (``connect_first``).
+        # Several: one per host of a failover list, tried in turn.
         self._dsns = [dsn] if isinstance(dsn, str) else list(dsn)
+        self._hosts = HostByHost()
         # Bounds each of pgqueuer's statements: on a server that stopped answering with its
         # sockets open (a hung or partitioned primary) the worker gives up and reconnects,
         # finding the new primary, instead of waiting for ever.
@@ -261,7 +262,7 @@ class PgQueuerJobWorker(JobWorker):
 
     async def _connect(self) -> asyncpg.Connection:
         try:
-            connection: asyncpg.Connection = await connect_first(
+            connection: asyncpg.Connection = await self._hosts.first(
                 [{"dsn": dsn, "command_timeout": self._statement_timeout} for dsn in self._dsns],
                 seconds_each=5,
             )

@@ -5,16 +5,16 @@ current primary after a failover: SQLAlchemy's form
 The hosts are tried one at a time, each with the whole connect timeout, as libpq does.
 asyncpg's own loop over several hosts spends one timeout on all of them: a host that never
 answers (a hung or partitioned old primary) would use it up, and the next host, the new
-primary, would never be tried. The engine connects through ``connect_host_by_host``; the job
-worker, which opens its connection with ``asyncpg.connect``, gets one DSN per host
+primary, would never be tried. The engine connects through a ``HostByHost``; so does the job
+worker, which opens its connection with ``asyncpg.connect``, given one DSN per host
 (``asyncpg_dsns``, read from the URL by the SQLAlchemy dialect itself, so both go to the same
-servers) and ``connect_first``.
+servers).
 """
 
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -35,32 +35,44 @@ _SQLALCHEMY_ONLY = ("prepared_statement_cache_size",)
 _RENAMED = {"ssl": "sslmode"}
 
 
-async def connect_first(
-    attempts: Sequence[Mapping[str, Any]], seconds_each: float | None = None
-) -> asyncpg.Connection:
-    """``asyncpg.connect(**attempt)`` for each attempt in turn, each given ``seconds_each``
-    (asyncpg's default when None): the first connection made, else the last attempt's
-    error."""
-    limit = {} if seconds_each is None else {"timeout": seconds_each}
-    error: BaseException | None = None
-    for attempt in attempts:
-        try:
-            return await asyncpg.connect(**attempt, **limit)
-        except _NEXT_HOST as failed:
-            error = failed
-    raise error or ValueError("no host to connect to")
+Connect = Callable[..., Awaitable[Any]]
 
 
-async def connect_host_by_host(
-    *, host: Any = None, port: Any = None, **options: Any
-) -> asyncpg.Connection:
-    """``asyncpg.connect`` as the SQLAlchemy dialect calls it (``async_creator_fn``), with
-    several hosts tried one at a time, each given the whole ``timeout``."""
-    seconds_each = options.pop("timeout", None)
-    hosts = list(host) if isinstance(host, list | tuple) else [host]
-    ports = list(port) if isinstance(port, list | tuple) else [port] * len(hosts)
-    attempts = [{**options, "host": h, "port": p} for h, p in zip(hosts, ports, strict=True)]
-    return await connect_first(attempts, seconds_each)
+class HostByHost:
+    """Opens asyncpg connections to the first of several hosts that takes one, trying them
+    one at a time, each given the whole connect timeout; the host that took the last one is
+    tried first (after a failover, the new primary: a new connection does not wait on the
+    old one again). Called with ``asyncpg.connect``'s arguments, it is the SQLAlchemy
+    dialect's ``async_creator_fn``."""
+
+    def __init__(self, connect: Connect = asyncpg.connect) -> None:
+        self._connect = connect
+        self._preferred: Mapping[str, Any] | None = None
+
+    async def __call__(self, *, host: Any = None, port: Any = None, **options: Any) -> Any:
+        seconds_each = options.pop("timeout", None)
+        hosts = list(host) if isinstance(host, list | tuple) else [host]
+        ports = list(port) if isinstance(port, list | tuple) else [port] * len(hosts)
+        attempts = [{**options, "host": h, "port": p} for h, p in zip(hosts, ports, strict=True)]
+        return await self.first(attempts, seconds_each)
+
+    async def first(
+        self, attempts: Sequence[Mapping[str, Any]], seconds_each: float | None = None
+    ) -> Any:
+        """``connect(**attempt)`` for each attempt in turn (the one that worked last time
+        first), each given ``seconds_each`` (asyncpg's default when None): the first
+        connection made, else the last attempt's error."""
+        limit = {} if seconds_each is None else {"timeout": seconds_each}
+        error: BaseException | None = None
+        for attempt in sorted(attempts, key=lambda attempt: attempt != self._preferred):
+            try:
+                connection = await self._connect(**attempt, **limit)
+            except _NEXT_HOST as failed:
+                error = failed
+                continue
+            self._preferred = attempt
+            return connection
+        raise error or ValueError("no host to connect to")
 
 
 def asyncpg_dsns(url: URL | str) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from asyncpg import connect_utils  # type: ignore[import-untyped]
 
-from adapters.sql.hosts import asyncpg_dsns, connect_first, connect_host_by_host
+from adapters.sql.hosts import HostByHost, asyncpg_dsns
 
 _UNSET = dict.fromkeys(
     (
@@ -105,7 +105,7 @@ async def test_each_host_gets_the_whole_timeout_and_the_last_error_is_raised() -
     async with silent_server() as hung, refusing_port() as dead:
         started = time.monotonic()
         with pytest.raises(ConnectionRefusedError):
-            await connect_host_by_host(
+            await HostByHost()(
                 host=["127.0.0.1", "127.0.0.1"], port=[hung, dead], user="chirp", timeout=0.3
             )
         # The hung host used up its own timeout, and the next host was still tried.
@@ -116,4 +116,30 @@ async def test_a_hung_host_first_does_not_keep_the_worker_from_the_next() -> Non
     async with silent_server() as hung, refusing_port() as dead:
         dsns = [f"postgresql://chirp@127.0.0.1:{port}/chirp" for port in (hung, dead)]
         with pytest.raises(ConnectionRefusedError):
-            await connect_first([{"dsn": dsn} for dsn in dsns], seconds_each=0.3)
+            await HostByHost().first([{"dsn": dsn} for dsn in dsns], seconds_each=0.3)
+
+
+async def test_the_host_that_took_the_last_connection_is_tried_first() -> None:
+    tried: list[str] = []
+    down = {"old-primary"}
+
+    async def connect(*, host: str, **_: Any) -> str:
+        tried.append(host)
+        if host in down:
+            raise ConnectionRefusedError(host)
+        return f"connection to {host}"
+
+    hosts = HostByHost(connect)
+    assert await hosts(host=["old-primary", "new-primary"], port=[5432, 5432]) == (
+        "connection to new-primary"
+    )
+    assert await hosts(host=["old-primary", "new-primary"], port=[5432, 5432]) == (
+        "connection to new-primary"
+    )
+    assert tried == ["old-primary", "new-primary", "new-primary"]
+
+    down = {"new-primary"}  # failed over back: the next connection looks further
+    assert await hosts(host=["old-primary", "new-primary"], port=[5432, 5432]) == (
+        "connection to old-primary"
+    )
+    assert tried[3:] == ["new-primary", "old-primary"]
