@@ -155,6 +155,19 @@ class _Server(LocalServer):
             time.sleep(0.05)
         return False
 
+    def kill(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        # Each backend leads a session of its own (PostgreSQL calls setsid), so no process
+        # group holds them all. Stopped, the postmaster forks no one new while its children
+        # are listed and killed; killed last, it leaves them no time to see it die.
+        os.kill(proc.pid, signal.SIGSTOP)
+        for pid in [*_children(proc.pid), proc.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
+
     def restart(self) -> None:
         """Start the stopped server again on the port it had (same data directory)."""
         if self.proc is not None:
@@ -191,6 +204,48 @@ class _Server(LocalServer):
             raise RuntimeError(
                 f"pg_ctl promote failed (exit {result.returncode}):\n{result.stdout}"
             )
+
+    def psql(self, sql: str) -> subprocess.CompletedProcess[str]:
+        """Run ``sql`` in the ``postgres`` database; its output unaligned, tuples only."""
+        args = [
+            self._bin("psql"), "-Atq", "-v", "ON_ERROR_STOP=1",
+            "-h", _HOST, "-p", str(self.port),
+            "-U", _SUPERUSER, "-d", "postgres",
+            "-c", sql,
+        ]  # fmt: skip
+        return self._run(args, timeout=30)
+
+    def wait_for_streaming_standby(self) -> None:
+        """Return once a standby streams this server's WAL."""
+        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        while True:
+            result = self.psql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+            if result.returncode == 0 and result.stdout.strip() not in ("", "0"):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"no standby streams from port {self.port} after "
+                    f"{_STARTUP_TIMEOUT:.0f}s: {result.stdout}; log tail:\n{self.log_tail()}"
+                )
+            time.sleep(0.02)
+
+    def replicate_synchronously(self) -> None:
+        """From now on a commit returns once a standby has flushed it. Set in this server's
+        own ``postgresql.auto.conf`` (``ALTER SYSTEM``), after any base backup was taken, so
+        no replica copies it."""
+        for sql in (
+            "ALTER SYSTEM SET synchronous_standby_names = '*'",
+            "SELECT pg_reload_conf()",
+        ):
+            result = self.psql(sql)
+            if result.returncode != 0:
+                raise RuntimeError(f"{sql} failed (exit {result.returncode}):\n{result.stdout}")
+        # The reload is asynchronous: wait until a new session sees the setting.
+        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        while self.psql("SHOW synchronous_standby_names").stdout.strip() != "*":
+            if time.monotonic() > deadline:
+                raise RuntimeError("synchronous_standby_names was not reloaded")
+            time.sleep(0.02)
 
     def create_database(self, database: str) -> None:
         if database == "postgres":
@@ -246,6 +301,12 @@ class ThrowawayPostgres:
     def promote(self) -> None:
         """For a replica: end recovery and accept writes; returns once it does."""
         self._server.promote()
+
+    def kill(self) -> None:
+        """Die as a crashed machine would: SIGKILL to the postmaster and every process it
+        started, so no backend finishes anything or says goodbye to its client; returns
+        once the postmaster is gone."""
+        self._server.kill()
 
     @contextlib.contextmanager
     def frozen(self) -> Iterator[None]:
@@ -320,24 +381,48 @@ class ReplicatedPostgres:
         writes."""
         self.replica.promote()
 
+    @property
+    def read_write_url(self) -> str:
+        """One URL for both servers that connects to whichever accepts writes: the
+        primary, or the replica once promoted (``target_session_attrs=read-write``)."""
+        url = urllib.parse.urlsplit(self.primary.url)
+        hosts = [("host", f"{_HOST}:{server.port}") for server in (self.primary, self.replica)]
+        query = urllib.parse.urlencode([*hosts, ("target_session_attrs", "read-write")])
+        return f"{url.scheme}://{_SUPERUSER}@{url.path}?{query}"
+
 
 # The replica's lag under writes, measured here with pg_basebackup -R and streaming: p99
 # 4.4 ms with synchronous_commit on, 201 ms with it off (WAL then waits for the WAL
 # writer's 200 ms rounds before it is sent).
-_PRIMARY_SETTINGS = {"synchronous_commit": "on", "wal_level": "replica", "max_wal_senders": "5"}
+_PRIMARY_SETTINGS = {
+    "synchronous_commit": "on",
+    "wal_level": "replica",
+    "max_wal_senders": "5",
+}
 
 
 @contextlib.contextmanager
 def throwaway_replicated_cluster(
-    database: str = "chirp_test", settings: Mapping[str, str] | None = None
+    database: str = "chirp_test",
+    settings: Mapping[str, str] | None = None,
+    *,
+    synchronous: bool = False,
 ) -> Iterator[ReplicatedPostgres]:
     """A fresh primary with ``database``, and a replica made from it by ``pg_basebackup``
-    and streaming from it, both on free loopback ports; stopped and deleted on exit."""
+    and streaming from it, both on free loopback ports; stopped and deleted on exit.
+
+    ``synchronous``: the primary acknowledges a commit only once the replica has flushed it
+    (what a failover that loses no acknowledged write needs; while the replica is down,
+    commits wait for it); the replica, once promoted, waits for no standby of its own."""
     bin_dir = postgres_binaries()
     if bin_dir is None:
         raise RuntimeError(f"PostgreSQL binaries not found; install PostgreSQL 15 or set {BIN_ENV}")
     primary = _Server(bin_dir, {**_PRIMARY_SETTINGS, **(settings or {})})
-    replica = _Server(bin_dir, {**_PRIMARY_SETTINGS, **(settings or {})})
+    # A command-line setting overrides the configuration files: whatever the primary's
+    # postgresql.auto.conf says, the replica, once promoted, waits for no standby.
+    replica = _Server(
+        bin_dir, {**_PRIMARY_SETTINGS, **(settings or {}), "synchronous_standby_names": ""}
+    )
     for server in (primary, replica):
         atexit.register(server.close)
     try:
@@ -346,6 +431,9 @@ def throwaway_replicated_cluster(
         primary.create_database(database)
         replica.base_backup(primary)
         replica.start()
+        primary.wait_for_streaming_standby()
+        if synchronous:
+            primary.replicate_synchronously()
         yield ReplicatedPostgres(
             ThrowawayPostgres(primary, database), ThrowawayPostgres(replica, database)
         )

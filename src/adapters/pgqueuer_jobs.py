@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from pgqueuer.types import QueueExecutionMode
 from sqlalchemy import Interval, bindparam, column, delete, func, literal_column, select, table
 
 from adapters.sql.database import Database
+from adapters.sql.hosts import HostByHost
 from adapters.sql.outage import DATABASE, database_error
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.unit_of_work import SqlUnitOfWork, transaction
@@ -128,13 +129,20 @@ class PgQueuerJobWorker(JobWorker):
     def __init__(
         self,
         database: Database,
-        dsn: str,
+        dsn: str | Sequence[str],
         retry: RetryPolicy | None = None,
         heartbeat: timedelta = timedelta(seconds=10),
         wait: timedelta = timedelta(seconds=1),
+        statement_timeout: float | None = None,
     ) -> None:
         self._database = database
-        self._dsn = dsn
+        # Several: one per host of a failover list, tried in turn.
+        self._dsns = [dsn] if isinstance(dsn, str) else list(dsn)
+        self._hosts = HostByHost()
+        # Bounds each of pgqueuer's statements: on a server that stopped answering with its
+        # sockets open (a hung or partitioned primary) the worker gives up and reconnects,
+        # finding the new primary, instead of waiting for ever.
+        self._statement_timeout = statement_timeout
         self._retry = retry or RetryPolicy()
         self._heartbeat = heartbeat
         self._wait = wait
@@ -254,7 +262,10 @@ class PgQueuerJobWorker(JobWorker):
 
     async def _connect(self) -> asyncpg.Connection:
         try:
-            connection: asyncpg.Connection = await asyncpg.connect(self._dsn, timeout=5)
+            connection: asyncpg.Connection = await self._hosts.first(
+                [{"dsn": dsn, "command_timeout": self._statement_timeout} for dsn in self._dsns],
+                seconds_each=5,
+            )
         except Exception as error:
             raise database_error(error) from error
         if connection is None:  # pragma: no cover - asyncpg always returns one

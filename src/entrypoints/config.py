@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from dotenv import load_dotenv
 from redis.asyncio.connection import parse_url as parse_redis_url
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./chirp.db"
@@ -353,7 +353,35 @@ def checked_database_url(value: str) -> str:
             f"CHIRP_DATABASE_URL names the driver {url.drivername!r}, but Chirp runs on "
             f"{' or '.join(sorted(SUPPORTED_DRIVERS))}; {example}"
         )
+    if driver == "asyncpg":
+        _check_hosts(url)
     return value
+
+
+# libpq's values, which asyncpg takes.
+_TARGET_SESSION_ATTRS = (
+    "any", "primary", "standby", "prefer-standby", "read-write", "read-only",
+)  # fmt: skip
+
+
+def _check_hosts(url: URL) -> None:
+    """Several hosts (``?host=h1:p1&host=h2:p2``), each with its port, as the dialect reads
+    them; and a ``target_session_attrs`` asyncpg knows. Else every connection would fail."""
+    example = (
+        "for several hosts give e.g. 'postgresql+asyncpg://user:pw@/db"
+        "?host=h1:5432&host=h2:5432&target_session_attrs=read-write'"
+    )
+    try:
+        url.get_dialect()().create_connect_args(url)
+    except (ArgumentError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(f"CHIRP_DATABASE_URL is not usable ({reason}); {example}") from None
+    attrs = url.query.get("target_session_attrs", "any")
+    if attrs not in _TARGET_SESSION_ATTRS:
+        raise ConfigError(
+            "CHIRP_DATABASE_URL: target_session_attrs must be one of "
+            f"{', '.join(_TARGET_SESSION_ATTRS)}; {example}"
+        )
 
 
 def checked_replica_urls(value: str, database_url: str) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ from adapters.sql.engine import create_engine
 from adapters.sql.follows import SqlFollowRepository
 from adapters.sql.health import SqlDatabaseHealth
 from adapters.sql.home_timelines import SqlHomeTimelines
+from adapters.sql.hosts import asyncpg_dsns
 from adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
@@ -153,11 +154,14 @@ class DatabaseProvider(Provider):
     job_signal = provide(JobSignal)
 
     @provide
-    def job_worker(self, database: Database, clock: Clock, signal: JobSignal) -> JobWorker:
+    def job_worker(
+        self, database: Database, clock: Clock, signal: JobSignal, config: AppConfig
+    ) -> JobWorker:
         """pgqueuer on PostgreSQL, the ``jobs`` table on SQLite."""
         if database.dialect.name == "postgresql":
-            dsn = database.engine.url.set(drivername="postgresql")
-            return PgQueuerJobWorker(database, dsn.render_as_string(hide_password=False))
+            dsns = asyncpg_dsns(database.engine.url)
+            timeout = config.db_statement_timeout
+            return PgQueuerJobWorker(database, dsns, statement_timeout=timeout)
         return SqliteJobWorker(database, clock, signal)
 
     # Readers keep no per-request state: one each per process, on the read connections.

@@ -7,6 +7,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.sql.hosts import HostByHost
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _REPLACED = "chirp.replaced_closed_connection"
 
@@ -53,6 +55,8 @@ def create_engine(
             connect_args.setdefault("timeout", connect_timeout)
         if statement_timeout is not None:
             connect_args.setdefault("command_timeout", statement_timeout)
+        # Several hosts (a failover list): each gets the whole connect timeout in turn.
+        connect_args.setdefault("async_creator_fn", HostByHost())
     engine = create_async_engine(url, **options)
     if url.get_driver_name() == "asyncpg":
         event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import func, literal_column, select
 
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
@@ -46,6 +46,7 @@ from tests.support.accounts import insert_users
 from tests.support.api import LEAK_MARKERS, PASSWORD, PROBLEM_JSON, Account, assert_problem
 from tests.support.app import TEST_SECRET, make_app, serve
 from tests.support.chirp_process import ServedChirp, chirp_env, chirp_serve
+from tests.support.jobs import assert_derived_work_done
 from tests.support.tokens import mint_access_token
 
 API = "/api/v1"
@@ -244,46 +245,6 @@ def assert_503_problem(outcome: Outcome) -> None:
     assert outcome.body["code"] == "service_unavailable", outcome
     for marker in LEAK_MARKERS:
         assert marker not in outcome.text, outcome
-
-
-async def assert_derived_work_done(url: str, within: float) -> None:
-    """Wait until the workers have done every job and folded every count change; then
-    everything derived (followers' timelines, counts) matches the facts."""
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-
-            async def count(sql: str) -> int:
-                value = await connection.scalar(text(sql))
-                await connection.rollback()
-                return int(value or 0)
-
-            deadline = time.monotonic() + within
-            while left := await count(
-                "SELECT (SELECT count(*) FROM pgqueuer) + (SELECT count(*) FROM count_changes)"
-            ):
-                assert time.monotonic() < deadline, f"{left} jobs and count changes left"
-                await asyncio.sleep(0.2)
-            checks = {
-                "tweets not fanned out": "SELECT count(*) FROM tweets WHERE NOT fanned_out",
-                "entries missing": (
-                    "SELECT count(*) FROM tweets t JOIN follows f ON f.followee_id = t.author_id"
-                    " WHERE NOT EXISTS (SELECT FROM timeline_entries e"
-                    "  WHERE e.user_id = f.follower_id AND e.tweet_id = t.id)"
-                ),
-                "like counts off": (
-                    "SELECT count(*) FROM tweets t"
-                    " WHERE like_count <> (SELECT count(*) FROM likes l WHERE l.tweet_id = t.id)"
-                ),
-                "tweet counts off": (
-                    "SELECT count(*) FROM users u WHERE tweets_count <>"
-                    " (SELECT count(*) FROM tweets t WHERE t.author_id = u.id)"
-                ),
-            }
-            found = {check: await count(sql) for check, sql in checks.items()}
-            assert found == dict.fromkeys(checks, 0), found
-    finally:
-        await engine.dispose()
 
 
 async def test_postgres_restart_under_load(

@@ -76,3 +76,52 @@ async def test_the_replica_follows_the_primary_refuses_writes_and_takes_over(
     finally:
         await replica.dispose()
     assert await rows_on(replicated.replica.url) == ["after", "before"]
+
+
+@pytest.fixture
+def synchronous() -> Iterator[ReplicatedPostgres]:
+    if postgres_binaries() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no PostgreSQL server binaries were found")
+        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
+    with throwaway_replicated_cluster("chirp_synchronous", synchronous=True) as cluster:
+        yield cluster
+
+
+async def insert(url: str, note: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO notes VALUES (:note)"), {"note": note})
+    finally:
+        await engine.dispose()
+
+
+async def test_a_synchronous_primary_acknowledges_a_commit_once_the_replica_has_it(
+    synchronous: ReplicatedPostgres,
+) -> None:
+    primary = create_engine(synchronous.primary.url)
+    try:
+        async with primary.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (note text PRIMARY KEY)"))
+    finally:
+        await primary.dispose()
+
+    synchronous.replica.stop()
+    commit = asyncio.create_task(insert(synchronous.primary.url, "waited"))
+    try:
+        done, _ = await asyncio.wait({commit}, timeout=0.5)
+        assert not done, "the primary acknowledged a commit no replica had"
+    finally:
+        synchronous.replica.start()
+    async with asyncio.timeout(VISIBLE_WITHIN):
+        await commit
+
+    # A crash of the primary loses nothing it acknowledged, and the promoted replica
+    # commits without waiting for a standby of its own.
+    synchronous.primary.kill()
+    assert not synchronous.primary.running
+    synchronous.promote()
+    async with asyncio.timeout(VISIBLE_WITHIN):
+        await insert(synchronous.replica.url, "after")
+    assert await rows_on(synchronous.replica.url) == ["after", "waited"]

@@ -59,11 +59,20 @@ def test_an_unusable_database_url_is_refused_without_repeating_it() -> None:
         "postgresql://chirp:hunter2@db/chirp",  # a synchronous driver, or none installed
         "sqlite:///./chirp.db",  # synchronous
         "postgresql+psycopg://chirp:hunter2@db/chirp",  # asynchronous, but not one Chirp runs on
+        "postgresql+asyncpg://chirp:hunter2@/chirp?host=db1:5432&host=db2",  # a port missing
+        "postgresql+asyncpg://chirp:hunter2@/chirp?host=db1:5432&host=db2:x",
+        "postgresql+asyncpg://chirp:hunter2@/chirp?host=db1:1&host=db2:2&port=3",
+        "postgresql+asyncpg://chirp:hunter2@/chirp?host=db1:1&target_session_attrs=primary-ish",
     ):
         with pytest.raises(ConfigError, match="CHIRP_DATABASE_URL") as refused:
             AppConfig.from_env({**base, "CHIRP_DATABASE_URL": url})
         assert "hunter2" not in str(refused.value)
-    for url in ("sqlite+aiosqlite:///./chirp.db", "postgresql+asyncpg://chirp@/chirp?host=/tmp"):
+    for url in (
+        "sqlite+aiosqlite:///./chirp.db",
+        "postgresql+asyncpg://chirp@/chirp?host=/tmp",
+        "postgresql+asyncpg://chirp:pw@/chirp?host=db1:5432&host=db2:5432"
+        "&target_session_attrs=read-write",
+    ):
         assert AppConfig.from_env({**base, "CHIRP_DATABASE_URL": url}).database_url == url
 
 
