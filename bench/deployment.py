@@ -9,14 +9,17 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
 from bench import bulk_load, database_reads, dataset, write_accounts
 from bench.phases import Phases
-from bench.plan import Plan
 from bench.processes import Server, log, pinned, run
 from devservers.ports import HOST, free_port
+
+if TYPE_CHECKING:  # bench.plan imports bench.report, which imports this module
+    from bench.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "chirp_bench"  # the throwaway server's

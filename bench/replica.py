@@ -7,9 +7,10 @@ by side: one with ``CHIRP_READ_REPLICA_URLS`` naming the replica, one on the pri
 Each read scenario (readers who do not write, so what they read may lag) runs on the one
 alone, then on the one with the replica, with the same warm-up and timed run; the
 transactions per request each PostgreSQL server counted during the timed run
-(``pg_stat_database``, up to ~1 s late) show where the reads went. ``GET /me`` never reads a replica: its ratio is the noise between
-two runs. Then the write scenarios run through the server with the replica while
-:mod:`bench.replica_lag` samples the replica's lag (during the load and its derived work).
+(``pg_stat_database``, up to ~1 s late) show where the reads went. ``GET /me`` never reads
+a replica: its ratio is the noise between two runs. Then the write scenarios run through
+the server with the replica while :mod:`bench.replica_lag` samples the replica's lag (during
+the load and its derived work).
 
 The two servers, both PostgreSQL servers and wrk share the machine's cores: on a small
 machine a replica moves work, it adds no cores.

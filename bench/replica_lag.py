@@ -215,8 +215,10 @@ class LagSampler:
         try:
             self._ready.set()
             due = time.perf_counter()
-            while not self._stopping.is_set():
+            while True:  # at least one sample, however soon the stop
                 await probe.sample(self._log)
+                if self._stopping.is_set():
+                    break
                 due += SAMPLE_SECONDS
                 wait = due - time.perf_counter()
                 if wait > 0:
