@@ -4,13 +4,13 @@ how far it lags behind the primary under the write scenarios.
 On a throwaway PostgreSQL 15 primary and a ``pg_basebackup -R`` streaming replica of it
 (``synchronous_commit`` on), loaded with the dataset, two ``chirp serve --workers 2`` run side
 by side: one with ``CHIRP_READ_REPLICA_URLS`` naming the replica, one on the primary alone.
-Each read scenario (readers who do not write, so what they read may lag) runs on the one
-alone, then on the one with the replica, with the same warm-up and timed run; the
-transactions per request each PostgreSQL server counted during the timed run
-(``pg_stat_database``, up to ~1 s late) show where the reads went. ``GET /me`` never reads
-a replica: its ratio is the noise between two runs. Then the write scenarios run through
-the server with the replica while :mod:`bench.replica_lag` samples the replica's lag (during
-the load and its derived work).
+Each read scenario (readers who do not write, so what they read may lag) runs on both, with
+the same warm-up and timed run (which of the two goes first alternates from one scenario to
+the next); the transactions per request each PostgreSQL server counted during the timed run
+(``pg_stat_database``, up to ~1 s late) show where the reads went. ``GET /me`` never reads a
+replica: its ratio is the noise between two runs. Then the write scenarios run through the
+server with the replica while :mod:`bench.replica_lag` samples the replica's lag (during the
+load and its derived work).
 
 The two servers, both PostgreSQL servers and wrk share the machine's cores: on a small
 machine a replica moves work, it adds no cores.
@@ -157,8 +157,11 @@ class ReplicaBench:
         everything = {s.key: s for s in [*scenarios.all, *self._anonymous_scenarios()]}
         for key in READ_KEYS:
             if key in self.plan.only:
+                # Which of the two runs goes first alternates: a drift of the machine (other
+                # work starting or ending) favours neither side of every ratio.
+                routed_first = len(self.reads) % 2 == 0
                 with self.deployment.phases.timed(f"{key}_pair"):
-                    self.reads.append(self._pair(everything[key]))
+                    self.reads.append(self._pair(everything[key], routed_first))
         writes = [s for s in scenarios.all if s.writes and s.key in self.plan.only]
         if not writes:
             return
@@ -204,12 +207,19 @@ class ReplicaBench:
             ),
         ]
 
-    def _pair(self, scenario: Scenario) -> ReadPair:
+    def _pair(self, scenario: Scenario, routed_first: bool) -> ReadPair:
         alone_url = self.deployment.primary_only.url
-        alone, alone_transactions = self._counted(
-            dataclasses.replace(scenario, url=alone_url), "primary alone"
+        runs = [
+            (dataclasses.replace(scenario, url=alone_url), "primary alone"),
+            (scenario, "with the replica"),
+        ]
+        measured = {
+            where: self._counted(run, where) for run, where in runs[:: -1 if routed_first else 1]
+        }
+        (alone, alone_transactions), (routed, routed_transactions) = (
+            measured["primary alone"],
+            measured["with the replica"],
         )
-        routed, routed_transactions = self._counted(scenario, "with the replica")
         return ReadPair(scenario.key, alone, routed, alone_transactions, routed_transactions)
 
     def _counted(self, scenario: Scenario, where: str) -> tuple[Measurement, Transactions]:
@@ -247,6 +257,16 @@ class ReplicaBench:
         for key, lags in [("idle", None), *self.lags.items()]:
             errors = (self.idle.errors if self.idle else []) if lags is None else lags.errors
             found += [f"replica lag sampler ({key}): {error}" for error in errors[:3]]
+        try:
+            routed_log = self.deployment.app.log_path.read_text(errors="replace")
+        except OSError:
+            routed_log = ""
+        left_out = routed_log.count(" left out")
+        if left_out:
+            found.append(
+                f"chirp with the replica logged {left_out} times that it left the replica out "
+                "(behind the primary at a probe, or a failed read): those reads ran on the primary"
+            )
         tail = self.deployment.primary_only.log_tail(4000)
         if "Traceback" in tail or "ERROR" in tail:
             found.append("the primary-alone chirp's log shows errors; its tail: " + tail[-800:])
