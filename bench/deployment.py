@@ -9,14 +9,17 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
 from bench import bulk_load, database_reads, dataset, write_accounts
 from bench.phases import Phases
-from bench.plan import Plan
 from bench.processes import Server, log, pinned, run
 from devservers.ports import HOST, free_port
+
+if TYPE_CHECKING:  # bench.plan imports bench.report, which imports this module
+    from bench.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "chirp_bench"  # the throwaway server's
@@ -52,6 +55,7 @@ class Deployment:
         self.hashed_password = ""
         self._app: Server | None = None
         self._hello: Server | None = None
+        self._primary_only: Server | None = None  # --replica: chirp without the replica
         self._chirp = str(Path(sys.executable).parent / "chirp")
 
     @property
@@ -61,13 +65,25 @@ class Deployment:
         return self._app
 
     @property
+    def primary_only(self) -> Server:
+        if self._primary_only is None:
+            raise RuntimeError("start the replicated servers first")
+        return self._primary_only
+
+    @property
     def hello(self) -> Server:
         if self._hello is None:
             raise RuntimeError("start the servers first")
         return self._hello
 
+    @property
+    def hello_url(self) -> str | None:
+        """The hello app's URL; None when it was not started (``--replica``)."""
+        return None if self._hello is None else self._hello.url
+
     def server_pids(self) -> list[int]:
-        return [pid for server in (self._app, self._hello) if server and (pid := server.pid)]
+        servers = (self._app, self._hello, self._primary_only)
+        return [pid for server in servers if server and (pid := server.pid)]
 
     def prepare_database(self, url: str) -> None:
         """The running, empty or loaded, PostgreSQL database at ``url``: migrated by ``chirp db
@@ -117,23 +133,38 @@ class Deployment:
     def start_servers(self) -> None:
         """``chirp serve`` and the hello app, with the same Granian settings and CPUs."""
         with self.phases.timed("servers_start"):
-            workers = ["--workers", str(SERVER_WORKERS)]
-            port = free_port()
-            self._app = self._server(
-                "chirp",
-                [self._chirp, "serve", "--host", HOST, "--port", str(port), *workers],
-                port,
-                self.env,
-                self.workdir,
-            )
+            self._app = self._chirp_server("chirp", self.env)
             port = free_port()
             hello = [sys.executable, "-m", "bench.hello_app", "--host", HOST, "--port", str(port)]
             self._hello = self._server(
-                "hello", [*hello, *workers], port, {**os.environ, "PYTHONPATH": str(ROOT)}, ROOT
+                "hello",
+                [*hello, "--workers", str(SERVER_WORKERS)],
+                port,
+                {**os.environ, "PYTHONPATH": str(ROOT)},
+                ROOT,
             )
             self._app.wait_ready("/health")
             self._hello.wait_ready("/hello")
         log(f"chirp on {self._app.url}, hello on {self._hello.url}")
+
+    def start_replicated_servers(self, replica_urls: str) -> None:
+        """For ``--replica``: ``chirp serve`` reading what may lag from ``replica_urls``
+        (``app``), and another on the primary alone (``primary_only``), alike otherwise."""
+        with self.phases.timed("servers_start"):
+            self._app = self._chirp_server(
+                "chirp", {**self.env, "CHIRP_READ_REPLICA_URLS": replica_urls}
+            )
+            self._primary_only = self._chirp_server("chirp-primary-only", self.env)
+            self._app.wait_ready("/health")
+            self._primary_only.wait_ready("/health")
+        log(f"chirp with the replica on {self._app.url}, alone on {self._primary_only.url}")
+
+    def _chirp_server(self, name: str, env: dict[str, str]) -> Server:
+        port = free_port()
+        command = [self._chirp, "serve", "--host", HOST, "--port", str(port)]
+        return self._server(
+            name, [*command, "--workers", str(SERVER_WORKERS)], port, env, self.workdir
+        )
 
     def _server(
         self, name: str, command: list[str], port: int, env: dict[str, str], cwd: Path

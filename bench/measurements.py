@@ -62,6 +62,11 @@ class Measurements:
         if "feed_page50" in self.results:
             self.results["feed_page50"].extra["readers"] = self.page50_readers
 
+    def run_one(self, scenario: Scenario, writes: WriteTokens) -> None:
+        """One scenario, whatever ``only`` says (``--replica`` picks its own)."""
+        with self.deployment.phases.timed(scenario.key):
+            self._wrk(scenario, writes)
+
     def _wrk(self, scenario: Scenario, writes: WriteTokens) -> None:
         """One wrk run; for a write scenario, then the wait for its derived work."""
         settings = self.plan.wrk

@@ -21,6 +21,7 @@ class Plan:
     save: bool
     mode: str
     database_url: str | None = None
+    replica: bool = False  # the read replica comparison and replica lag instead
 
 
 def parser(description: str | None) -> argparse.ArgumentParser:
@@ -49,7 +50,9 @@ def parser(description: str | None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--only",
         help="comma-separated scenario keys to run (default: all): "
-        + ",".join([*report.LABELS, *report.OTHER_KEYS]),
+        + ",".join([*report.LABELS, *report.OTHER_KEYS])
+        + "; with --replica also: "
+        + ",".join(report.REPLICA_ONLY_LABELS),
     )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results")
     parser.add_argument(
@@ -57,6 +60,13 @@ def parser(description: str | None) -> argparse.ArgumentParser:
         help="an existing PostgreSQL database (postgresql+asyncpg://...) instead of a "
         "throwaway one; the dataset is loaded only if it is empty, so a loaded size L "
         "database can be measured again without reloading",
+    )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="instead of the usual run: on a PostgreSQL primary with a streaming replica, "
+        "the read scenarios through chirp with CHIRP_READ_REPLICA_URLS and through chirp on "
+        "the primary alone, then the replica's lag under the write scenarios",
     )
     return parser
 
@@ -93,10 +103,15 @@ def plan_of(args: argparse.Namespace) -> Plan:
     else:
         server_cpus = None if args.server_cpus == "none" else args.server_cpus
     known = frozenset([*report.LABELS, *report.OTHER_KEYS])
+    if args.replica:
+        known |= frozenset(report.REPLICA_ONLY_LABELS)
+        if args.database_url:
+            raise SystemExit("--replica starts a primary and a replica: no --database-url")
     only = frozenset(args.only.split(",")) if args.only else known
     unknown = only - known
     if unknown:
-        raise SystemExit(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+        replica_only = " (--replica only)" if unknown & set(report.REPLICA_ONLY_LABELS) else ""
+        raise SystemExit(f"unknown scenario(s){replica_only}: {', '.join(sorted(unknown))}")
     return Plan(
         size=dataset.SIZES[args.size],
         wrk=WrkSettings(args.connections, warmup, seconds, wrk_cpus),
@@ -106,4 +121,5 @@ def plan_of(args: argparse.Namespace) -> Plan:
         save=not (args.no_save or args.smoke),
         mode=mode,
         database_url=args.database_url,
+        replica=args.replica,
     )

@@ -44,6 +44,11 @@ LABELS: dict[str, str] = {
 OTHER_KEYS: dict[str, str] = {
     "fan_out": "fan-out throughput: a post by the author with 100,000 followers",
 }
+# Read scenarios of ``--replica`` only: public pages read by anonymous callers.
+REPLICA_ONLY_LABELS: dict[str, str] = {
+    "tweet_anonymous": "GET /tweets/{id}, anonymous",
+    "user_tweets_anonymous": "GET /users/{u}/tweets, anonymous",
+}
 DRAIN_GOAL_SECONDS = 5.0
 FRESHNESS_GOAL_SECONDS = 2.0
 

@@ -5,10 +5,14 @@ deterministic dataset in bulk SQL, mints tokens over HTTP, drives each endpoint 
 ``wrk`` (64 connections, warm-up then a timed run), runs the feed's SQL with ``pgbench``,
 then prints Markdown tables and writes ``bench/results/<date>-<size>.json``. Everything it
 starts is stopped at the end, on errors and on Ctrl-C.
+
+With ``--replica`` it measures a read replica instead (:mod:`bench.replica`) and writes
+``bench/results/<date>-<size>-replica.json``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.metadata
 import os
@@ -22,14 +26,18 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import loadgen, report, scenarios
+from bench import loadgen, replica, replica_lag, report, scenarios
 from bench.dataset import Size
 from bench.deployment import DATABASE, POSTGRES_SETTINGS, ROOT, SERVER_WORKERS, Deployment
 from bench.measurements import Measurements
 from bench.phases import Phases
 from bench.plan import Plan, cpu_count, parser, plan_of
 from bench.processes import log, output_of
-from devservers.postgres import postgres_binaries, throwaway_cluster
+from devservers.postgres import (
+    postgres_binaries,
+    throwaway_cluster,
+    throwaway_replicated_cluster,
+)
 
 # Database size per timeline entry, all tables and indexes included (measured: 112).
 BYTES_PER_ENTRY = 115
@@ -91,6 +99,121 @@ def _measure(
         notes = measurements.notes()  # before chirp stops: its log is read
     # Everything started has been stopped here, in reverse order.
     return measurements, notes
+
+
+def _measure_replica(
+    plan: Plan, pg_bin: Path, workdir: Path, phases: Phases
+) -> tuple[replica.ReplicaBench, list[str]]:
+    """``--replica``: a primary and a streaming replica, chirp with and without it."""
+    with contextlib.ExitStack() as stack:
+        deployment = Deployment(plan, stack, workdir, phases)
+        with phases.timed("postgres_start"):
+            cluster = stack.enter_context(throwaway_replicated_cluster(DATABASE, POSTGRES_SETTINGS))
+        primary_url, replica_url = cluster.primary.socket_url, cluster.replica.socket_url
+        deployment.prepare_database(primary_url)
+        with phases.timed("replica_catch_up"):
+            seconds = asyncio.run(
+                replica.caught_up(primary_url, replica_url, replica.CATCH_UP_SECONDS)
+            )
+        log(f"the replica replayed the load {seconds:.1f} s after it ended")
+        deployment.start_replicated_servers(replica_url)
+        bench = replica.ReplicaBench(deployment, replica_url, pg_bin)
+        bench.run(scenarios.prepare(deployment))
+        notes = bench.notes()  # before chirp stops: its log is read
+    return bench, notes
+
+
+def _replica_document(
+    plan: Plan,
+    started_at: datetime,
+    wall_seconds: float,
+    bench: replica.ReplicaBench,
+    notes: list[str],
+) -> dict[str, Any]:
+    deployment = bench.deployment
+    overall = bench.all_writes()
+    measurements = bench.measurements
+    return {
+        "schema": 1,
+        "kind": "replica",
+        "size": plan.size.name,
+        "date": started_at.astimezone().date().isoformat(),
+        "started_at": started_at.isoformat(),
+        "wall_seconds": round(wall_seconds, 1),
+        "mode": plan.mode,
+        "settings": {
+            "connections": plan.wrk.connections,
+            "warmup_seconds": plan.wrk.warmup_seconds,
+            "seconds": plan.wrk.seconds,
+            "wrk_cpus": plan.wrk.cpus,
+            "server_cpus": plan.server_cpus,
+            "server_workers": SERVER_WORKERS,
+            "lua_seed": loadgen.LUA_SEED,
+            "lag_sample_seconds": replica_lag.SAMPLE_SECONDS,
+        },
+        "machine": report.machine(
+            {
+                "postgresql": deployment.pg_version,
+                "wrk": output_of([loadgen.WRK, "-v"]),
+                "packages": _versions(),
+                "git_commit": output_of(["git", "-C", str(ROOT), "rev-parse", "HEAD"]),
+            }
+        ),
+        "dataset": deployment.dataset,
+        "reads": {pair.key: pair.as_json() for pair in bench.reads},
+        "replica_lag": {
+            "idle": bench.idle.as_json() if bench.idle else None,
+            **{key: lags.summary().as_json() for key, lags in bench.lags.items()},
+            "all_writes": overall.as_json() if overall else None,
+        },
+        "writes": {key: entry.as_json() for key, entry in measurements.results.items()},
+        "queue_drain_seconds": {
+            key: round(drain.seconds, 3) for key, drain in measurements.drains.items()
+        },
+        "feed_freshness": measurements.freshness.as_json() if measurements.freshness else None,
+        "phases_seconds": deployment.phases.seconds,
+        "notes": notes,
+    }
+
+
+def _replica_main(plan: Plan, pg_bin: Path) -> int:
+    started_at = datetime.now(UTC)
+    wall = time.perf_counter()
+    log(
+        f"size {plan.size.name}, {plan.mode} run with a read replica: {plan.wrk.connections} "
+        f"connections, warm-up {plan.wrk.warmup_seconds} s, timed {plan.wrk.seconds} s "
+        f"({cpu_count()} cores)"
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="chirp-bench-"))
+    try:
+        bench, notes = _measure_replica(plan, pg_bin, workdir, Phases())
+    except KeyboardInterrupt:
+        log("interrupted: everything the harness started has been stopped")
+        return 130
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    wall_seconds = time.perf_counter() - wall
+    measurements = bench.measurements
+    print()
+    if bench.reads:
+        print(replica.reads_markdown(plan.size.name, bench.reads) + "\n")
+    if bench.lags:
+        print(
+            replica.lag_markdown(bench.idle, bench.lags, measurements.results, bench.all_writes())
+            + "\n"
+        )
+    writes_table = report.writes_markdown(measurements.drains, measurements.freshness, {})
+    if writes_table:
+        print(f"{writes_table}\n")
+    for note in notes:
+        print(f"- {note}")
+    if plan.save:
+        date = started_at.astimezone().date().isoformat()
+        path = report.RESULTS_DIR / f"{date}-{plan.size.name}-replica.json"
+        report.write(path, _replica_document(plan, started_at, wall_seconds, bench, notes))
+        log(f"wrote {path.relative_to(ROOT)}")
+    log(f"total wall time {wall_seconds:.0f} s")
+    return 0
 
 
 def _document(
@@ -155,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = plan_of(parser(__doc__).parse_args(argv))
     pg_bin = _check_tools()
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    if plan.replica:
+        return _replica_main(plan, pg_bin)
     started_at = datetime.now(UTC)
     wall = time.perf_counter()
     log(

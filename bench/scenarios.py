@@ -208,8 +208,10 @@ def _scenarios(deployment: Deployment, credentials: _Credentials, files: Path) -
     celebrity = _write_rows(files / "celebrity.tsv", [[credentials.writes.celebrity]])
     like_path = f"/api/v1/tweets/{size.tweets}/like"
     follow_path = f"/api/v1/users/{dataset.username(BIG_ACCOUNT_ID)}/follow"
+    hello_url = deployment.hello_url
+    hello = [] if hello_url is None else [Scenario("hello", hello_url + "/hello", "hello.lua", [])]
     return [
-        Scenario("hello", deployment.hello.url + "/hello", "hello.lua", []),
+        *hello,
         Scenario("me", app, "me.lua", [readers]),
         Scenario("feed_page1", app, "feed.lua", [readers]),
         Scenario("feed_page50", app, "feed.lua", [page50]),
