@@ -88,7 +88,7 @@ from application.ports.user_reader import UserReader
 from application.ports.users import UserRepository
 from application.read_routing import ReadYourWrites
 from entrypoints.config import AppConfig
-from entrypoints.metrics import PoolObserver
+from entrypoints.metrics import PoolObserver, report_read_replica
 from entrypoints.redis_client import redis_client
 from entrypoints.use_cases import UseCaseProvider
 
@@ -146,7 +146,12 @@ class DatabaseProvider(Provider):
             )
             for url in config.read_replica_urls
         ]
-        reads = RoutedReads(database.reads, replicas, probe_interval=config.replica_probe_interval)
+        reads = RoutedReads(
+            database.reads,
+            replicas,
+            probe_interval=config.replica_probe_interval,
+            report=report_read_replica,
+        )
         reads.start()
         yield reads
         await reads.close()

@@ -58,6 +58,22 @@ HTTP_REQUEST_DURATION = Histogram(
     registry=REGISTRY,
 )
 
+# --- Read replicas (adapters/sql/replicas.py, through di.py) ---
+# "livemin": 0 as soon as one process has left the replica out.
+READ_REPLICA_IN_USE = Gauge(
+    "chirp_read_replica_in_use",
+    "1 while reads that may lag go to the replica, 0 while it is left out (not answering, or "
+    "behind the primary); the lowest value over the processes.",
+    ["replica"],
+    registry=REGISTRY,
+    multiprocess_mode="livemin",
+)
+
+
+def report_read_replica(name: str, in_use: bool) -> None:
+    READ_REPLICA_IN_USE.labels(name).set(1 if in_use else 0)
+
+
 # --- Database pool (PoolObserver) ---
 # "livesum": the sum over the live processes (a dead worker's values are dropped).
 DB_POOL_SIZE = Gauge(

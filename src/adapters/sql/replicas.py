@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import literal_column, select
@@ -67,8 +67,12 @@ class RoutedReads:
         replicas: Sequence[Replica] = (),
         *,
         probe_interval: float = PROBE_INTERVAL,
+        report: Callable[[str, bool], None] | None = None,
     ) -> None:
+        """``report(name, in_use)`` is told each replica's state at every probe and when a
+        read leaves it out (for metrics)."""
         self._primary = primary
+        self._report = report or (lambda _name, _in_use: None)
         self._replicas = list(replicas)
         self._interval = probe_interval
         self._turn = 0
@@ -86,6 +90,7 @@ class RoutedReads:
                     # of the replica's health; anything else does.
                     if not isinstance(error, TransactionConflict):
                         replica.healthy = False
+                        self._report(replica.name, False)
                         logger.warning("replica %s left out: %s", replica.name, error)
         return await self._primary.all(query, **params)
 
@@ -129,6 +134,7 @@ class RoutedReads:
                     required is None or position >= required
                 )
                 reason = "behind the primary"
+            self._report(replica.name, replica.healthy)
             if was != replica.healthy:
                 state = "back in use" if replica.healthy else f"left out: {reason}"
                 logger.warning("replica %s %s", replica.name, state)

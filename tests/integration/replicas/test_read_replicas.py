@@ -27,6 +27,7 @@ from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.support.api import API, register
 from tests.support.app import TEST_SECRET, serve
+from tests.support.metrics import scrape, value
 
 CAUGHT_UP_WITHIN = 5.0  # seconds: a bound for a hung replica, not a measurement of lag
 
@@ -138,6 +139,8 @@ async def test_a_stopped_replica_never_fails_a_read(
     tweet = await post(http, alice.auth, "still readable")
     reads = await routed_reads(http)
     await until_in_use(reads)
+    replica = f"127.0.0.1:{cluster.replica.port}"
+    assert reads.in_use == [replica]
 
     cluster.replica.stop()
     try:
@@ -150,7 +153,9 @@ async def test_a_stopped_replica_never_fails_a_read(
         await reads.probe()
         assert reads.in_use == []
         assert (await http.get(f"{API}/users/alice/followers")).status_code == 200
+        assert value(await scrape(http), "chirp_read_replica_in_use", replica=replica) == 0
     finally:
         cluster.replica.start()
     await until_in_use(reads)
     assert (await http.get(f"{API}/tweets/{tweet}")).status_code == 200
+    assert value(await scrape(http), "chirp_read_replica_in_use", replica=replica) == 1
