@@ -576,11 +576,13 @@ async def get_raw(app: Litestar, raw_path: bytes) -> httpx.Response:
     body: list[bytes] = []
 
     requested = False
+    answered = asyncio.Event()
 
     async def receive() -> dict[str, Any]:
         nonlocal requested
-        if requested:  # as a server does: nothing more until the client goes away
-            await asyncio.Future()
+        if requested:  # as a server does: the client's going away, once it has its answer
+            await answered.wait()
+            return {"type": "http.disconnect"}
         requested = True
         return {"type": "http.request", "body": b"", "more_body": False}
 
@@ -590,6 +592,8 @@ async def get_raw(app: Litestar, raw_path: bytes) -> httpx.Response:
             headers.extend(message.get("headers", []))
         elif message["type"] == "http.response.body":
             body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                answered.set()
 
     await app(scope, receive, send)  # type: ignore[arg-type]
     return httpx.Response(status[0], headers=headers, content=b"".join(body))
