@@ -51,7 +51,6 @@ class EditTweet:
     async def __call__(self, command: EditTweetCommand) -> TweetView:
         await active_user(self._users, command.actor_id)
         settings = await self._settings.current()
-        now = self._clock.now()
         replaced: TweetVersion | None = None
         # Each time a save is refused another edit was saved meanwhile, so the tweet has one
         # edit more: this ends, at the latest when the limit is reached.
@@ -62,7 +61,9 @@ class EditTweet:
             text = TweetText.parse(command.text, has_image=tweet.image is not None)
             replaced = tweet.edit(
                 text,
-                now,
+                # Read after the rival edit that refused an earlier try: the versions' times
+                # follow their order.
+                self._clock.now(),
                 window=settings.tweet_edit_window,
                 max_edits=settings.tweet_max_edits,
             )
@@ -74,7 +75,8 @@ class EditTweet:
         view = await self._reader.tweet(tweet.id, command.actor_id)
         if view is None:
             raise TweetNotFound
-        return view
+        # As this edit left it, even if another was saved since.
+        return view._replace(text=tweet.text, edited_at=tweet.edited_at)
 
     async def _recompute_mentions_and_hashtags(self, tweet: Tweet) -> None:
         """The place for issue 15, item 6 ("An edit recomputes them"): store the mentions
