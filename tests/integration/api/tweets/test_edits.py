@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.accounts import insert_users, register_admin
 from tests.support.api import API, Account, assert_problem, error_fields
+from tests.support.app import make_app, serve
 from tests.support.contract import assert_timestamp, assert_tweet
 from tests.support.doubles import ManualClock
 from tests.support.settings import store_settings
+from tests.support.statements import StatementLog, counting_engine
 
 SETTINGS = f"{API}/admin/settings"
 
@@ -205,3 +210,31 @@ async def test_a_bad_id_in_the_history_path_is_not_found(
     response = await client.get(f"{API}/tweets/{tweet_id}/history")
 
     assert_problem(response, 404)
+
+
+async def test_a_history_is_one_statement_however_many_versions(
+    client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    (alice,) = await insert_users(engine, "alice")
+    never_edited = await post(client, alice, "once")
+    edited = await post(client, alice, "v0")
+    for n in range(1, 6):
+        assert (await edit(client, alice, edited["id"], f"v{n}")).status_code == 200
+    log = StatementLog()
+    counting = counting_engine(engine.url.render_as_string(hide_password=False), log)
+
+    async def statements(tweet_id: int) -> list[str]:
+        await asyncio.sleep(0)  # asyncpg delivers its log records through the event loop
+        log.statements.clear()
+        assert len(await history(http, tweet_id)) in (1, 6)
+        await asyncio.sleep(0)
+        return [sql for sql in log.statements if not re.match(r"\s*(BEGIN|COMMIT)\b", sql)]
+
+    try:
+        async with serve(make_app(counting, media_dir=tmp_path / "media")) as http:
+            await statements(edited["id"])  # warm: connections, settings, prepared statements
+            counts = [len(await statements(t["id"])) for t in (never_edited, edited)]
+    finally:
+        await counting.dispose()
+
+    assert counts == [1, 1]
