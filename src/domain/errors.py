@@ -179,6 +179,16 @@ class NotAuthor(Forbidden):
     default_detail = "Only the author may do this."
 
 
+class EditWindowClosed(Forbidden):
+    code = "edit_window_closed"
+    default_detail = "This tweet can no longer be edited: the time to edit it is over."
+
+
+class EditLimitReached(Forbidden):
+    code = "edit_limit_reached"
+    default_detail = "This tweet has been edited as many times as allowed."
+
+
 class NotFound(DomainError):
     code = "not_found"
 

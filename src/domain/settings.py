@@ -30,6 +30,9 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "uploads_per_user_per_hour": (0, 100_000),
     "writes_per_user_per_hour": (0, 1_000_000),
     "fanout_max_followers": (0, 100_000_000),
+    # For the two edit settings 0 means no edits.
+    "tweet_edit_window_seconds": (0, 7 * DAY),
+    "tweet_max_edits": (0, 100),
 }
 
 
@@ -47,6 +50,8 @@ class RuntimeSettings:
     uploads_per_user_per_hour: int = 60
     writes_per_user_per_hour: int = 1000
     fanout_max_followers: int = 10_000
+    tweet_edit_window_seconds: int = 3600
+    tweet_max_edits: int = 5
 
     @property
     def access_token_ttl(self) -> timedelta:
@@ -59,6 +64,10 @@ class RuntimeSettings:
     @property
     def refresh_reuse_grace(self) -> timedelta:
         return timedelta(seconds=self.refresh_reuse_grace_seconds)
+
+    @property
+    def tweet_edit_window(self) -> timedelta:
+        return timedelta(seconds=self.tweet_edit_window_seconds)
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)

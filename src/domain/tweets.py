@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from domain.errors import ValidationError
+from domain.errors import EditLimitReached, EditWindowClosed, ValidationError
 from domain.text import is_blank
 
 MAX_TWEET_LENGTH = 280
@@ -38,6 +38,14 @@ class TweetText:
         return cls(text)
 
 
+@dataclass(frozen=True, slots=True)
+class TweetVersion:
+    """A text a tweet has had, and since when: when it was posted, or the edit that made it."""
+
+    text: str
+    created_at: datetime
+
+
 @dataclass(slots=True)
 class Tweet:
     author_id: int
@@ -51,10 +59,36 @@ class Tweet:
     # followers, feeds merge it in when they are read, so followers see it at once.
     fanned_out: bool = False
     id: int = 0
+    # How many times it was edited; each edit kept the version it replaced.
+    edit_count: int = 0
 
-    def edit(self, text: TweetText, now: datetime) -> None:
+    @property
+    def current_version(self) -> TweetVersion:
+        return TweetVersion(self.text, self.edited_at or self.created_at)
+
+    def edit(
+        self, text: TweetText, now: datetime, *, window: timedelta, max_edits: int
+    ) -> TweetVersion | None:
+        """Replace the text, and give back the version replaced (to keep it).
+
+        - At most ``max_edits`` edits (``edit_limit_reached``), each less than ``window``
+          after posting (``edit_window_closed``): 0 for either means no edits.
+        - When both apply, the limit is the reason given: the condition met first is then
+          the one reported, and a tweet's reason never changes once it has one.
+        - The same text again is no edit (None): nothing changes and no rule is checked, so
+          a retried request neither counts twice nor fails.
+        """
+        if text.value == self.text:
+            return None
+        if self.edit_count >= max_edits:
+            raise EditLimitReached
+        if now - self.created_at >= window:
+            raise EditWindowClosed
+        replaced = self.current_version
         self.text = text.value
         self.edited_at = now
+        self.edit_count += 1
+        return replaced
 
     def is_by(self, user_id: int) -> bool:
         return self.author_id == user_id

@@ -51,6 +51,7 @@ from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
+from adapters.sql.tweet_history import SqlTweetHistory
 from adapters.sql.tweet_reader import SqlTweetReader
 from adapters.sql.tweets import SqlTweetRepository
 from adapters.sql.unit_of_work import SqlUnitOfWork
@@ -81,6 +82,7 @@ from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from application.ports.shared_state_health import SharedStateHealth
 from application.ports.transaction import TransactionManager
+from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
@@ -171,6 +173,7 @@ class DatabaseProvider(Provider):
 
     # Readers keep no per-request state: one each per process, on the read connections.
     tweet_reader = provide(SqlTweetReader, provides=TweetReader)
+    tweet_history = provide(SqlTweetHistory, provides=TweetHistory)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)

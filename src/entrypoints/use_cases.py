@@ -24,6 +24,7 @@ from application.use_cases.get_current_user import GetCurrentUser
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_settings import GetSettings
 from application.use_cases.get_tweet import GetTweet
+from application.use_cases.get_tweet_history import GetTweetHistory
 from application.use_cases.like_tweet import LikeTweet
 from application.use_cases.list_active_users import ListActiveUsers
 from application.use_cases.list_follows import ListFollowers, ListFollowing
@@ -97,4 +98,5 @@ class UseCaseProvider(Provider):
         SetAvatar,
         RemoveAvatar,
         OpenMedia,
+        GetTweetHistory,
     )

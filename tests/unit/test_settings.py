@@ -24,6 +24,8 @@ CONTRACT_DEFAULTS = {
     "uploads_per_user_per_hour": 60,
     "writes_per_user_per_hour": 1000,
     "fanout_max_followers": 10000,
+    "tweet_edit_window_seconds": 3600,
+    "tweet_max_edits": 5,
 }
 
 # Inclusive bounds from API.md "Runtime settings".
@@ -31,6 +33,8 @@ BOUNDS = {
     "access_token_ttl_seconds": (5, 86400),
     "refresh_token_ttl_seconds": (60, 31536000),
     "refresh_reuse_grace_seconds": (0, 60),
+    "tweet_edit_window_seconds": (0, 604800),
+    "tweet_max_edits": (0, 100),
 }
 
 

@@ -20,6 +20,7 @@ from adapters.memory.social import (
 )
 from adapters.memory.store import MemoryStore
 from adapters.memory.transaction import InMemoryTransactionManager
+from adapters.memory.tweet_history import InMemoryTweetHistory
 from adapters.memory.users import InMemoryUserRepository
 from application.ports.counts import Counts
 from application.ports.deactivations import Deactivations
@@ -33,6 +34,7 @@ from application.ports.likes import LikeRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.transaction import TransactionManager
+from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
@@ -61,6 +63,7 @@ class InMemoryProvider(Provider):
     deactivations = provide(InMemoryDeactivations, provides=Deactivations, scope=Scope.APP)
     database_health = provide(InMemoryDatabaseHealth, provides=DatabaseHealth, scope=Scope.APP)
     idempotency_keys = provide(InMemoryIdempotencyKeys, provides=IdempotencyKeys, scope=Scope.APP)
+    tweet_history = provide(InMemoryTweetHistory, provides=TweetHistory, scope=Scope.APP)
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 

@@ -11,7 +11,7 @@ from application.ports.home_timelines import FannedOut, HomeTimelines
 from application.ports.likes import LikeRepository
 from application.ports.tweets import TweetRepository
 from domain.errors import TweetNotFound
-from domain.tweets import Tweet, fans_out
+from domain.tweets import Tweet, TweetVersion, fans_out
 
 
 class InMemoryTweetRepository(TweetRepository):
@@ -28,14 +28,20 @@ class InMemoryTweetRepository(TweetRepository):
         tweet = self._store.tweets.get(tweet_id)
         return None if tweet is None else dataclasses.replace(tweet)
 
-    async def update(self, tweet: Tweet) -> None:
-        stored = self._store.tweets[tweet.id]
+    async def record_edit(self, tweet: Tweet, replaced: TweetVersion) -> bool:
+        stored = self._store.tweets.get(tweet.id)
+        if stored is None or stored.edit_count != tweet.edit_count - 1:
+            return False
         stored.text, stored.edited_at = tweet.text, tweet.edited_at
+        stored.edit_count = tweet.edit_count
+        self._store.tweet_versions.setdefault(tweet.id, []).append(replaced)
+        return True
 
     async def delete(self, tweet: Tweet) -> None:
         if self._store.tweets.pop(tweet.id, None) is None:
             return
         self._store.users[tweet.author_id].tweets_count -= 1
+        self._store.tweet_versions.pop(tweet.id, None)
         for key in [key for key in self._store.likes if key[1] == tweet.id]:
             del self._store.likes[key]
         for timeline in self._store.timelines.values():

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from application.ports.job_queue import Job
 from domain.sessions import RefreshToken, Session
-from domain.tweets import Tweet
+from domain.tweets import Tweet, TweetVersion
 from domain.users import User
 
 
@@ -22,6 +22,8 @@ class MemoryStore:
     likes: dict[tuple[int, int], int] = field(default_factory=dict)
     follows: dict[tuple[int, int], int] = field(default_factory=dict)
     timelines: dict[int, set[int]] = field(default_factory=dict)
+    # tweet_id -> the versions its edits replaced, oldest first
+    tweet_versions: dict[int, list[TweetVersion]] = field(default_factory=dict)
     # Jobs waiting for a worker, oldest first; and those parked after failing too often.
     jobs: deque[Job] = field(default_factory=deque)
     failed_jobs: list[Job] = field(default_factory=list)

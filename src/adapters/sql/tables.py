@@ -138,6 +138,8 @@ tweets = Table(
     Column("edited_at", UtcDateTime, nullable=True),
     Column("like_count", Integer, nullable=False, server_default="0"),
     Column("fanned_out", Boolean, nullable=False, server_default=true()),
+    # How many times it was edited: an edit is saved only if it is still the number read.
+    Column("edit_count", Integer, nullable=False, server_default="0"),
     Index("ix_tweets_author_id_id", "author_id", "id"),
     Index(
         "ix_tweets_not_fanned_out",
@@ -249,4 +251,17 @@ idempotency_keys = Table(
     Column("body", LargeBinary, nullable=True),
     UniqueConstraint("user_id", "endpoint", "key", name="uq_idempotency_keys_user_id_endpoint_key"),
     Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+# The versions of a tweet's text that its edits replaced (the current one is the tweet's):
+# ``number`` 0 is the original, since the tweet's ``created_at``; version n came with edit n
+# (``created_at`` is when). A tweet never edited has none.
+tweet_versions = Table(
+    "tweet_versions",
+    metadata,
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tweet_id", "number"),
 )

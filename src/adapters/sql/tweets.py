@@ -1,22 +1,58 @@
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from typing import Any
+
+from sqlalchemy import Integer, Text, Update, bindparam, delete, insert, select, update
 
 from adapters.sql.counts import TWEETS, record
 from adapters.sql.statements import ReadQuery, WriteStatement
-from adapters.sql.tables import tweets
+from adapters.sql.tables import UtcDateTime, tweet_versions, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.tweets import TweetRepository
-from domain.tweets import Tweet
+from domain.tweets import Tweet, TweetVersion
 
 _INSERT = WriteStatement(insert(tweets).returning(tweets.c.id))
 _BY_ID = ReadQuery(select(tweets).where(tweets.c.id == bindparam("tweet")))
-_EDIT = WriteStatement(
-    update(tweets)
-    .where(tweets.c.id == bindparam("tweet"))
-    .values(text=bindparam("text"), edited_at=bindparam("edited_at"))
-)
-# Likes and timeline entries go by ON DELETE CASCADE.
+
+
+def _edit() -> Update:
+    """An edit, saved only while the tweet has the number of edits it was read with.
+    (A new statement for each use: SQLAlchemy's copies share what it memoised.)"""
+    return (
+        update(tweets)
+        .where(tweets.c.id == bindparam("tweet"), tweets.c.edit_count == bindparam("edits_read"))
+        .values(
+            text=bindparam("text"),
+            edited_at=bindparam("edited_at"),
+            edit_count=tweets.c.edit_count + 1,
+        )
+    )
+
+
+_SQLITE_EDIT = WriteStatement(_edit())
+_KEEP_VERSION = WriteStatement(insert(tweet_versions))
+
+
+def _edit_keeping_version(_dialect: str) -> Any:
+    """PostgreSQL: the edit and the version it replaced in one statement, so the tweet's row
+    is locked for no round trip but the commit's."""
+    edited = _edit().returning(tweets.c.id).cte("edited")
+    replaced = select(
+        edited.c.id,
+        bindparam("edits_read", type_=Integer()),
+        bindparam("replaced_text", type_=Text()),
+        bindparam("replaced_at", type_=UtcDateTime()),
+    )
+    return (
+        insert(tweet_versions)
+        .add_cte(edited)
+        .from_select(["tweet_id", "number", "text", "created_at"], replaced)
+        .returning(tweet_versions.c.tweet_id)
+    )
+
+
+_POSTGRESQL_EDIT = WriteStatement(build=_edit_keeping_version)
+# Likes, timeline entries and versions go by ON DELETE CASCADE.
 _DELETE = WriteStatement(
     delete(tweets).where(tweets.c.id == bindparam("tweet")).returning(tweets.c.id)
 )
@@ -57,12 +93,40 @@ class SqlTweetRepository(TweetRepository):
             edited_at=row.edited_at,
             like_count=row.like_count,
             fanned_out=row.fanned_out,
+            edit_count=row.edit_count,
         )
 
-    async def update(self, tweet: Tweet) -> None:
-        await self._statements.execute(
-            _EDIT, tweet=tweet.id, text=tweet.text, edited_at=tweet.edited_at
+    async def record_edit(self, tweet: Tweet, replaced: TweetVersion) -> bool:
+        edits_read = tweet.edit_count - 1
+        if self._statements.dialect_name == "postgresql":
+            saved = await self._statements.scalar(
+                _POSTGRESQL_EDIT,
+                tweet=tweet.id,
+                edits_read=edits_read,
+                text=tweet.text,
+                edited_at=tweet.edited_at,
+                replaced_text=replaced.text,
+                replaced_at=replaced.created_at,
+            )
+            return saved is not None
+        # SQLite: the transaction holds the database's write lock from its start.
+        changed = await self._statements.execute(
+            _SQLITE_EDIT,
+            tweet=tweet.id,
+            edits_read=edits_read,
+            text=tweet.text,
+            edited_at=tweet.edited_at,
         )
+        if not changed:
+            return False
+        await self._statements.execute(
+            _KEEP_VERSION,
+            tweet_id=tweet.id,
+            number=edits_read,
+            text=replaced.text,
+            created_at=replaced.created_at,
+        )
+        return True
 
     async def delete(self, tweet: Tweet) -> None:
         if await self._statements.scalar(_DELETE, tweet=tweet.id) is not None:

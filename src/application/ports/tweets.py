@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.tweets import Tweet
+from domain.tweets import Tweet, TweetVersion
 
 
 class TweetRepository(Protocol):
@@ -14,8 +14,11 @@ class TweetRepository(Protocol):
 
     async def get(self, tweet_id: int) -> Tweet | None: ...
 
-    async def update(self, tweet: Tweet) -> None:
-        """Save the text and ``edited_at`` of a stored tweet."""
+    async def record_edit(self, tweet: Tweet, replaced: TweetVersion) -> bool:
+        """Save an edit (``Tweet.edit``): the text, ``edited_at`` and ``edit_count``, and keep
+        the version it replaced. Only if no other edit was saved since ``tweet`` was read
+        (its ``edit_count`` is still one less): False, and nothing saved, otherwise (read it
+        again and retry). Concurrent edits thus never pass the limit."""
         ...
 
     async def delete(self, tweet: Tweet) -> None:

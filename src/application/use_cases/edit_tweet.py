@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from application.authorization import active_user
 from application.lookups import existing_tweet
 from application.ports.clock import Clock
+from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from domain.errors import NotAuthor, TweetNotFound
-from domain.tweets import TweetText
+from domain.tweets import Tweet, TweetText, TweetVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,12 @@ class EditTweetCommand:
 class EditTweet:
     """Change a tweet's text; only its author may, and ``edited_at`` records when.
 
-    The text rules of posting apply (empty text only if the tweet has an image).
+    - The text rules of posting apply (empty text only if the tweet has an image).
+    - Within ``tweet_edit_window_seconds`` of posting and at most ``tweet_max_edits`` times
+      (``Tweet.edit``), checked after ``tweet_not_found`` and ``not_author``. Edits racing
+      each other never pass the limit: each is saved only if no other was since its read.
+    - Every version is kept (``GetTweetHistory``): an edit keeps the one it replaces.
+    - The same text again is no edit: the tweet is answered as it is.
     """
 
     def __init__(
@@ -33,24 +39,45 @@ class EditTweet:
         clock: Clock,
         tx: TransactionManager,
         users: UserLookup,
+        settings: SettingsReader,
     ) -> None:
         self._users = users
         self._tweets = tweets
         self._reader = reader
         self._clock = clock
         self._tx = tx
+        self._settings = settings
 
     async def __call__(self, command: EditTweetCommand) -> TweetView:
         await active_user(self._users, command.actor_id)
-        tweet = await existing_tweet(self._tweets, command.tweet_id)
-        if not tweet.is_by(command.actor_id):
-            raise NotAuthor
-        tweet.edit(
-            TweetText.parse(command.text, has_image=tweet.image is not None), self._clock.now()
-        )
-        await self._tweets.update(tweet)
+        settings = await self._settings.current()
+        replaced: TweetVersion | None = None
+        # Each time a save is refused another edit was saved meanwhile, so the tweet has one
+        # edit more: this ends, at the latest when the limit is reached.
+        while True:
+            tweet = await existing_tweet(self._tweets, command.tweet_id)
+            if not tweet.is_by(command.actor_id):
+                raise NotAuthor
+            text = TweetText.parse(command.text, has_image=tweet.image is not None)
+            replaced = tweet.edit(
+                text,
+                # Read after the rival edit that refused an earlier try: the versions' times
+                # follow their order.
+                self._clock.now(),
+                window=settings.tweet_edit_window,
+                max_edits=settings.tweet_max_edits,
+            )
+            if replaced is None or await self._tweets.record_edit(tweet, replaced):
+                break
+        if replaced is not None:
+            await self._recompute_mentions_and_hashtags(tweet)
         await self._tx.commit()
         view = await self._reader.tweet(tweet.id, command.actor_id)
         if view is None:
             raise TweetNotFound
-        return view
+        # As this edit left it, even if another was saved since.
+        return view._replace(text=tweet.text, edited_at=tweet.edited_at)
+
+    async def _recompute_mentions_and_hashtags(self, tweet: Tweet) -> None:
+        """The place for issue 15, item 6 ("An edit recomputes them"): store the mentions
+        and hashtags of ``tweet.text``, in the edit's transaction. Nothing yet."""

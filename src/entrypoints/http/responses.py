@@ -10,6 +10,7 @@ from application.ports.tweet_reader import TweetView
 from application.ports.user_reader import ProfileView, UserSummary
 from application.token_issuer import TokenPair
 from domain.settings import RuntimeSettings
+from domain.tweets import TweetVersion
 from domain.users import (
     User,
 )
@@ -83,6 +84,8 @@ class SettingsResponse(msgspec.Struct):
     uploads_per_user_per_hour: int
     writes_per_user_per_hour: int
     fanout_max_followers: int
+    tweet_edit_window_seconds: int
+    tweet_max_edits: int
 
     @classmethod
     def of(cls, settings: RuntimeSettings) -> SettingsResponse:
@@ -190,3 +193,14 @@ class LikeResponse(msgspec.Struct):
 
 class HealthResponse(msgspec.Struct):
     status: str
+
+
+class TweetVersionResponse(msgspec.Struct):
+    """One version of a tweet's text, and since when it was the tweet's."""
+
+    text: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, version: TweetVersion) -> TweetVersionResponse:
+        return cls(text=version.text, created_at=version.created_at)

@@ -224,6 +224,10 @@ class SettingsPatch(RequestBody):
     )
     writes_per_user_per_hour: Annotated[int, _range("writes_per_user_per_hour")] | UnsetType = UNSET
     fanout_max_followers: Annotated[int, _range("fanout_max_followers")] | UnsetType = UNSET
+    tweet_edit_window_seconds: Annotated[int, _range("tweet_edit_window_seconds")] | UnsetType = (
+        UNSET
+    )
+    tweet_max_edits: Annotated[int, _range("tweet_max_edits")] | UnsetType = UNSET
 
 
 class TweetTextRequest(RequestBody):

@@ -45,6 +45,7 @@ PUBLIC: dict[Route, int] = {
     ("GET", f"{API}/users/{{username:str}}/following"): 200,
     ("GET", f"{API}/tweets/{{tweet_id:int}}"): 200,
     ("GET", f"{API}/tweets/{{tweet_id:int}}/likes"): 200,
+    ("GET", f"{API}/tweets/{{tweet_id:int}}/history"): 200,
     ("GET", "/health"): 200,
     ("GET", "/health/ready"): 200,
     ("GET", "/media/{name:str}"): 200,

@@ -13,6 +13,7 @@ from application.use_cases.build_feed import BuildFeed, BuildFeedQuery
 from application.use_cases.delete_tweet import DeleteTweet, DeleteTweetCommand
 from application.use_cases.edit_tweet import EditTweet, EditTweetCommand
 from application.use_cases.get_tweet import GetTweet, GetTweetQuery
+from application.use_cases.get_tweet_history import GetTweetHistory, GetTweetHistoryQuery
 from application.use_cases.like_tweet import LikeCommand, LikeTweet
 from application.use_cases.list_likers import ListLikers, ListLikersQuery
 from application.use_cases.post_tweet import PostTweet, PostTweetCommand
@@ -28,6 +29,7 @@ from entrypoints.http.responses import (
     LikeResponse,
     TweetPage,
     TweetResponse,
+    TweetVersionResponse,
     UserSummaryPage,
     UserSummaryResponse,
 )
@@ -91,6 +93,15 @@ class TweetsController(Controller):
         """One tweet (signing in is optional; it sets ``liked_by_me``)."""
         return TweetResponse.of(await get_tweet(GetTweetQuery(tweet_id, viewer.user_id)), links)
 
+    @get("/{tweet_id:int}/history", opt=PUBLIC_PAGE, responses=documented(401, 404))
+    async def history(
+        self, tweet_id: TweetId, get_history: FromDishka[GetTweetHistory]
+    ) -> list[TweetVersionResponse]:
+        """Every version of the tweet's text: the original first, the current one last
+        (signing in is optional)."""
+        versions = await get_history(GetTweetHistoryQuery(tweet_id))
+        return [TweetVersionResponse.of(version) for version in versions]
+
     @patch("/{tweet_id:int}", security=BEARER_SECURITY, responses=documented(400, 401, 403, 404))
     async def edit(
         self,
@@ -100,7 +111,9 @@ class TweetsController(Controller):
         edit_tweet: FromDishka[EditTweet],
         links: FromDishka[Links],
     ) -> TweetResponse:
-        """Change the text of one's own tweet."""
+        """Change the text of one's own tweet: within ``tweet_edit_window_seconds`` of posting,
+        at most ``tweet_max_edits`` times (403 ``edit_window_closed``, ``edit_limit_reached``).
+        The same text again is no edit."""
         tweet = await edit_tweet(EditTweetCommand(claims.user_id, tweet_id, data.text))
         return TweetResponse.of(tweet, links)
 
