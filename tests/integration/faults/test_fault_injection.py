@@ -13,17 +13,13 @@ retried for the busy timeout, then refused with a 503 that changed nothing.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
-import random
 import sqlite3
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -47,6 +43,7 @@ from tests.support.api import LEAK_MARKERS, PASSWORD, PROBLEM_JSON, Account, ass
 from tests.support.app import TEST_SECRET, make_app, serve
 from tests.support.chirp_process import ServedChirp, chirp_env, chirp_serve
 from tests.support.jobs import assert_derived_work_done
+from tests.support.mixed_load import Load, Outcome, follow_in_a_ring_and_post
 from tests.support.tokens import mint_access_token
 
 API = "/api/v1"
@@ -58,35 +55,13 @@ OBSERVED_AFTER = 10.0  # seconds of load after PostgreSQL is back
 RECOVERY_BOUND = 5.0  # a DB-touching 2xx within this many seconds of the return
 DERIVED_WITHIN = 30.0  # seconds for the workers to finish the derived work after the load
 REQUEST_BOUND = 10.0  # no request may take longer
-SUCCESS = {"me": 200, "feed": 200, "tweet": 201, "like": 200, "login": 200, "ready": 200}
 # One cycle of operations; every one of them needs the database.
-MIX = ("me", "tweet", "feed", "like", "ready", "me", "tweet", "login")
-
-
-@dataclass
-class Outcome:
-    """One request of the load: what was sent, when (seconds since the load began), and
-    what came back (``error`` when no response did)."""
-
-    op: str
-    account: Account
-    started: float
-    ended: float = 0.0
-    status: int | None = None
-    content_type: str = ""
-    body: Any = None
-    text: str = ""
-    error: str | None = None
-    marker: str | None = None
-    tweet_id: int | None = None
-
-    @property
-    def duration(self) -> float:
-        return self.ended - self.started
-
-    def __repr__(self) -> str:
-        what = self.error or f"{self.status} {self.text[:200]}"
-        return f"<{self.op} at {self.started:.2f}s for {self.duration:.2f}s: {what}>"
+LOAD = Load(
+    mix=("me", "tweet", "feed", "like", "ready", "me", "tweet", "login"),
+    rate=RATE,
+    clients=CLIENTS,
+    request_bound=REQUEST_BOUND,
+)
 
 
 @dataclass
@@ -148,80 +123,8 @@ async def chirp_server(server_process: ServedChirp, cluster: ThrowawayPostgres) 
             server.accounts = await insert_users(engine, *names)
         finally:
             await engine.dispose()
-        # Each account follows the next: every post has a fan-out to do.
-        ring = [*server.accounts[1:], server.accounts[0]]
-        for account, followee in zip(server.accounts, ring, strict=True):
-            response = await http.post(
-                f"{API}/users/{followee.username}/follow", headers=account.auth
-            )
-            assert response.status_code == 204, response.text
-        for account in server.accounts:
-            response = await http.post(f"{API}/tweets", json={"text": "seed"}, headers=account.auth)
-            assert response.status_code == 201, response.text
-            server.seed_tweets.append(response.json()["id"])
+        server.seed_tweets = await follow_in_a_ring_and_post(http, server.accounts)
     return server
-
-
-async def _send(http: httpx.AsyncClient, outcome: Outcome, likeable: list[int]) -> None:
-    auth = outcome.account.auth
-    match outcome.op:
-        case "me":
-            call = http.get(f"{API}/me", headers=auth)
-        case "feed":
-            call = http.get(f"{API}/feed", params={"limit": 5}, headers=auth)
-        case "tweet":
-            outcome.marker = f"fault-{uuid.uuid4().hex}"
-            call = http.post(f"{API}/tweets", json={"text": outcome.marker}, headers=auth)
-        case "like":
-            outcome.tweet_id = random.choice(likeable)
-            call = http.post(f"{API}/tweets/{outcome.tweet_id}/like", headers=auth)
-        case "login":
-            body = {"username": outcome.account.username, "password": outcome.account.password}
-            call = http.post(f"{API}/auth/login", json=body)
-        case "ready":
-            call = http.get("/health/ready")
-        case _:
-            raise AssertionError(outcome.op)
-    response = await call
-    outcome.status = response.status_code
-    outcome.content_type = response.headers.get("content-type", "").split(";")[0].strip()
-    outcome.text = response.text
-    if outcome.content_type.endswith("json"):
-        outcome.body = response.json()
-    if outcome.op == "tweet" and outcome.status == 201:
-        outcome.tweet_id = outcome.body["id"]
-        likeable.append(outcome.tweet_id)
-
-
-async def run_load(
-    server: ChirpServer, duration: Callable[[], float], clock: Callable[[], float]
-) -> list[Outcome]:
-    """Requests at ``RATE`` per second from ``CLIENTS`` concurrent clients until
-    ``duration()`` seconds (re-read as it goes) have passed; every outcome, in order."""
-    outcomes: list[Outcome] = []
-    likeable = list(server.seed_tweets)
-    sequence = itertools.count()
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-
-    async def client(http: httpx.AsyncClient) -> None:
-        for index in sequence:
-            due = index / RATE
-            if due >= duration():
-                return
-            await asyncio.sleep(max(0.0, due - clock()))
-            outcome = Outcome(
-                MIX[index % len(MIX)], server.accounts[index % len(server.accounts)], clock()
-            )
-            outcomes.append(outcome)
-            try:
-                await _send(http, outcome, likeable)
-            except httpx.HTTPError as error:
-                outcome.error = f"{type(error).__name__}: {error}"
-            outcome.ended = clock()
-
-    async with httpx.AsyncClient(base_url=server.url, timeout=REQUEST_BOUND, limits=limits) as http:
-        await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
-    return outcomes
 
 
 async def restart_postgres(
@@ -262,7 +165,9 @@ async def test_postgres_restart_under_load(
         return back + OBSERVED_AFTER
 
     restart = asyncio.create_task(restart_postgres(cluster, clock, times))
-    outcomes = await run_load(chirp_server, duration, clock)
+    outcomes = await LOAD.run(
+        chirp_server.url, chirp_server.accounts, chirp_server.seed_tweets, duration, clock
+    )
     await restart
     log = chirp_server.log_tail()
 
@@ -273,7 +178,7 @@ async def test_postgres_restart_under_load(
     assert slowest.duration < REQUEST_BOUND, slowest
 
     # Only the success status of each operation, or a 503 problem: no 500, no other error.
-    unexpected = [o for o in outcomes if o.status not in (SUCCESS[o.op], 503)]
+    unexpected = [o for o in outcomes if not o.ok and o.status != 503]
     # A string, so that pytest shows all of it (the server's tracebacks) when it fails.
     assert not unexpected, (
         f"{Counter((o.op, o.status) for o in unexpected)} {unexpected[:5]}\n{chirp_server.errors()}"
@@ -294,13 +199,13 @@ async def test_postgres_restart_under_load(
 
     # Back within RECOVERY_BOUND seconds of PostgreSQL accepting connections, and for good.
     after = [o for o in outcomes if o.started >= times["back"]]
-    first_ok = next((o for o in after if o.status == SUCCESS[o.op]), None)
+    first_ok = next((o for o in after if o.ok), None)
     assert first_ok is not None, (after[:10], log)
     recovery = first_ok.ended - times["back"]
     assert recovery <= RECOVERY_BOUND, (recovery, after[:10])
     settled = [o for o in after if o.started >= times["back"] + RECOVERY_BOUND]
     assert settled
-    still_failing = [o for o in settled if o.status != SUCCESS[o.op]]
+    still_failing = [o for o in settled if not o.ok]
     assert not still_failing, (still_failing[:10], log)
 
     # No acknowledged write was lost: every 201 tweet and every 200 like is there.

@@ -15,16 +15,12 @@ the new primary.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
-import random
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -35,6 +31,7 @@ from tests.support.accounts import insert_users
 from tests.support.api import LEAK_MARKERS, PROBLEM_JSON, Account
 from tests.support.chirp_process import ServedChirp, chirp_env, chirp_serve
 from tests.support.jobs import assert_derived_work_done
+from tests.support.mixed_load import Load, Outcome, follow_in_a_ring_and_post
 
 API = "/api/v1"
 RATE = 60.0  # requests per second, over all clients
@@ -45,33 +42,12 @@ OBSERVED_AFTER = 4.0  # seconds of load after the promotion
 RECOVERY_BOUND = 3.0  # the first success within this many seconds of the promotion
 REQUEST_BOUND = 10.0  # no request may take longer
 DERIVED_WITHIN = 20.0  # seconds for the worker to finish the derived work after the load
-SUCCESS = {"tweet": 201, "like": 200, "feed": 200, "me": 200, "public": 200, "ready": 200}
-MIX = ("tweet", "feed", "like", "public", "me", "tweet", "ready", "feed")
-
-
-@dataclass
-class Outcome:
-    """One request: what was sent, when (seconds since the load began), what came back."""
-
-    op: str
-    account: Account
-    started: float
-    ended: float = 0.0
-    status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    text: str = ""
-    error: str | None = None
-    marker: str | None = None
-    tweet_id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == SUCCESS[self.op]
-
-    def __repr__(self) -> str:
-        what = self.error or f"{self.status} {self.text[:200]}"
-        return f"<{self.op} at {self.started:.2f}s for {self.ended - self.started:.2f}s: {what}>"
+LOAD = Load(
+    mix=("tweet", "feed", "like", "public", "me", "tweet", "ready", "feed"),
+    rate=RATE,
+    clients=CLIENTS,
+    request_bound=REQUEST_BOUND,
+)
 
 
 @dataclass
@@ -114,83 +90,11 @@ async def service(served: ServedChirp, cluster: ReplicatedPostgres) -> Service:
         accounts = await insert_users(engine, *(f"failover_{i}" for i in range(CLIENTS)))
     finally:
         await engine.dispose()
-    seed_tweets = []
     async with httpx.AsyncClient(base_url=served.url, timeout=5) as http:
-        ring = [*accounts[1:], accounts[0]]
-        for account, followee in zip(accounts, ring, strict=True):
-            response = await http.post(
-                f"{API}/users/{followee.username}/follow", headers=account.auth
-            )
-            assert response.status_code == 204, response.text
-        for account in accounts:
-            response = await http.post(f"{API}/tweets", json={"text": "seed"}, headers=account.auth)
-            assert response.status_code == 201, response.text
-            seed_tweets.append(response.json()["id"])
+        seed_tweets = await follow_in_a_ring_and_post(http, accounts)
     # The job worker inside chirp serve works on the primary to begin with.
     await assert_derived_work_done(cluster.primary.url, within=DERIVED_WITHIN)
     return Service(served, accounts, seed_tweets)
-
-
-async def send(http: httpx.AsyncClient, outcome: Outcome, tweets: list[int]) -> None:
-    auth = outcome.account.auth
-    match outcome.op:
-        case "tweet":
-            outcome.marker = f"failover-{uuid.uuid4().hex}"
-            call = http.post(f"{API}/tweets", json={"text": outcome.marker}, headers=auth)
-        case "like":
-            outcome.tweet_id = random.choice(tweets)
-            call = http.post(f"{API}/tweets/{outcome.tweet_id}/like", headers=auth)
-        case "feed":
-            call = http.get(f"{API}/feed", params={"limit": 5}, headers=auth)
-        case "me":
-            call = http.get(f"{API}/me", headers=auth)
-        case "public":
-            call = http.get(f"{API}/tweets/{random.choice(tweets)}")
-        case "ready":
-            call = http.get("/health/ready")
-        case _:
-            raise AssertionError(outcome.op)
-    response = await call
-    outcome.status = response.status_code
-    outcome.headers = dict(response.headers)
-    outcome.text = response.text
-    if response.headers.get("content-type", "").split(";")[0].endswith("json"):
-        outcome.body = response.json()
-    if outcome.op == "tweet" and outcome.status == 201:
-        outcome.tweet_id = outcome.body["id"]
-        tweets.append(outcome.tweet_id)
-
-
-async def run_load(
-    service: Service, until: Callable[[], float], clock: Callable[[], float]
-) -> list[Outcome]:
-    """``RATE`` requests a second from ``CLIENTS`` clients until ``until()`` seconds (re-read
-    as it goes) have passed; every outcome."""
-    outcomes: list[Outcome] = []
-    tweets = list(service.seed_tweets)
-    sequence = itertools.count()
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-
-    async def client(http: httpx.AsyncClient) -> None:
-        for index in sequence:
-            due = index / RATE
-            if due >= until():
-                return
-            await asyncio.sleep(max(0.0, due - clock()))
-            account = service.accounts[index % len(service.accounts)]
-            outcome = Outcome(MIX[index % len(MIX)], account, clock())
-            outcomes.append(outcome)
-            try:
-                await send(http, outcome, tweets)
-            except httpx.HTTPError as error:
-                outcome.error = f"{type(error).__name__}: {error}"
-            outcome.ended = clock()
-
-    async with httpx.AsyncClient(
-        base_url=service.served.url, timeout=REQUEST_BOUND, limits=limits
-    ) as http:
-        await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
-    return outcomes
 
 
 async def fail_over(
@@ -237,7 +141,9 @@ async def test_the_replica_takes_over_from_a_killed_primary_without_a_restart(
         return times.get("promoted", HEALTHY_BEFORE + NO_PRIMARY + 15) + OBSERVED_AFTER
 
     failover = asyncio.create_task(fail_over(cluster, clock, times))
-    outcomes = await run_load(service, until, clock)
+    outcomes = await LOAD.run(
+        service.served.url, service.accounts, service.seed_tweets, until, clock
+    )
     await failover
     process = service.served.process
 
