@@ -3,7 +3,6 @@ stands still is measured as behind for as long as it does, and one that keeps up
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -12,18 +11,15 @@ import pytest
 from bench.database_reads import asyncpg_dsn
 from bench.replica_lag import LagProbe, LagSampler
 
-from devservers.postgres import ReplicatedPostgres, postgres_binaries, throwaway_replicated_cluster
+from devservers.postgres import ReplicatedPostgres
+from tests.support.postgres import replicated_cluster
 
 STANDING_STILL_SECONDS = 0.2
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[ReplicatedPostgres]:
-    if postgres_binaries() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL server binaries were found")
-        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
-    with throwaway_replicated_cluster("chirp_lag") as replicated:
+    with replicated_cluster("chirp_lag") as replicated:
         yield replicated
 
 

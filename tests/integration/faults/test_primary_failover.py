@@ -15,7 +15,6 @@ the new primary.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,12 +25,13 @@ import httpx
 import pytest
 
 from adapters.sql.engine import create_engine
-from devservers.postgres import ReplicatedPostgres, postgres_binaries, throwaway_replicated_cluster
+from devservers.postgres import ReplicatedPostgres, throwaway_replicated_cluster
 from tests.support.accounts import insert_users
 from tests.support.api import LEAK_MARKERS, PROBLEM_JSON, Account
 from tests.support.chirp_process import ServedChirp, chirp_env, chirp_serve
 from tests.support.jobs import assert_derived_work_done
 from tests.support.mixed_load import Load, Outcome, follow_in_a_ring_and_post
+from tests.support.postgres import replicated_cluster, require_postgres_binaries
 
 API = "/api/v1"
 RATE = 60.0  # requests per second, over all clients
@@ -62,11 +62,7 @@ class Service:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[ReplicatedPostgres]:
-    if postgres_binaries() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL server binaries were found")
-        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
-    with throwaway_replicated_cluster("chirp_failover", synchronous=True) as replicated:
+    with replicated_cluster("chirp_failover", synchronous=True) as replicated:
         yield replicated
 
 
@@ -218,10 +214,7 @@ async def test_a_primary_that_hangs_instead_of_dying_is_passed_over(tmp_path: Pa
     process SIGSTOPped) and the replica is promoted: a new connection that tries the hung
     host first gives up on it after the connect timeout and goes on to the next host, so
     writes succeed again, and the job worker does their derived work on the new primary."""
-    if postgres_binaries() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL server binaries were found")
-        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
+    require_postgres_binaries()
     timeouts = {
         "CHIRP_DB_CONNECT_TIMEOUT": str(HUNG_TIMEOUT),
         "CHIRP_DB_STATEMENT_TIMEOUT": str(HUNG_TIMEOUT),

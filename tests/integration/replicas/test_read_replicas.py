@@ -9,7 +9,6 @@ each step knows what the router knows.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,23 +21,20 @@ from adapters.sql.database import Reads
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import upgrade
 from adapters.sql.replicas import RoutedReads
-from devservers.postgres import ReplicatedPostgres, postgres_binaries, throwaway_replicated_cluster
+from devservers.postgres import ReplicatedPostgres
 from entrypoints.config import AppConfig
 from entrypoints.http.app import create_app
 from tests.support.api import API, register
 from tests.support.app import TEST_SECRET, serve
 from tests.support.metrics import scrape, value
+from tests.support.postgres import replicated_cluster
 
 CAUGHT_UP_WITHIN = 5.0  # seconds: a bound for a hung replica, not a measurement of lag
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[ReplicatedPostgres]:
-    if postgres_binaries() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL server binaries were found")
-        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
-    with throwaway_replicated_cluster("chirp_replicas") as replicated:
+    with replicated_cluster("chirp_replicas") as replicated:
         yield replicated
 
 

@@ -4,7 +4,6 @@ replica (``pg_basebackup -R``), started by the test as an unprivileged user."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Iterator
 
@@ -13,22 +12,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from adapters.sql.engine import create_engine
-from devservers.postgres import (
-    ReplicatedPostgres,
-    postgres_binaries,
-    throwaway_replicated_cluster,
-)
+from devservers.postgres import ReplicatedPostgres
+from tests.support.postgres import replicated_cluster
 
 VISIBLE_WITHIN = 5.0  # seconds: a bound for a hung replica, not a measurement of lag
 
 
 @pytest.fixture(scope="module")
 def replicated() -> Iterator[ReplicatedPostgres]:
-    if postgres_binaries() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL server binaries were found")
-        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
-    with throwaway_replicated_cluster("chirp_replicated") as cluster:
+    with replicated_cluster("chirp_replicated") as cluster:
         yield cluster
 
 
@@ -80,11 +72,7 @@ async def test_the_replica_follows_the_primary_refuses_writes_and_takes_over(
 
 @pytest.fixture
 def synchronous() -> Iterator[ReplicatedPostgres]:
-    if postgres_binaries() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL server binaries were found")
-        pytest.skip("PostgreSQL binaries not found; set CHIRP_PG_BIN")
-    with throwaway_replicated_cluster("chirp_synchronous", synchronous=True) as cluster:
+    with replicated_cluster("chirp_synchronous", synchronous=True) as cluster:
         yield cluster
 
 
