@@ -30,6 +30,7 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "uploads_per_user_per_hour": (0, 100_000),
     "writes_per_user_per_hour": (0, 1_000_000),
     "fanout_max_followers": (0, 100_000_000),
+    "unattached_media_ttl_seconds": (300, 7 * DAY),
 }
 
 
@@ -47,6 +48,7 @@ class RuntimeSettings:
     uploads_per_user_per_hour: int = 60
     writes_per_user_per_hour: int = 1000
     fanout_max_followers: int = 10_000
+    unattached_media_ttl_seconds: int = DAY
 
     @property
     def access_token_ttl(self) -> timedelta:

@@ -24,6 +24,7 @@ CONTRACT_DEFAULTS = {
     "uploads_per_user_per_hour": 60,
     "writes_per_user_per_hour": 1000,
     "fanout_max_followers": 10000,
+    "unattached_media_ttl_seconds": 86400,
 }
 
 # Inclusive bounds from API.md "Runtime settings".

@@ -4,6 +4,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from application.ports.job_queue import Job
+from domain.media import Media
 from domain.sessions import RefreshToken, Session
 from domain.tweets import Tweet
 from domain.users import User
@@ -22,6 +23,7 @@ class MemoryStore:
     likes: dict[tuple[int, int], int] = field(default_factory=dict)
     follows: dict[tuple[int, int], int] = field(default_factory=dict)
     timelines: dict[int, set[int]] = field(default_factory=dict)
+    media: dict[str, Media] = field(default_factory=dict)
     # Jobs waiting for a worker, oldest first; and those parked after failing too often.
     jobs: deque[Job] = field(default_factory=deque)
     failed_jobs: list[Job] = field(default_factory=list)
