@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from application.derived.delete_media import DELETE_MEDIA
 from application.errors import DependencyUnavailable
 from application.ports.clock import Clock
@@ -12,6 +14,16 @@ from application.ports.settings_reader import SettingsReader
 from application.throttle import Throttle
 from domain.errors import ImageTooLarge
 from domain.settings import UPLOADS_PER_USER_WINDOW
+
+
+@dataclass(frozen=True, slots=True)
+class StoredImage:
+    """An upload as stored: its name, and what decoding it found."""
+
+    name: str
+    content_type: str
+    width: int
+    height: int
 
 
 class ImageUploads:
@@ -34,7 +46,11 @@ class ImageUploads:
         self._queue = queue
 
     async def store(self, data: bytes, uploader_id: int) -> str:
-        """The stored image's name. The caller deletes it if its own write then fails.
+        """The stored image's name (see ``store_image``)."""
+        return (await self.store_image(data, uploader_id)).name
+
+    async def store_image(self, data: bytes, uploader_id: int) -> StoredImage:
+        """The stored image. The caller deletes it if its own write then fails.
 
         At most ``uploads_per_user_per_hour`` uploads per user (runtime setting; 0 means
         unlimited): past it ``too_many_attempts`` before the image is decoded. Every upload
@@ -49,7 +65,9 @@ class ImageUploads:
         )
         if len(data) > settings.max_image_bytes:
             raise ImageTooLarge(f"The image is larger than {settings.max_image_bytes} bytes.")
-        return await self._media.save(await self._images.process(data))
+        image = await self._images.process(data)
+        name = await self._media.save(image)
+        return StoredImage(name, image.content_type, image.width, image.height)
 
     async def discard(self, name: str | None) -> None:
         """Delete an upload that was never committed (its write failed): at once."""

@@ -206,3 +206,15 @@ class TweetNotFound(NotFound):
 class MediaNotFound(NotFound):
     code = "media_not_found"
     default_detail = "No such file."
+
+
+class InvalidMedia(DomainError):
+    code = "invalid_media"
+    default_detail = (
+        "media_ids must list at most 4 distinct uploads of your own that no tweet has attached."
+    )
+
+
+class NotOwner(Forbidden):
+    code = "not_owner"
+    default_detail = "Only the uploader may do this."

@@ -33,6 +33,7 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     # For the two edit settings 0 means no edits.
     "tweet_edit_window_seconds": (0, 7 * DAY),
     "tweet_max_edits": (0, 100),
+    "unattached_media_ttl_seconds": (300, 7 * DAY),
 }
 
 
@@ -52,6 +53,7 @@ class RuntimeSettings:
     fanout_max_followers: int = 10_000
     tweet_edit_window_seconds: int = 3600
     tweet_max_edits: int = 5
+    unattached_media_ttl_seconds: int = DAY
 
     @property
     def access_token_ttl(self) -> timedelta:

@@ -48,6 +48,7 @@ from adapters.sql.hosts import asyncpg_dsns
 from adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
+from adapters.sql.media import SqlMediaRepository
 from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
@@ -72,6 +73,7 @@ from application.ports.image_processor import ImageProcessor
 from application.ports.job_queue import JobQueue
 from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
+from application.ports.media import MediaRepository
 from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
 from application.ports.recent_writes import RecentWrites
@@ -282,6 +284,7 @@ class RepositoryProvider(Provider):
     follows = provide(SqlFollowRepository, provides=FollowRepository)
     home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
     counts = provide(SqlCounts, provides=Counts)
+    media = provide(SqlMediaRepository, provides=MediaRepository)
 
     @provide
     def job_queue(self, uow: SqlUnitOfWork, clock: Clock, signal: JobSignal) -> JobQueue:

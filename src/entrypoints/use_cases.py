@@ -8,6 +8,7 @@ from dishka import Provider, Scope, provide, provide_all
 from application.accounts import AccountOpener
 from application.derived.fold_counts import FoldCounts, RepairCounts
 from application.derived.registry import HANDLERS
+from application.derived.sweep_media import SweepUnattachedMedia
 from application.idempotency import IdempotentRequests
 from application.outbox import Outbox
 from application.password_policy import PasswordPolicy
@@ -18,6 +19,7 @@ from application.use_cases.build_feed import BuildFeed
 from application.use_cases.change_user_status import ChangeUserStatus
 from application.use_cases.create_superuser import CreateSuperuser
 from application.use_cases.delete_tweet import DeleteTweet
+from application.use_cases.describe_media import DescribeMedia
 from application.use_cases.edit_tweet import EditTweet
 from application.use_cases.follow_user import FollowUser
 from application.use_cases.get_current_user import GetCurrentUser
@@ -44,6 +46,7 @@ from application.use_cases.unfollow_user import UnfollowUser
 from application.use_cases.unlike_tweet import UnlikeTweet
 from application.use_cases.update_current_user import UpdateCurrentUser
 from application.use_cases.update_settings import UpdateSettings
+from application.use_cases.upload_media import UploadMedia
 from application.username_policy import UsernamePolicy
 from application.write_limits import WriteLimits
 from entrypoints.http.paths import RESERVED_USERNAMES
@@ -63,7 +66,7 @@ class UseCaseProvider(Provider):
     image_uploads = provide(ImageUploads)
     outbox = provide(Outbox)
     # The workers' handlers, built per job as use cases are per request.
-    handlers = provide_all(*HANDLERS, FoldCounts, RepairCounts)
+    handlers = provide_all(*HANDLERS, FoldCounts, RepairCounts, SweepUnattachedMedia)
     write_limits = provide(WriteLimits)
     # One per process: it remembers when it last purged expired keys.
     idempotent_requests = provide(IdempotentRequests, scope=Scope.APP)
@@ -99,4 +102,6 @@ class UseCaseProvider(Provider):
         RemoveAvatar,
         OpenMedia,
         GetTweetHistory,
+        UploadMedia,
+        DescribeMedia,
     )

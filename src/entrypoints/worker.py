@@ -13,6 +13,7 @@ from dishka import AsyncContainer
 from application.derived.fan_out_tweet import FAN_OUT
 from application.derived.fold_counts import FOLD_BATCH, FoldCounts
 from application.derived.registry import WORK
+from application.derived.sweep_media import SWEEP_BATCH, SweepUnattachedMedia
 from application.errors import DependencyUnavailable
 from application.ports.job_queue import Job
 from application.ports.job_worker import JobWorker, Perform
@@ -23,6 +24,8 @@ logger = logging.getLogger("chirp.jobs")
 
 # How often count changes are folded into the counts: well inside API.md's 2 seconds.
 FOLD_EVERY = 0.25
+# How often expired unattached uploads are swept: their TTL is at least 5 minutes.
+SWEEP_MEDIA_EVERY = 60.0
 
 
 class UnknownJob(Exception):
@@ -71,6 +74,26 @@ async def _fold_counts_forever(container: AsyncContainer) -> None:
         await asyncio.sleep(FOLD_EVERY)
 
 
+async def sweep_media(container: AsyncContainer) -> int:
+    """Delete every expired unattached upload: how many there were."""
+    swept = 0
+    while True:
+        async with container() as scope:
+            done = await (await scope.get(SweepUnattachedMedia))()
+        swept += done
+        if done < SWEEP_BATCH:
+            return swept
+
+
+async def _sweep_media_forever(container: AsyncContainer) -> None:
+    while True:
+        try:
+            await sweep_media(container)
+        except DependencyUnavailable as error:
+            logger.warning("could not sweep unattached media: %s", error)
+        await asyncio.sleep(SWEEP_MEDIA_EVERY)
+
+
 async def run_jobs(
     container: AsyncContainer,
     *,
@@ -82,12 +105,14 @@ async def run_jobs(
     worker = await container.get(JobWorker)
     perform = performer(container)
     if until_empty:
+        await sweep_media(container)
         while True:
             await worker.run(perform, WORK.keys(), concurrency=concurrency, until_empty=True)
             if not await fold_counts(container):
                 return
     async with asyncio.TaskGroup() as group:
         group.create_task(_fold_counts_forever(container))
+        group.create_task(_sweep_media_forever(container))
         group.create_task(
             worker.run(perform, WORK.keys(), concurrency=concurrency, until_empty=False)
         )

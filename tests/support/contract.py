@@ -7,7 +7,9 @@ from typing import Any
 
 TWEET_KEYS = frozenset(
     {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
+    | {"media"}
 )
+MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
 USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
 USER_PUBLIC_KEYS = frozenset(
     {
@@ -49,6 +51,28 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     assert isinstance(body["like_count"], int)
     assert body["like_count"] >= 0
     assert body["liked_by_me"] in (None, True, False)
+    assert isinstance(body["media"], list)
+    assert len(body["media"]) <= 4
+    for media in body["media"]:
+        assert_media(media)
+    # image_url is the first media's url; a tweet's image posted before media were recorded
+    # (revision 0009) has none.
+    if body["media"]:
+        assert body["image_url"] == body["media"][0]["url"], body
+    return dict(body)
+
+
+def assert_media(body: Any) -> dict[str, Any]:
+    """``body`` is exactly a Media object of the contract."""
+    assert set(body) == MEDIA_KEYS, body
+    assert isinstance(body["id"], str)
+    assert isinstance(body["url"], str)
+    assert body["alt"] is None or isinstance(body["alt"], str)
+    assert isinstance(body["width"], int)
+    assert body["width"] > 0
+    assert isinstance(body["height"], int)
+    assert body["height"] > 0
+    assert body["content_type"] in ("image/jpeg", "image/png", "image/gif", "image/webp")
     return dict(body)
 
 

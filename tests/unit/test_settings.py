@@ -26,6 +26,7 @@ CONTRACT_DEFAULTS = {
     "fanout_max_followers": 10000,
     "tweet_edit_window_seconds": 3600,
     "tweet_max_edits": 5,
+    "unattached_media_ttl_seconds": 86400,
 }
 
 # Inclusive bounds from API.md "Runtime settings".

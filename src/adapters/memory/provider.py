@@ -9,6 +9,7 @@ from adapters.memory.deactivations import InMemoryDeactivations
 from adapters.memory.health import InMemoryDatabaseHealth
 from adapters.memory.idempotency_keys import InMemoryIdempotencyKeys
 from adapters.memory.jobs import InMemoryJobQueue, InMemoryJobWorker
+from adapters.memory.media import InMemoryMediaRepository
 from adapters.memory.readers import InMemoryTweetReader, InMemoryUserReader
 from adapters.memory.sessions import InMemorySessionRepository
 from adapters.memory.settings import InMemorySettingsRepository
@@ -31,6 +32,7 @@ from application.ports.idempotency_keys import IdempotencyKeys
 from application.ports.job_queue import JobQueue
 from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
+from application.ports.media import MediaRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.transaction import TransactionManager
@@ -82,3 +84,4 @@ class InMemoryProvider(Provider):
     home_timelines = provide(InMemoryHomeTimelines, provides=HomeTimelines)
     job_queue = provide(InMemoryJobQueue, provides=JobQueue)
     counts = provide(InMemoryCounts, provides=Counts)
+    media = provide(InMemoryMediaRepository, provides=MediaRepository)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from adapters.memory.media import media_of
 from adapters.memory.store import MemoryStore
 from adapters.memory.users import InMemoryUserRepository
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
@@ -40,6 +41,7 @@ class InMemoryTweetReader(TweetReader):
             edited_at=tweet.edited_at,
             like_count=tweet.like_count,
             liked_by_me=None if viewer_id is None else (viewer_id, tweet.id) in self._store.likes,
+            media=media_of(self._store, tweet.id),
         )
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:

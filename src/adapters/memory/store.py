@@ -4,6 +4,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from application.ports.job_queue import Job
+from domain.media import Media
 from domain.sessions import RefreshToken, Session
 from domain.tweets import Tweet, TweetVersion
 from domain.users import User
@@ -24,6 +25,7 @@ class MemoryStore:
     timelines: dict[int, set[int]] = field(default_factory=dict)
     # tweet_id -> the versions its edits replaced, oldest first
     tweet_versions: dict[int, list[TweetVersion]] = field(default_factory=dict)
+    media: dict[str, Media] = field(default_factory=dict)
     # Jobs waiting for a worker, oldest first; and those parked after failing too often.
     jobs: deque[Job] = field(default_factory=deque)
     failed_jobs: list[Job] = field(default_factory=list)

@@ -174,6 +174,39 @@ follows = Table(
     Index("ix_follows_follower_id_id", "follower_id", "id"),
 )
 
+# Uploaded images (API.md "Media"): unattached (tweet_id NULL) until a tweet of the
+# uploader's attaches them at a position (0-3); unattached ones expire. ``id`` is random and
+# opaque; ``name`` is the stored object's.
+media = Table(
+    "media",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("uploader_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("content_type", String(50), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("alt", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=True),
+    Column("position", Integer, nullable=True),
+    CheckConstraint(
+        "(tweet_id IS NULL AND position IS NULL)"
+        " OR (tweet_id IS NOT NULL AND position BETWEEN 0 AND 3)",
+        name="attached_at_a_position",
+    ),
+    # A tweet's media in order, one per position; and the cascade when a tweet is deleted.
+    UniqueConstraint("tweet_id", "position", name="uq_media_tweet_id_position"),
+    Index("ix_media_uploader_id", "uploader_id"),  # the cascade when a user is deleted
+    # The sweep of expired uploads reads only the unattached ones, oldest first.
+    Index(
+        "ix_media_unattached_created_at",
+        "created_at",
+        postgresql_where=text("tweet_id IS NULL"),
+        sqlite_where=text("tweet_id IS NULL"),
+    ),
+)
+
 # Each user's home feed, written when tweets are posted and follows change (fan-out on
 # write), so a page is one short index range scan: (user_id, position) descending. An
 # entry's position is where it stands in the feed (for a tweet, its id); a tweet is in a

@@ -7,6 +7,7 @@ from sqlalchemy import Select, bindparam, false, func, null, select, true, union
 from adapters.sql.database import Reads
 from adapters.sql.home_timelines import horizon
 from adapters.sql.keyset import newest_first, page_params
+from adapters.sql.media import keyed_with_media, with_media
 from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import Id, follows, likes, timeline_entries, tweets, users
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
@@ -152,7 +153,7 @@ class SqlTweetReader(TweetReader):
         row = await self._reads.first(
             _ONE_TWEET[viewer_id is not None], tweet=tweet_id, **_viewer(viewer_id)
         )
-        return None if row is None else _view(row)
+        return None if row is None else (await with_media(self._reads, [_view(row)]))[0]
 
     async def by_author(
         self, author_id: int, viewer_id: int | None, before: int | None, limit: int
@@ -163,7 +164,7 @@ class SqlTweetReader(TweetReader):
             **_viewer(viewer_id),
             **page_params(before, limit),
         )
-        return [(row.id, _view(row)) for row in rows]
+        return await keyed_with_media(self._reads, [(row.id, _view(row)) for row in rows])
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
         rows = await self._reads.all(
@@ -175,7 +176,7 @@ class SqlTweetReader(TweetReader):
                 viewer=reader_id,
                 **page_params(before, limit - len(rows)),
             )
-        return [(row.position, _view(row)) for row in rows]
+        return await keyed_with_media(self._reads, [(row.position, _view(row)) for row in rows])
 
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
         rows = await self._reads.all(

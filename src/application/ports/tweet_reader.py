@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
+from application.ports.media import MediaView
 from application.ports.user_reader import UserSummary
 
 
@@ -17,6 +18,7 @@ class TweetView(NamedTuple):
     edited_at: datetime | None
     like_count: int
     liked_by_me: bool | None
+    media: tuple[MediaView, ...] = ()  # in order; ``image`` is the first one's name
 
 
 # Lists come back as (key, item) rows, newest (largest key) first, at most ``limit`` rows,

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.authorization import active_user
 from application.lookups import existing_tweet
+from application.ports.media import MediaRepository
 from application.ports.transaction import TransactionManager
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
@@ -20,8 +21,8 @@ class DeleteTweetCommand:
 class DeleteTweet:
     """Delete a tweet: its author may, and so may an administrator (checked in storage).
 
-    Its likes and feed entries go with it; its image is deleted once the delete is
-    committed, by a job queued with it if the media store is down then.
+    Its likes and feed entries go with it; its media (and the v1 image) are deleted once the
+    delete is committed, by jobs queued with it if the media store is down then.
     """
 
     def __init__(
@@ -30,7 +31,9 @@ class DeleteTweet:
         users: UserLookup,
         uploads: ImageUploads,
         tx: TransactionManager,
+        media: MediaRepository,
     ) -> None:
+        self._media = media
         self._tweets = tweets
         self._users = users
         self._uploads = uploads
@@ -41,7 +44,12 @@ class DeleteTweet:
         tweet = await existing_tweet(self._tweets, command.tweet_id)
         if not tweet.is_by(command.actor_id) and not actor.is_admin:
             raise NotAuthor
+        names = await self._media.detach_all(tweet.id)
+        if tweet.image is not None and tweet.image not in names:
+            names.append(tweet.image)  # an image posted before media were recorded
         await self._tweets.delete(tweet)
-        await self._uploads.discard_later(tweet.image)
+        for name in names:
+            await self._uploads.discard_later(name)
         await self._tx.commit()
-        await self._uploads.discard_now(tweet.image)
+        for name in names:
+            await self._uploads.discard_now(name)

@@ -24,6 +24,7 @@ from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.me import MeController
 from entrypoints.http.controllers.media import MediaController
 from entrypoints.http.controllers.tweets import FeedController, TweetsController
+from entrypoints.http.controllers.uploads import MediaUploadsController
 from entrypoints.http.controllers.users import UsersController
 from entrypoints.http.docs_pages import OfflineRedoc, OfflineSwagger, docs_assets_router
 from entrypoints.http.idempotency import settle_idempotent_writes
@@ -131,6 +132,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
             _own(UsersController),
             _own(TweetsController),
             _own(FeedController),
+            _own(MediaUploadsController),
         ],
         middleware=[authentication, write_limit.middleware, *([route_reads] if replicas else [])],
     )

@@ -21,7 +21,10 @@ class Links:
         return str(self._request.base_url).rstrip("/")
 
     def media(self, name: str | None) -> str | None:
-        return None if name is None else f"{self._base}/media/{name}"
+        return None if name is None else self.media_url(name)
+
+    def media_url(self, name: str) -> str:
+        return f"{self._base}/media/{name}"
 
     def tweet(self, tweet_id: int) -> str:
         return f"{self._base}/api/v1/tweets/{tweet_id}"

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import msgspec
 
+from application.ports.media import MediaView
 from application.ports.tweet_reader import TweetView
 from application.ports.user_reader import ProfileView, UserSummary
 from application.token_issuer import TokenPair
@@ -86,6 +87,7 @@ class SettingsResponse(msgspec.Struct):
     fanout_max_followers: int
     tweet_edit_window_seconds: int
     tweet_max_edits: int
+    unattached_media_ttl_seconds: int
 
     @classmethod
     def of(cls, settings: RuntimeSettings) -> SettingsResponse:
@@ -142,6 +144,26 @@ class UserSummaryResponse(msgspec.Struct):
         return cls(id=user.id, username=user.username, avatar_url=links.media(user.avatar))
 
 
+class MediaResponse(msgspec.Struct):
+    id: str
+    url: str
+    alt: str | None
+    width: int
+    height: int
+    content_type: str
+
+    @classmethod
+    def of(cls, media: MediaView, links: Links) -> MediaResponse:
+        return cls(
+            id=media.id,
+            url=links.media_url(media.name),
+            alt=media.alt,
+            width=media.width,
+            height=media.height,
+            content_type=media.content_type,
+        )
+
+
 class TweetResponse(msgspec.Struct):
     id: int
     text: str
@@ -151,6 +173,7 @@ class TweetResponse(msgspec.Struct):
     edited_at: datetime | None
     like_count: int
     liked_by_me: bool | None
+    media: list[MediaResponse]
 
     @classmethod
     def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
@@ -163,6 +186,7 @@ class TweetResponse(msgspec.Struct):
             edited_at=tweet.edited_at,
             like_count=tweet.like_count,
             liked_by_me=tweet.liked_by_me,
+            media=[MediaResponse.of(media, links) for media in tweet.media],
         )
 
 

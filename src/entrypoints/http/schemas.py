@@ -15,6 +15,7 @@ from litestar.params import KwargDefinition
 from litestar.typing import FieldDefinition
 from msgspec import UNSET, UnsetType
 
+from domain.media import MAX_ALT_LENGTH, MAX_MEDIA_PER_TWEET
 from domain.settings import SETTING_RANGES, RuntimeSettings
 from domain.text import NUL
 from domain.tweets import MAX_TWEET_LENGTH
@@ -58,6 +59,22 @@ TweetTextField = Annotated[
         pattern=NO_NUL,
         description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points); "
         "only whitespace (or nothing) if the tweet has an image.",
+    ),
+]
+
+AltField = Annotated[
+    str,
+    KwargDefinition(
+        pattern=NO_NUL,
+        description=f"At most {MAX_ALT_LENGTH} characters after trimming (NFC code points).",
+    ),
+]
+MediaIdsField = Annotated[
+    list[str],
+    KwargDefinition(
+        max_items=MAX_MEDIA_PER_TWEET,
+        description="Ids of your own uploads (POST /media) that no tweet has attached, each "
+        "once, in the order the tweet shows them.",
     ),
 ]
 
@@ -228,12 +245,28 @@ class SettingsPatch(RequestBody):
         UNSET
     )
     tweet_max_edits: Annotated[int, _range("tweet_max_edits")] | UnsetType = UNSET
+    unattached_media_ttl_seconds: (
+        Annotated[int, _range("unattached_media_ttl_seconds")] | UnsetType
+    ) = UNSET
 
 
 class TweetTextRequest(RequestBody):
     text: TweetTextField
 
     schema_extra: ClassVar[dict[str, Any]] = {"examples": [{"text": "Hello, Chirp!"}]}
+
+
+class PostTweetRequest(RequestBody):
+    text: TweetTextField = ""
+    media_ids: MediaIdsField = msgspec.field(default_factory=list)
+
+    schema_extra: ClassVar[dict[str, Any]] = {"examples": [{"text": "Hello, Chirp!"}]}
+
+
+class MediaAltRequest(RequestBody):
+    alt: AltField | None
+
+    schema_extra: ClassVar[dict[str, Any]] = {"examples": [{"alt": "A cat asleep on a laptop."}]}
 
 
 class UserStatusRequest(RequestBody):

@@ -14,6 +14,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from domain.media import MAX_ALT_LENGTH, MAX_MEDIA_PER_TWEET
 from domain.text import INVISIBLE_BMP, NUL, WHITESPACE
 from domain.tweets import MAX_TWEET_LENGTH
 
@@ -38,6 +39,19 @@ _JSON_TEXT = Schema(
     description=f"At most {MAX_TWEET_LENGTH} characters after trimming (NFC code points); "
     "not only whitespace and invisible characters.",
 )
+_MEDIA_IDS = Schema(
+    type=OpenAPIType.ARRAY,
+    items=Schema(type=OpenAPIType.STRING),
+    max_items=MAX_MEDIA_PER_TWEET,
+    unique_items=True,
+    description="Ids of your own uploads (POST /media) that no tweet has attached, in the "
+    "order the tweet shows them.",
+)
+_ALT = Schema(
+    type=OpenAPIType.STRING,
+    pattern=f"^[^{NUL}]*$",
+    description=f"At most {MAX_ALT_LENGTH} characters after trimming (NFC code points).",
+)
 # The image formats the API decodes (it checks the bytes, never the part's Content-Type).
 _IMAGE_ENCODING = {"image": Encoding(content_type="image/jpeg, image/png, image/gif, image/webp")}
 
@@ -47,14 +61,26 @@ class PostTweetOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True,
-            description="JSON with `text`, or a multipart form with `text` and/or `image`.",
+            description="JSON with `text` and/or `media_ids`, or a multipart form with `text` "
+            "and/or `image`.",
             content={
                 "application/json": OpenAPIMediaType(
                     schema=Schema(
                         type=OpenAPIType.OBJECT,
-                        properties={"text": _JSON_TEXT},
-                        required=["text"],
+                        properties={"text": _TEXT, "media_ids": _MEDIA_IDS},
                         additional_properties=False,
+                        # Text that is only whitespace (or none) needs media.
+                        all_of=[
+                            Schema(
+                                any_of=[
+                                    Schema(
+                                        properties={"media_ids": Schema(min_items=1)},
+                                        required=["media_ids"],
+                                    ),
+                                    Schema(properties={"text": _JSON_TEXT}, required=["text"]),
+                                ]
+                            )
+                        ],
                         examples=[{"text": "Hello, Chirp!"}],
                     )
                 ),
@@ -95,6 +121,25 @@ class SetAvatarOperation(Operation):
                         additional_properties=False,
                     ),
                     encoding=_IMAGE_ENCODING,
+                )
+            },
+        )
+
+
+@dataclass
+class UploadMediaOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={"file": _IMAGE, "alt": _ALT},
+                        required=["file"],
+                        additional_properties=False,
+                    ),
+                    encoding={"file": _IMAGE_ENCODING["image"]},
                 )
             },
         )

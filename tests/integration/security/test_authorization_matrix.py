@@ -104,6 +104,7 @@ BODIES: dict[Route, dict[str, Any]] = {
     ("PATCH", f"{API}/admin/settings"): {"refresh_reuse_grace_seconds": 0},
     ("POST", f"{API}/tweets"): {"text": "hello"},
     ("PATCH", f"{API}/tweets/{{tweet_id:int}}"): {"text": "edited"},
+    ("PATCH", f"{API}/media/{{media_id:str}}"): {"alt": "changed"},
 }
 
 PARAMETER = re.compile(r"\{(\w+):\w+\}")
@@ -132,12 +133,14 @@ class World:
     tweet_id: int
     media: str
     refresh_tokens: list[str]  # the other user's, one per session
+    upload_id: str  # the other user's upload (POST /media)
 
     def url(self, path: str, *, username: str | None = None) -> str:
         values = {
             "username": username or self.other.username,
             "tweet_id": str(self.tweet_id),
             "name": self.media,
+            "media_id": self.upload_id,
             "path": "no-such-page",
             "file_path": "swagger-ui-dist/swagger-ui.css",
             "script": "swagger-init.js",
@@ -152,6 +155,8 @@ class World:
         request: dict[str, Any] = {}
         if (method, path) == ("PUT", f"{API}/me/avatar"):
             request["files"] = {"image": ("a.gif", gif_bytes(), "image/gif")}
+        elif (method, path) == ("POST", f"{API}/media"):
+            request["files"] = {"file": ("a.gif", gif_bytes(), "image/gif")}
         elif path in (f"{API}/auth/refresh", f"{API}/auth/logout"):
             request["json"] = {"refresh_token": self.refresh_tokens.pop()}
         elif (method, path) in BODIES:
@@ -185,6 +190,13 @@ async def world(engine: AsyncEngine, media_dir: Path) -> AsyncIterator[World]:
         await ok(client.post(f"{API}/tweets/{tweet_id}/like", headers=normal.auth))
         await ok(client.post(f"{API}/users/normal/follow", headers=other.auth))
         await ok(client.post(f"{API}/users/other/follow", headers=normal.auth))
+        upload = await ok(
+            client.post(
+                f"{API}/media",
+                files={"file": ("a.gif", gif_bytes(), "image/gif")},
+                headers=other.auth,
+            )
+        )
         logged_in = await ok(login(client, username="other"))  # shows up in /users/active
         yield World(
             app,
@@ -194,6 +206,7 @@ async def world(engine: AsyncEngine, media_dir: Path) -> AsyncIterator[World]:
             tweet_id,
             media_name(avatar.json()["avatar_url"]),
             [logged_in.json()["refresh_token"]],
+            upload.json()["id"],
         )
 
 
@@ -214,6 +227,7 @@ async def test_the_route_table_is_found_and_the_lists_name_real_routes() -> None
     assert {name for _, path in routes for name in PARAMETER.findall(path)} <= {
         "username",
         "tweet_id",
+        "media_id",
         "name",
         "path",
         "file_path",

@@ -147,6 +147,7 @@ def test_changed_reports_every_bad_key() -> None:
         ("uploads_per_user_per_hour", 0, 100_000),
         ("writes_per_user_per_hour", 0, 1_000_000),
         ("fanout_max_followers", 0, 100_000_000),
+        ("unattached_media_ttl_seconds", 300, 604800),
     ],
 )
 def test_changed_accepts_exactly_the_inclusive_range(key: str, low: int, high: int) -> None:

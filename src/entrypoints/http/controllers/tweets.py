@@ -33,7 +33,7 @@ from entrypoints.http.responses import (
     UserSummaryPage,
     UserSummaryResponse,
 )
-from entrypoints.http.schemas import TweetTextRequest
+from entrypoints.http.schemas import PostTweetRequest, TweetTextRequest
 from entrypoints.http.strict_json import decode_json_body
 from entrypoints.http.upload_docs import PostTweetOperation
 
@@ -61,7 +61,8 @@ class TweetsController(Controller):
         links: FromDishka[Links],
         settings: FromDishka[SettingsReader],
     ) -> Response[TweetResponse]:
-        """Post a tweet: JSON ``{"text"}``, or multipart with ``text`` and/or ``image``."""
+        """Post a tweet: JSON ``{"text", "media_ids"}`` (either may be left out, not both),
+        or multipart with ``text`` and/or ``image``."""
         if is_multipart(request):
             form = await read_form(
                 request,
@@ -73,8 +74,8 @@ class TweetsController(Controller):
                 claims.user_id, form.texts.get("text", ""), form.files.get("image")
             )
         else:
-            body = await decode_json_body(request, TweetTextRequest)
-            command = PostTweetCommand(claims.user_id, body.text)
+            body = await decode_json_body(request, PostTweetRequest)
+            command = PostTweetCommand(claims.user_id, body.text, media_ids=tuple(body.media_ids))
         tweet = await post_tweet(command)
         return Response(
             TweetResponse.of(tweet, links),
