@@ -123,19 +123,22 @@ def _measure_replica(
     return bench, notes
 
 
-def _replica_document(
+def _header(
     plan: Plan,
     started_at: datetime,
     wall_seconds: float,
-    bench: replica.ReplicaBench,
-    notes: list[str],
+    deployment: Deployment,
+    *,
+    kind: str | None = None,
+    **settings: Any,
 ) -> dict[str, Any]:
-    deployment = bench.deployment
-    overall = bench.all_writes()
-    measurements = bench.measurements
+    """What every results file starts with: the run, its settings (plus ``settings``), the
+    machine and the dataset."""
+    header: dict[str, Any] = {"schema": 1}
+    if kind is not None:
+        header["kind"] = kind
     return {
-        "schema": 1,
-        "kind": "replica",
+        **header,
         "size": plan.size.name,
         "date": started_at.astimezone().date().isoformat(),
         "started_at": started_at.isoformat(),
@@ -149,7 +152,7 @@ def _replica_document(
             "server_cpus": plan.server_cpus,
             "server_workers": SERVER_WORKERS,
             "lua_seed": loadgen.LUA_SEED,
-            "lag_sample_seconds": replica_lag.SAMPLE_SECONDS,
+            **settings,
         },
         "machine": report.machine(
             {
@@ -160,6 +163,28 @@ def _replica_document(
             }
         ),
         "dataset": deployment.dataset,
+    }
+
+
+def _replica_document(
+    plan: Plan,
+    started_at: datetime,
+    wall_seconds: float,
+    bench: replica.ReplicaBench,
+    notes: list[str],
+) -> dict[str, Any]:
+    deployment = bench.deployment
+    overall = bench.all_writes()
+    measurements = bench.measurements
+    return {
+        **_header(
+            plan,
+            started_at,
+            wall_seconds,
+            deployment,
+            kind="replica",
+            lag_sample_seconds=replica_lag.SAMPLE_SECONDS,
+        ),
         "reads": {pair.key: pair.as_json() for pair in bench.reads},
         "replica_lag": {
             "idle": bench.idle.as_json() if bench.idle else None,
@@ -227,32 +252,14 @@ def _document(
     """The results file's content."""
     deployment = measurements.deployment
     return {
-        "schema": 1,
-        "size": plan.size.name,
-        "date": started_at.astimezone().date().isoformat(),
-        "started_at": started_at.isoformat(),
-        "wall_seconds": round(wall_seconds, 1),
-        "mode": plan.mode,
-        "settings": {
-            "connections": plan.wrk.connections,
-            "wrk_threads": 1,
-            "warmup_seconds": plan.wrk.warmup_seconds,
-            "seconds": plan.wrk.seconds,
-            "wrk_cpus": plan.wrk.cpus,
-            "server_cpus": plan.server_cpus,
-            "server_workers": SERVER_WORKERS,
-            "lua_seed": loadgen.LUA_SEED,
-            "page50_readers": measurements.page50_readers,
-        },
-        "machine": report.machine(
-            {
-                "postgresql": deployment.pg_version,
-                "wrk": output_of([loadgen.WRK, "-v"]),
-                "packages": _versions(),
-                "git_commit": output_of(["git", "-C", str(ROOT), "rev-parse", "HEAD"]),
-            }
+        **_header(
+            plan,
+            started_at,
+            wall_seconds,
+            deployment,
+            wrk_threads=1,
+            page50_readers=measurements.page50_readers,
         ),
-        "dataset": deployment.dataset,
         "argon2": measurements.argon2,
         "results": {key: entry.as_json() for key, entry in measurements.results.items()},
         "ratios": [ratio.as_json() for ratio in ratio_list],
