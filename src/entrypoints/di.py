@@ -146,7 +146,7 @@ class DatabaseProvider(Provider):
                     ),
                     reads_only=True,
                 ),
-                name=f"{make_url(url).host}:{make_url(url).port or 5432}",
+                name=_servers_of(url),
             )
             for url in config.read_replica_urls
         ]
@@ -183,6 +183,16 @@ class DatabaseProvider(Provider):
     deactivations = provide(SqlDeactivations, provides=Deactivations)
     # Each call its own short transaction, apart from the request's.
     idempotency_keys = provide(SqlIdempotencyKeys, provides=IdempotencyKeys)
+
+
+def _servers_of(url: str) -> str:
+    """``host:port`` of a database URL, or its hosts (``?host=a:1&host=b:2``), for logs and
+    metrics: never its credentials."""
+    parsed = make_url(url)
+    if parsed.host:
+        return f"{parsed.host}:{parsed.port or 5432}"
+    hosts = parsed.query.get("host", ())
+    return ",".join([hosts] if isinstance(hosts, str) else hosts) or "localhost:5432"
 
 
 class InfrastructureProvider(Provider):
