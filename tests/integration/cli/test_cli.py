@@ -104,7 +104,7 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
     assert tables == {
         *("users", "sessions", "refresh_tokens", "settings", "alembic_version"),
         *("tweets", "likes", "follows", "timeline_entries", "timeline_horizons"),
-        *("count_changes", "idempotency_keys"),
+        *("count_changes", "idempotency_keys", "media", "tweet_versions"),
         *queue,
     }
     assert (await asyncio.to_thread(chirp, env, "db", "upgrade")).returncode == 0  # idempotent
