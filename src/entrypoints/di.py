@@ -52,6 +52,7 @@ from adapters.sql.media import SqlMediaRepository
 from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
+from adapters.sql.tweet_entities import SqlTweetEntities
 from adapters.sql.tweet_history import SqlTweetHistory
 from adapters.sql.tweet_reader import SqlTweetReader
 from adapters.sql.tweets import SqlTweetRepository
@@ -84,6 +85,7 @@ from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from application.ports.shared_state_health import SharedStateHealth
 from application.ports.transaction import TransactionManager
+from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
 from application.ports.tweets import TweetRepository
@@ -295,6 +297,7 @@ class RepositoryProvider(Provider):
     home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
     counts = provide(SqlCounts, provides=Counts)
     media = provide(SqlMediaRepository, provides=MediaRepository)
+    tweet_entities = provide(SqlTweetEntities, provides=TweetEntities)
 
     @provide
     def job_queue(self, uow: SqlUnitOfWork, clock: Clock, signal: JobSignal) -> JobQueue:

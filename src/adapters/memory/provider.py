@@ -21,6 +21,7 @@ from adapters.memory.social import (
 )
 from adapters.memory.store import MemoryStore
 from adapters.memory.transaction import InMemoryTransactionManager
+from adapters.memory.tweet_entities import InMemoryTweetEntities
 from adapters.memory.tweet_history import InMemoryTweetHistory
 from adapters.memory.users import InMemoryUserRepository
 from application.ports.counts import Counts
@@ -36,6 +37,7 @@ from application.ports.media import MediaRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.transaction import TransactionManager
+from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
 from application.ports.tweets import TweetRepository
@@ -85,3 +87,4 @@ class InMemoryProvider(Provider):
     job_queue = provide(InMemoryJobQueue, provides=JobQueue)
     counts = provide(InMemoryCounts, provides=Counts)
     media = provide(InMemoryMediaRepository, provides=MediaRepository)
+    tweet_entities = provide(InMemoryTweetEntities, provides=TweetEntities)

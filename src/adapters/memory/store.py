@@ -26,6 +26,9 @@ class MemoryStore:
     # tweet_id -> the versions its edits replaced, oldest first
     tweet_versions: dict[int, list[TweetVersion]] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
+    # tweet_id -> the user ids it mentions, and its folded hashtags, in order (none: no key)
+    tweet_mentions: dict[int, list[int]] = field(default_factory=dict)
+    tweet_hashtags: dict[int, list[str]] = field(default_factory=dict)
     # Jobs waiting for a worker, oldest first; and those parked after failing too often.
     jobs: deque[Job] = field(default_factory=deque)
     failed_jobs: list[Job] = field(default_factory=list)
