@@ -52,6 +52,7 @@ from adapters.sql.media import SqlMediaRepository
 from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
+from adapters.sql.tag_reader import SqlTagReader
 from adapters.sql.tweet_entities import SqlTweetEntities
 from adapters.sql.tweet_history import SqlTweetHistory
 from adapters.sql.tweet_reader import SqlTweetReader
@@ -84,6 +85,7 @@ from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from application.ports.shared_state_health import SharedStateHealth
+from application.ports.tag_reader import TagReader
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
@@ -178,6 +180,7 @@ class DatabaseProvider(Provider):
     # Readers keep no per-request state: one each per process, on the read connections.
     tweet_reader = provide(SqlTweetReader, provides=TweetReader)
     tweet_history = provide(SqlTweetHistory, provides=TweetHistory)
+    tag_reader = provide(SqlTagReader, provides=TagReader)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from application.pagination import Page, PageRequest
 from application.ports.tweet_reader import TweetView
+from application.use_cases.list_tag_tweets import ListTagTweets, ListTagTweetsQuery
 from domain.users import User
-from tests.unit.world import World
+from tests.unit.world import InRequest, World, walk
 
 
 def entities(tweet: TweetView) -> tuple[list[str], list[str]]:
@@ -75,3 +77,56 @@ async def test_a_tweet_without_any_has_empty_lists(world: World, ann: User) -> N
 
     assert entities(posted) == ([], [])
     assert entities(await world.tweet_as_seen_by(posted.id, None)) == ([], [])
+
+
+# --- a tag's tweets ---------------------------------------------------------------------------
+
+
+async def tag_page(world: World, tag: str, request: PageRequest) -> Page[TweetView]:
+    return await InRequest(world.container, ListTagTweets)(ListTagTweetsQuery(tag, request))
+
+
+async def test_a_tag_lists_its_tweets_newest_first_in_pages_without_repeats_or_gaps(
+    world: World, ann: User, ben: User
+) -> None:
+    tagged = [(await world.post(ann if i % 2 else ben, f"#Python no. {i}")).id for i in range(7)]
+    await world.post(ann, "#pythonista #py")
+    inserted: list[int] = []
+
+    async def post_more() -> None:
+        inserted.append((await world.post(ann, "#python again")).id)
+
+    pages = await walk(lambda request: tag_page(world, "python", request), 3, post_more)
+
+    assert [tweet.id for page in pages for tweet in page.items] == tagged[::-1]
+    assert inserted
+    fresh = await tag_page(world, "python", PageRequest(100))
+    assert [tweet.id for tweet in fresh.items] == inserted[::-1] + tagged[::-1]
+
+
+async def test_a_tag_is_compared_folded(world: World, ann: User) -> None:
+    posted = await world.post(ann, "#Straße")
+
+    for name in ("strasse", "STRASSE", "Straße", "\uff33traße"):
+        page = await tag_page(world, name, PageRequest())
+        assert [tweet.id for tweet in page.items] == [posted.id], name
+
+
+async def test_an_edit_moves_a_tweet_between_tags_and_a_delete_removes_it(
+    world: World, ann: User
+) -> None:
+    posted = await world.post(ann, "#old")
+    await world.edit(ann, posted.id, "#new")
+
+    assert (await tag_page(world, "old", PageRequest())).items == []
+    assert [t.id for t in (await tag_page(world, "new", PageRequest())).items] == [posted.id]
+    await world.delete(ann, posted.id)
+    assert (await tag_page(world, "new", PageRequest())).items == []
+
+
+async def test_a_name_no_hashtag_can_have_is_an_empty_page(world: World, ann: User) -> None:
+    await world.post(ann, "#123 #a #" + "x" * 51)
+
+    for name in ("123", "", "a-b", "#a", "x" * 51):
+        page = await tag_page(world, name, PageRequest())
+        assert (page.items, page.next_cursor) == ([], None), name

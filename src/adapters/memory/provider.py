@@ -21,7 +21,7 @@ from adapters.memory.social import (
 )
 from adapters.memory.store import MemoryStore
 from adapters.memory.transaction import InMemoryTransactionManager
-from adapters.memory.tweet_entities import InMemoryTweetEntities
+from adapters.memory.tweet_entities import InMemoryTagReader, InMemoryTweetEntities
 from adapters.memory.tweet_history import InMemoryTweetHistory
 from adapters.memory.users import InMemoryUserRepository
 from application.ports.counts import Counts
@@ -36,6 +36,7 @@ from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
+from application.ports.tag_reader import TagReader
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
@@ -68,6 +69,7 @@ class InMemoryProvider(Provider):
     database_health = provide(InMemoryDatabaseHealth, provides=DatabaseHealth, scope=Scope.APP)
     idempotency_keys = provide(InMemoryIdempotencyKeys, provides=IdempotencyKeys, scope=Scope.APP)
     tweet_history = provide(InMemoryTweetHistory, provides=TweetHistory, scope=Scope.APP)
+    tag_reader = provide(InMemoryTagReader, provides=TagReader, scope=Scope.APP)
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 

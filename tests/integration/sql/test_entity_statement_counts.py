@@ -1,7 +1,8 @@
-"""Mentions and hashtags cost reads of tweet pages at most one statement per page (the
-mentions, batched) and none when no tweet on the page mentions anyone: the hashtags are on
-the tweet's row. A post writes them with as few statements as it can (none for a tweet with
-neither). Counted where the driver sees them, as test_statement_counts does."""
+"""Mentions and hashtags cost reads of tweet pages (the feed, a user's tweets, a tag's
+tweets) at most one statement per page (the mentions, batched), and none when no tweet on the
+page mentions anyone: the hashtags are on the tweet's row. A post writes them with as few
+statements as it can (none for a tweet with neither). Counted where the driver sees them, as
+test_statement_counts does."""
 
 from __future__ import annotations
 
@@ -79,6 +80,10 @@ async def test_mentions_cost_a_page_one_statement_and_hashtags_none(
                 for path in ("/feed", "/users/author/tweets")
                 for limit in (4, 35)
             }
+            tag_pages = [
+                await count(http, log, reader, f"{API}/tags/{tag}/tweets?limit={limit}")
+                for tag, limit in (("all", 4), ("all", 35), ("t28", 35))
+            ]
             single = await count(http, log, reader, f"{API}/tweets/{tweets[5]['id']}")
             single_plain = await count(http, log, reader, f"{API}/tweets/{plain[0]}")
 
@@ -101,6 +106,8 @@ async def test_mentions_cost_a_page_one_statement_and_hashtags_none(
         ("/users/author/tweets", 35): 3,
     }
     assert (single, single_plain) == (2, 1)
+    # A tag's page: its tweets, then their mentions (none on the page of #t28's one tweet).
+    assert tag_pages == [2, 2, 1]
     # Hashtags: the tweet's summary and one multi-row insert; mentions: the lookup of the
     # candidates, and one multi-row insert; a candidate naming no one: only the lookup.
     base = written["plain"]
