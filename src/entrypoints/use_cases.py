@@ -32,6 +32,7 @@ from application.use_cases.list_active_users import ListActiveUsers
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
 from application.use_cases.list_tag_tweets import ListTagTweets
+from application.use_cases.list_trending_tags import ListTrendingTags
 from application.use_cases.list_user_tweets import ListUserTweets
 from application.use_cases.list_users import ListUsers
 from application.use_cases.log_in import LogIn
@@ -106,4 +107,5 @@ class UseCaseProvider(Provider):
         UploadMedia,
         DescribeMedia,
         ListTagTweets,
+        ListTrendingTags,
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from application.pagination import Page, PageRequest
 from application.ports.tweet_reader import TweetView
 from application.use_cases.list_tag_tweets import ListTagTweets, ListTagTweetsQuery
+from application.use_cases.list_trending_tags import ListTrendingTags, ListTrendingTagsQuery
+from domain.errors import ValidationError
 from domain.users import User
 from tests.unit.world import InRequest, World, walk
 
@@ -130,3 +134,68 @@ async def test_a_name_no_hashtag_can_have_is_an_empty_page(world: World, ann: Us
     for name in ("123", "", "a-b", "#a", "x" * 51):
         page = await tag_page(world, name, PageRequest())
         assert (page.items, page.next_cursor) == ([], None), name
+
+
+# --- trending ---------------------------------------------------------------------------------
+
+
+async def trending(world: World, limit: int = 10) -> list[tuple[str, int, int]]:
+    await world.run_workers()
+    trends = await InRequest(world.container, ListTrendingTags)(ListTrendingTagsQuery(limit))
+    return [(trend.tag, trend.tweets, trend.accounts) for trend in trends]
+
+
+async def test_trending_ranks_by_accounts_then_tweets_then_tag(
+    world: World, ann: User, ben: User, cat: User
+) -> None:
+    await world.post(ann, "#Wide #deep #b")
+    await world.post(ben, "#wide #a")
+    await world.post(cat, "#WIDE #deep")
+    for _ in range(3):
+        await world.post(ann, "#deep #deep")
+
+    assert await trending(world) == [
+        ("wide", 3, 3),
+        ("deep", 5, 2),
+        ("a", 1, 1),
+        ("b", 1, 1),
+    ]
+    assert await trending(world, 2) == [("wide", 3, 3), ("deep", 5, 2)]
+
+
+async def test_trending_counts_only_the_last_24_hours(world: World, ann: User, ben: User) -> None:
+    await world.post(ann, "#old #both")
+    world.clock.advance(hours=12)
+    await world.post(ben, "#new #both")
+    world.clock.advance(hours=12, seconds=-1)
+    assert await trending(world) == [("both", 2, 2), ("new", 1, 1), ("old", 1, 1)]
+
+    world.clock.advance(seconds=1)  # the first post is now 24 hours old
+
+    assert await trending(world) == [("both", 1, 1), ("new", 1, 1)]
+
+
+async def test_an_edit_and_a_delete_change_the_counts(world: World, ann: User, ben: User) -> None:
+    first = await world.post(ann, "#gone #stays")
+    second = await world.post(ben, "#stays")
+    await world.edit(ann, first.id, "#stays #new")
+
+    assert await trending(world) == [("stays", 2, 2), ("new", 1, 1)]
+    await world.delete(ben, second.id)
+    assert await trending(world) == [("new", 1, 1), ("stays", 1, 1)]
+
+
+async def test_a_repeated_or_late_tally_changes_nothing(world: World, ann: User) -> None:
+    posted = await world.post(ann, "#one")
+    await world.edit(ann, posted.id, "#two")
+    jobs = list(world.store.jobs)
+    world.store.jobs.extend(jobs)  # delivered twice, the post's job after the edit's
+    world.store.jobs.rotate(1)
+
+    assert await trending(world) == [("two", 1, 1)]
+
+
+async def test_trending_limit_must_be_1_to_50(world: World) -> None:
+    for limit in (0, 51):
+        with pytest.raises(ValidationError):
+            await InRequest(world.container, ListTrendingTags)(ListTrendingTagsQuery(limit))

@@ -327,3 +327,18 @@ tweet_hashtags = Table(
     PrimaryKeyConstraint("tweet_id", "position"),
     Index("ix_tweet_hashtags_tag_tweet_id", "tag", "tweet_id"),
 )
+
+# The hashtags of recent tweets, with author and time, kept by the workers from
+# tweet_hashtags (``TallyTagUses``) for ``/tags/trending``: a page of trends reads only the
+# uses of the last 24 h, through the covering index. Tags compare in byte (code point)
+# order on PostgreSQL too, as on SQLite and in Python.
+tag_uses = Table(
+    "tag_uses",
+    metadata,
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
+    Column("tag", String(50).with_variant(String(50, collation="C"), "postgresql"), nullable=False),
+    Column("author_id", Id, nullable=False),
+    Column("used_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tweet_id", "tag"),
+    Index("ix_tag_uses_used_at", "used_at", "tag", "author_id"),
+)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.authorization import active_user
 from application.lookups import existing_tweet
+from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
@@ -13,6 +14,7 @@ from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.tweet_entities import Entities, read_entities
 from domain.errors import NotAuthor, TweetNotFound
+from domain.events import TweetTagsChanged
 from domain.tweets import Tweet, TweetText, TweetVersion
 
 
@@ -31,7 +33,8 @@ class EditTweet:
       (``Tweet.edit``), checked after ``tweet_not_found`` and ``not_author``. Edits racing
       each other never pass the limit: each is saved only if no other was since its read.
     - Every version is kept (``GetTweetHistory``): an edit keeps the one it replaces.
-    - An edit reads the mentions and hashtags of the new text again, in its transaction.
+    - An edit reads the mentions and hashtags of the new text again, in its transaction;
+      the workers then count its hashtags anew for ``/tags/trending``.
     - The same text again is no edit: the tweet is answered as it is.
     """
 
@@ -44,8 +47,10 @@ class EditTweet:
         users: UserLookup,
         settings: SettingsReader,
         entities: TweetEntities,
+        outbox: Outbox,
     ) -> None:
         self._entities = entities
+        self._outbox = outbox
         self._users = users
         self._tweets = tweets
         self._reader = reader
@@ -91,4 +96,6 @@ class EditTweet:
         """API.md: "An edit recomputes them", in the edit's transaction."""
         mentions, tags = await read_entities(self._entities, tweet.text)
         await self._entities.replace(tweet.id, [user.id for user in mentions], tags)
+        # Whether it had hashtags before is not known here: the job finds out.
+        await self._outbox.emit(TweetTagsChanged(tweet.id))
         return mentions, tags

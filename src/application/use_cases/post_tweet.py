@@ -15,7 +15,7 @@ from application.ports.user_reader import UserSummary
 from application.tweet_entities import read_entities
 from application.uploads import ImageUploads, StoredImage
 from domain.errors import InvalidMedia
-from domain.events import TweetPosted
+from domain.events import TweetPosted, TweetTagsChanged
 from domain.media import Media, is_media_id, media_ids_to_attach, new_media_id
 from domain.tweets import Tweet, TweetText
 
@@ -45,7 +45,8 @@ class PostTweet:
       merge in the reader's own tweets and those of the accounts they follow that the
       workers have not yet put in every timeline (``TweetPosted``), or never will (an author
       with more than ``fanout_max_followers`` followers).
-    - Its mentions (of active users) and hashtags are read from the text and stored with it.
+    - Its mentions (of active users) and hashtags are read from the text and stored with it;
+      the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``).
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
@@ -96,7 +97,10 @@ class PostTweet:
                 await self._attach(chosen, tweet)
             mentions, tags = await read_entities(self._entities, tweet.text)
             await self._entities.add(tweet.id, [user.id for user in mentions], tags)
-            await self._outbox.emit(TweetPosted(tweet.id, tweet.author_id))
+            await self._outbox.emit(
+                TweetPosted(tweet.id, tweet.author_id),
+                *([TweetTagsChanged(tweet.id)] if tags else []),
+            )
             await self._tx.commit()
         except BaseException:
             await self._uploads.discard(image.name if image else None)

@@ -194,6 +194,12 @@ class TweetResponse(msgspec.Struct):
         )
 
 
+class TrendingTagResponse(msgspec.Struct):
+    tag: str
+    tweets: int
+    accounts: int
+
+
 class TweetPage(msgspec.Struct):
     items: list[TweetResponse]
     next_cursor: str | None

@@ -8,12 +8,18 @@ from litestar.params import Parameter
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.list_tag_tweets import ListTagTweets, ListTagTweetsQuery
+from application.use_cases.list_trending_tags import (
+    DEFAULT_TRENDING,
+    MAX_TRENDING,
+    ListTrendingTags,
+    ListTrendingTagsQuery,
+)
 from entrypoints.http.auth import Viewer
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
 from entrypoints.http.problems import documented
 from entrypoints.http.read_routing import PUBLIC_PAGE
-from entrypoints.http.responses import TweetPage, TweetResponse
+from entrypoints.http.responses import TrendingTagResponse, TweetPage, TweetResponse
 
 Tag = Annotated[
     str,
@@ -27,6 +33,17 @@ Tag = Annotated[
 class TagsController(Controller):
     path = "/tags"
     tags = ["tags"]
+
+    @get("/trending", opt=PUBLIC_PAGE, responses=documented(400, 401))
+    async def trending(
+        self,
+        list_trending: FromDishka[ListTrendingTags],
+        limit: Annotated[int, Parameter(ge=1, le=MAX_TRENDING)] = DEFAULT_TRENDING,
+    ) -> list[TrendingTagResponse]:
+        """The tags used by the most distinct accounts in the last 24 hours, then in the
+        most tweets, then by tag."""
+        trends = await list_trending(ListTrendingTagsQuery(limit))
+        return [TrendingTagResponse(t.tag, t.tweets, t.accounts) for t in trends]
 
     @get("/{tag:str}/tweets", opt=PUBLIC_PAGE, responses=documented(400, 401))
     async def tweets(

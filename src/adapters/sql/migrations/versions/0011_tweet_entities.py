@@ -4,6 +4,9 @@ no statement for hashtags and one per page for mentions only when some tweet has
 
 Tweets posted before this revision have none (their text is not parsed again).
 
+``tag_uses``: the hashtags of recent tweets with their author and time, kept by the workers
+for ``/tags/trending`` (tag in byte order on PostgreSQL, as SQLite and Python compare).
+
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-05
@@ -20,6 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Tag = sa.String(50).with_variant(sa.String(50, collation="C"), "postgresql")
 
 
 def upgrade() -> None:
@@ -58,9 +62,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tweet_id", "position", name="pk_tweet_hashtags"),
     )
     op.create_index("ix_tweet_hashtags_tag_tweet_id", "tweet_hashtags", ["tag", "tweet_id"])
+    op.create_table(
+        "tag_uses",
+        sa.Column("tweet_id", Id, nullable=False),
+        sa.Column("tag", Tag, nullable=False),
+        sa.Column("author_id", Id, nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tweet_id"], ["tweets.id"], name="fk_tag_uses_tweet_id_tweets", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("tweet_id", "tag", name="pk_tag_uses"),
+    )
+    op.create_index("ix_tag_uses_used_at", "tag_uses", ["used_at", "tag", "author_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tag_uses_used_at", table_name="tag_uses")
+    op.drop_table("tag_uses")
     op.drop_index("ix_tweet_hashtags_tag_tweet_id", table_name="tweet_hashtags")
     op.drop_table("tweet_hashtags")
     op.drop_index("ix_tweet_mentions_user_id_tweet_id", table_name="tweet_mentions")
