@@ -199,3 +199,15 @@ async def test_trending_limit_must_be_1_to_50(world: World) -> None:
     for limit in (0, 51):
         with pytest.raises(ValidationError):
             await InRequest(world.container, ListTrendingTags)(ListTrendingTagsQuery(limit))
+
+
+async def test_the_tally_forgets_uses_older_than_the_window(world: World, ann: User) -> None:
+    old = await world.post(ann, "#old #older")
+    await world.run_workers()
+    world.clock.advance(hours=24)
+
+    recent = await world.post(ann, "#new")
+    await world.run_workers()
+
+    assert set(world.store.tag_uses) == {(recent.id, "new")}
+    assert old.id in world.store.tweets

@@ -23,6 +23,16 @@ class InMemoryTagUses(TagUses):
             for tag in current:
                 self._store.tag_uses[tweet_id, tag] = (tweet.author_id, tweet.created_at)
 
+    async def forget(self, before: datetime, limit: int) -> int:
+        old = sorted(
+            (used_at, use)
+            for use, (_, used_at) in self._store.tag_uses.items()
+            if used_at <= before
+        )[:limit]
+        for _, use in old:
+            del self._store.tag_uses[use]
+        return len(old)
+
 
 class InMemoryTrendingTags(TrendingTags):
     def __init__(self, store: MemoryStore) -> None:

@@ -29,6 +29,19 @@ _ADD_CURRENT = WriteStatement(
     )
 )
 
+_OLDEST = (
+    select(tag_uses.c.tweet_id)
+    .where(tag_uses.c.used_at <= bindparam("before"))
+    .order_by(tag_uses.c.used_at)
+    .limit(bindparam("n"))
+)
+# By tweet (a tweet's uses share its time): the uses of at most ``n`` tweets.
+_FORGET = WriteStatement(
+    delete(tag_uses)
+    .where(tag_uses.c.tweet_id.in_(_OLDEST), tag_uses.c.used_at <= bindparam("before"))
+    .returning(tag_uses.c.tweet_id)
+)
+
 _accounts = func.count(tag_uses.c.author_id.distinct())
 _tweets = func.count()
 _TRENDING = ReadQuery(
@@ -47,6 +60,9 @@ class SqlTagUses(TagUses):
     async def sync(self, tweet_id: int) -> None:
         await self._statements.execute(_DROP_STALE, tweet=tweet_id)
         await self._statements.execute(_ADD_CURRENT, tweet=tweet_id)
+
+    async def forget(self, before: datetime, limit: int) -> int:
+        return len(await self._statements.returned(_FORGET, before=before, n=limit))
 
 
 class SqlTrendingTags(TrendingTags):

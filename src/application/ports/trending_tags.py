@@ -19,6 +19,11 @@ class TagUses(Protocol):
         Idempotent, whatever the order in which repeated or late calls come."""
         ...
 
+    async def forget(self, before: datetime, limit: int) -> int:
+        """Remove the uses of up to ``limit`` of the oldest tweets posted at ``before`` or
+        earlier; how many uses it removed."""
+        ...
+
 
 class TrendingTags(Protocol):
     """Read model of the tags in use (as committed)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from litestar import Litestar
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import tag_uses
@@ -75,10 +75,16 @@ async def test_edits_deletes_and_the_window_change_the_counts(
             .values(used_at=datetime.now(UTC) - timedelta(hours=24, seconds=1))
         )
     assert await trending(app, client) == [("new", 1, 1), ("stays", 1, 1)]
+    # The next tally forgets the uses the window left behind.
+    await post(client, ann, "#later")
+    assert await trending(app, client) == [("later", 1, 1), ("new", 1, 1), ("stays", 1, 1)]
+    async with engine.connect() as connection:
+        tweets = select(tag_uses.c.tweet_id).distinct()
+        assert second not in set((await connection.execute(tweets)).scalars())
 
     deleted = await client.delete(f"{API}/tweets/{first}", headers=ann.auth)
     assert deleted.status_code == 204
-    assert await trending(app, client) == []
+    assert await trending(app, client) == [("later", 1, 1)]
 
 
 async def test_limit_must_be_1_to_50(client: httpx.AsyncClient) -> None:
