@@ -33,4 +33,12 @@ class UserUnfollowed:
     followee_id: int
 
 
-Event = TweetPosted | UserFollowed | UserUnfollowed
+@dataclass(frozen=True, slots=True)
+class TweetTagsChanged:
+    """A tweet was posted or edited with hashtags, or an edit changed them."""
+
+    kind: ClassVar[str] = "tweet_tags_changed"
+    tweet_id: int
+
+
+Event = TweetPosted | UserFollowed | UserUnfollowed | TweetTagsChanged

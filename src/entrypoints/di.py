@@ -52,6 +52,9 @@ from adapters.sql.media import SqlMediaRepository
 from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
+from adapters.sql.tag_reader import SqlTagReader
+from adapters.sql.trending_tags import SqlTagUses, SqlTrendingTags
+from adapters.sql.tweet_entities import SqlTweetEntities
 from adapters.sql.tweet_history import SqlTweetHistory
 from adapters.sql.tweet_reader import SqlTweetReader
 from adapters.sql.tweets import SqlTweetRepository
@@ -83,7 +86,10 @@ from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from application.ports.shared_state_health import SharedStateHealth
+from application.ports.tag_reader import TagReader
 from application.ports.transaction import TransactionManager
+from application.ports.trending_tags import TagUses, TrendingTags
+from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
 from application.ports.tweets import TweetRepository
@@ -176,6 +182,8 @@ class DatabaseProvider(Provider):
     # Readers keep no per-request state: one each per process, on the read connections.
     tweet_reader = provide(SqlTweetReader, provides=TweetReader)
     tweet_history = provide(SqlTweetHistory, provides=TweetHistory)
+    tag_reader = provide(SqlTagReader, provides=TagReader)
+    trending_tags = provide(SqlTrendingTags, provides=TrendingTags)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
@@ -295,6 +303,8 @@ class RepositoryProvider(Provider):
     home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
     counts = provide(SqlCounts, provides=Counts)
     media = provide(SqlMediaRepository, provides=MediaRepository)
+    tweet_entities = provide(SqlTweetEntities, provides=TweetEntities)
+    tag_uses = provide(SqlTagUses, provides=TagUses)
 
     @provide
     def job_queue(self, uow: SqlUnitOfWork, clock: Clock, signal: JobSignal) -> JobQueue:

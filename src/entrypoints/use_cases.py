@@ -31,6 +31,8 @@ from application.use_cases.like_tweet import LikeTweet
 from application.use_cases.list_active_users import ListActiveUsers
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
+from application.use_cases.list_tag_tweets import ListTagTweets
+from application.use_cases.list_trending_tags import ListTrendingTags
 from application.use_cases.list_user_tweets import ListUserTweets
 from application.use_cases.list_users import ListUsers
 from application.use_cases.log_in import LogIn
@@ -104,4 +106,6 @@ class UseCaseProvider(Provider):
         GetTweetHistory,
         UploadMedia,
         DescribeMedia,
+        ListTagTweets,
+        ListTrendingTags,
     )

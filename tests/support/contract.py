@@ -7,7 +7,7 @@ from typing import Any
 
 TWEET_KEYS = frozenset(
     {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
-    | {"media"}
+    | {"media", "mentions", "hashtags"}
 )
 MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
 USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
@@ -59,6 +59,13 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     # (revision 0009) has none.
     if body["media"]:
         assert body["image_url"] == body["media"][0]["url"], body
+    assert isinstance(body["mentions"], list)
+    assert len(body["mentions"]) <= 10
+    for user in body["mentions"]:
+        assert_user_summary(user)
+    assert isinstance(body["hashtags"], list)
+    assert len(body["hashtags"]) <= 10
+    assert all(isinstance(tag, str) for tag in body["hashtags"])
     return dict(body)
 
 

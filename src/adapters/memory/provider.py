@@ -21,6 +21,8 @@ from adapters.memory.social import (
 )
 from adapters.memory.store import MemoryStore
 from adapters.memory.transaction import InMemoryTransactionManager
+from adapters.memory.trending_tags import InMemoryTagUses, InMemoryTrendingTags
+from adapters.memory.tweet_entities import InMemoryTagReader, InMemoryTweetEntities
 from adapters.memory.tweet_history import InMemoryTweetHistory
 from adapters.memory.users import InMemoryUserRepository
 from application.ports.counts import Counts
@@ -35,7 +37,10 @@ from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
+from application.ports.tag_reader import TagReader
 from application.ports.transaction import TransactionManager
+from application.ports.trending_tags import TagUses, TrendingTags
+from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
 from application.ports.tweets import TweetRepository
@@ -66,6 +71,8 @@ class InMemoryProvider(Provider):
     database_health = provide(InMemoryDatabaseHealth, provides=DatabaseHealth, scope=Scope.APP)
     idempotency_keys = provide(InMemoryIdempotencyKeys, provides=IdempotencyKeys, scope=Scope.APP)
     tweet_history = provide(InMemoryTweetHistory, provides=TweetHistory, scope=Scope.APP)
+    tag_reader = provide(InMemoryTagReader, provides=TagReader, scope=Scope.APP)
+    trending_tags = provide(InMemoryTrendingTags, provides=TrendingTags, scope=Scope.APP)
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 
@@ -85,3 +92,5 @@ class InMemoryProvider(Provider):
     job_queue = provide(InMemoryJobQueue, provides=JobQueue)
     counts = provide(InMemoryCounts, provides=Counts)
     media = provide(InMemoryMediaRepository, provides=MediaRepository)
+    tweet_entities = provide(InMemoryTweetEntities, provides=TweetEntities)
+    tag_uses = provide(InMemoryTagUses, provides=TagUses)

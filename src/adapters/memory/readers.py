@@ -42,6 +42,12 @@ class InMemoryTweetReader(TweetReader):
             like_count=tweet.like_count,
             liked_by_me=None if viewer_id is None else (viewer_id, tweet.id) in self._store.likes,
             media=media_of(self._store, tweet.id),
+            mentions=tuple(
+                _summary(self._store.users[user_id])
+                for user_id in self._store.tweet_mentions.get(tweet.id, [])
+                if user_id in self._store.users
+            ),
+            hashtags=tuple(self._store.tweet_hashtags.get(tweet.id, [])),
         )
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:

@@ -42,6 +42,10 @@ class InMemoryTweetRepository(TweetRepository):
             return
         self._store.users[tweet.author_id].tweets_count -= 1
         self._store.tweet_versions.pop(tweet.id, None)
+        self._store.tweet_mentions.pop(tweet.id, None)
+        self._store.tweet_hashtags.pop(tweet.id, None)
+        for use in [use for use in self._store.tag_uses if use[0] == tweet.id]:
+            del self._store.tag_uses[use]
         for key in [key for key in self._store.likes if key[1] == tweet.id]:
             del self._store.likes[key]
         for timeline in self._store.timelines.values():

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from application.ports.job_queue import Job
 from domain.media import Media
@@ -26,6 +27,11 @@ class MemoryStore:
     # tweet_id -> the versions its edits replaced, oldest first
     tweet_versions: dict[int, list[TweetVersion]] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
+    # tweet_id -> the user ids it mentions, and its folded hashtags, in order (none: no key)
+    tweet_mentions: dict[int, list[int]] = field(default_factory=dict)
+    tweet_hashtags: dict[int, list[str]] = field(default_factory=dict)
+    # (tweet_id, tag) -> (author_id, used_at): what /tags/trending counts (workers keep it)
+    tag_uses: dict[tuple[int, str], tuple[int, datetime]] = field(default_factory=dict)
     # Jobs waiting for a worker, oldest first; and those parked after failing too often.
     jobs: deque[Job] = field(default_factory=deque)
     failed_jobs: list[Job] = field(default_factory=list)

@@ -140,6 +140,11 @@ tweets = Table(
     Column("fanned_out", Boolean, nullable=False, server_default=true()),
     # How many times it was edited: an edit is saved only if it is still the number read.
     Column("edit_count", Integer, nullable=False, server_default="0"),
+    # Denormalised from tweet_hashtags and tweet_mentions (written with them), so a page of
+    # tweets reads its hashtags for free and looks up mentions only when it has some: the
+    # folded tags in order, separated by spaces (a tag has none), and how many mentions.
+    Column("hashtags", Text, nullable=False, server_default=""),
+    Column("mention_count", Integer, nullable=False, server_default="0"),
     Index("ix_tweets_author_id_id", "author_id", "id"),
     Index(
         "ix_tweets_not_fanned_out",
@@ -297,4 +302,43 @@ tweet_versions = Table(
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("tweet_id", "number"),
+)
+
+# A tweet's mentions (API.md "Mentions and hashtags"), in order of first appearance: whom a
+# tweet mentions, and (by the index) the tweets that mention a user.
+tweet_mentions = Table(
+    "tweet_mentions",
+    metadata,
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("tweet_id", "position"),
+    Index("ix_tweet_mentions_user_id_tweet_id", "user_id", "tweet_id"),
+)
+
+# A tweet's hashtags, folded (NFKC + case folding), in order of first appearance; the index
+# serves a tag's page of tweets, newest first.
+tweet_hashtags = Table(
+    "tweet_hashtags",
+    metadata,
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("tag", String(50), nullable=False),  # a folded tag is itself at most 50
+    PrimaryKeyConstraint("tweet_id", "position"),
+    Index("ix_tweet_hashtags_tag_tweet_id", "tag", "tweet_id"),
+)
+
+# The hashtags of recent tweets, with author and time, kept by the workers from
+# tweet_hashtags (``TallyTagUses``) for ``/tags/trending``: a page of trends reads only the
+# uses of the last 24 h, through the covering index. Tags compare in byte (code point)
+# order on PostgreSQL too, as on SQLite and in Python.
+tag_uses = Table(
+    "tag_uses",
+    metadata,
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
+    Column("tag", String(50).with_variant(String(50, collation="C"), "postgresql"), nullable=False),
+    Column("author_id", Id, nullable=False),
+    Column("used_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tweet_id", "tag"),
+    Index("ix_tag_uses_used_at", "used_at", "tag", "author_id"),
 )

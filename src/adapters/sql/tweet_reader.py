@@ -10,6 +10,7 @@ from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.media import keyed_with_media, with_media
 from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import Id, follows, likes, timeline_entries, tweets, users
+from adapters.sql.tweet_entities import hashtags_of, keyed_with_mentions, with_mentions
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
@@ -133,6 +134,7 @@ def _view(row: Any) -> TweetView:
         row.edited_at,
         row.like_count,
         None if row.liked_by_me is None else bool(row.liked_by_me),
+        hashtags=hashtags_of(row),
     )
 
 
@@ -153,7 +155,10 @@ class SqlTweetReader(TweetReader):
         row = await self._reads.first(
             _ONE_TWEET[viewer_id is not None], tweet=tweet_id, **_viewer(viewer_id)
         )
-        return None if row is None else (await with_media(self._reads, [_view(row)]))[0]
+        if row is None:
+            return None
+        views = await with_mentions(self._reads, [_view(row)], [row])
+        return (await with_media(self._reads, views))[0]
 
     async def by_author(
         self, author_id: int, viewer_id: int | None, before: int | None, limit: int
@@ -164,7 +169,8 @@ class SqlTweetReader(TweetReader):
             **_viewer(viewer_id),
             **page_params(before, limit),
         )
-        return await keyed_with_media(self._reads, [(row.id, _view(row)) for row in rows])
+        keyed = await keyed_with_mentions(self._reads, [(row.id, _view(row)) for row in rows], rows)
+        return await keyed_with_media(self._reads, keyed)
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
         rows = await self._reads.all(
@@ -176,7 +182,10 @@ class SqlTweetReader(TweetReader):
                 viewer=reader_id,
                 **page_params(before, limit - len(rows)),
             )
-        return await keyed_with_media(self._reads, [(row.position, _view(row)) for row in rows])
+        keyed = [(row.position, _view(row)) for row in rows]
+        return await keyed_with_media(
+            self._reads, await keyed_with_mentions(self._reads, keyed, rows)
+        )
 
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
         rows = await self._reads.all(

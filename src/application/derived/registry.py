@@ -15,7 +15,8 @@ from application.derived.follow_feeds import (
     FollowChange,
     RemoveFolloweeFromFeed,
 )
-from domain.events import Event, TweetPosted, UserFollowed, UserUnfollowed
+from application.derived.tally_tag_uses import TALLY_TAG_USES, TagsChanged, TallyTagUses
+from domain.events import Event, TweetPosted, TweetTagsChanged, UserFollowed, UserUnfollowed
 
 
 class Handler(Protocol):
@@ -39,6 +40,7 @@ TRIM_WORK = Work(TRIM, Trim, TrimTimeline)
 # Queued directly (ImageUploads.discard_later), not by an event: the row naming the upload
 # is gone by the time the job runs.
 DELETE_MEDIA_WORK = Work(DELETE_MEDIA, MediaGone, DeleteMedia)
+TALLY_TAG_USES_WORK = Work(TALLY_TAG_USES, TagsChanged, TallyTagUses)
 
 WORK: dict[str, Work] = {
     work.kind: work
@@ -48,6 +50,7 @@ WORK: dict[str, Work] = {
         REMOVE_FOLLOWEE_WORK,
         TRIM_WORK,
         DELETE_MEDIA_WORK,
+        TALLY_TAG_USES_WORK,
     )
 }
 
@@ -56,6 +59,7 @@ SUBSCRIBERS: dict[type[Event], tuple[Work, ...]] = {
     TweetPosted: (FAN_OUT_WORK,),
     UserFollowed: (ADD_FOLLOWEE_WORK,),
     UserUnfollowed: (REMOVE_FOLLOWEE_WORK,),
+    TweetTagsChanged: (TALLY_TAG_USES_WORK,),
 }
 
 HANDLERS: tuple[type[Handler], ...] = tuple({work.handler: None for work in WORK.values()})

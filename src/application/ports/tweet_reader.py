@@ -19,6 +19,8 @@ class TweetView(NamedTuple):
     like_count: int
     liked_by_me: bool | None
     media: tuple[MediaView, ...] = ()  # in order; ``image`` is the first one's name
+    mentions: tuple[UserSummary, ...] = ()  # in order of first appearance
+    hashtags: tuple[str, ...] = ()  # folded, in order of first appearance
 
 
 # Lists come back as (key, item) rows, newest (largest key) first, at most ``limit`` rows,

@@ -4,13 +4,17 @@ from dataclasses import dataclass
 
 from application.authorization import active_user
 from application.lookups import existing_tweet
+from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.settings_reader import SettingsReader
 from application.ports.transaction import TransactionManager
+from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
+from application.tweet_entities import Entities, read_entities
 from domain.errors import NotAuthor, TweetNotFound
+from domain.events import TweetTagsChanged
 from domain.tweets import Tweet, TweetText, TweetVersion
 
 
@@ -29,6 +33,8 @@ class EditTweet:
       (``Tweet.edit``), checked after ``tweet_not_found`` and ``not_author``. Edits racing
       each other never pass the limit: each is saved only if no other was since its read.
     - Every version is kept (``GetTweetHistory``): an edit keeps the one it replaces.
+    - An edit reads the mentions and hashtags of the new text again, in its transaction;
+      the workers then count its hashtags anew for ``/tags/trending``.
     - The same text again is no edit: the tweet is answered as it is.
     """
 
@@ -40,7 +46,11 @@ class EditTweet:
         tx: TransactionManager,
         users: UserLookup,
         settings: SettingsReader,
+        entities: TweetEntities,
+        outbox: Outbox,
     ) -> None:
+        self._entities = entities
+        self._outbox = outbox
         self._users = users
         self._tweets = tweets
         self._reader = reader
@@ -69,15 +79,23 @@ class EditTweet:
             )
             if replaced is None or await self._tweets.record_edit(tweet, replaced):
                 break
+        entities = None
         if replaced is not None:
-            await self._recompute_mentions_and_hashtags(tweet)
+            entities = await self._recompute_mentions_and_hashtags(tweet)
         await self._tx.commit()
         view = await self._reader.tweet(tweet.id, command.actor_id)
         if view is None:
             raise TweetNotFound
         # As this edit left it, even if another was saved since.
-        return view._replace(text=tweet.text, edited_at=tweet.edited_at)
+        view = view._replace(text=tweet.text, edited_at=tweet.edited_at)
+        if entities is not None:
+            view = view._replace(mentions=entities[0], hashtags=entities[1])
+        return view
 
-    async def _recompute_mentions_and_hashtags(self, tweet: Tweet) -> None:
-        """The place for issue 15, item 6 ("An edit recomputes them"): store the mentions
-        and hashtags of ``tweet.text``, in the edit's transaction. Nothing yet."""
+    async def _recompute_mentions_and_hashtags(self, tweet: Tweet) -> Entities:
+        """API.md: "An edit recomputes them", in the edit's transaction."""
+        mentions, tags = await read_entities(self._entities, tweet.text)
+        await self._entities.replace(tweet.id, [user.id for user in mentions], tags)
+        # Whether it had hashtags before is not known here: the job finds out.
+        await self._outbox.emit(TweetTagsChanged(tweet.id))
+        return mentions, tags

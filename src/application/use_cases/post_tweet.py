@@ -7,13 +7,15 @@ from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.media import MediaRepository, views_of
 from application.ports.transaction import TransactionManager
+from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_reader import TweetView
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserSummary
+from application.tweet_entities import read_entities
 from application.uploads import ImageUploads, StoredImage
 from domain.errors import InvalidMedia
-from domain.events import TweetPosted
+from domain.events import TweetPosted, TweetTagsChanged
 from domain.media import Media, is_media_id, media_ids_to_attach, new_media_id
 from domain.tweets import Tweet, TweetText
 
@@ -43,6 +45,8 @@ class PostTweet:
       merge in the reader's own tweets and those of the accounts they follow that the
       workers have not yet put in every timeline (``TweetPosted``), or never will (an author
       with more than ``fanout_max_followers`` followers).
+    - Its mentions (of active users) and hashtags are read from the text and stored with it;
+      the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``).
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
@@ -55,7 +59,9 @@ class PostTweet:
         users: UserLookup,
         outbox: Outbox,
         media: MediaRepository,
+        entities: TweetEntities,
     ) -> None:
+        self._entities = entities
         self._users = users
         self._outbox = outbox
         self._tweets = tweets
@@ -89,7 +95,12 @@ class PostTweet:
                 await self._media.add(chosen[0])
             else:
                 await self._attach(chosen, tweet)
-            await self._outbox.emit(TweetPosted(tweet.id, tweet.author_id))
+            mentions, tags = await read_entities(self._entities, tweet.text)
+            await self._entities.add(tweet.id, [user.id for user in mentions], tags)
+            await self._outbox.emit(
+                TweetPosted(tweet.id, tweet.author_id),
+                *([TweetTagsChanged(tweet.id)] if tags else []),
+            )
             await self._tx.commit()
         except BaseException:
             await self._uploads.discard(image.name if image else None)
@@ -105,6 +116,8 @@ class PostTweet:
             like_count=0,
             liked_by_me=False,
             media=views_of(chosen),
+            mentions=mentions,
+            hashtags=tags,
         )
 
     async def _uploads_to_attach(self, command: PostTweetCommand) -> list[Media]:

@@ -174,6 +174,8 @@ class TweetResponse(msgspec.Struct):
     like_count: int
     liked_by_me: bool | None
     media: list[MediaResponse]
+    mentions: list[UserSummaryResponse]
+    hashtags: list[str]
 
     @classmethod
     def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
@@ -187,7 +189,15 @@ class TweetResponse(msgspec.Struct):
             like_count=tweet.like_count,
             liked_by_me=tweet.liked_by_me,
             media=[MediaResponse.of(media, links) for media in tweet.media],
+            mentions=[UserSummaryResponse.of(user, links) for user in tweet.mentions],
+            hashtags=list(tweet.hashtags),
         )
+
+
+class TrendingTagResponse(msgspec.Struct):
+    tag: str
+    tweets: int
+    accounts: int
 
 
 class TweetPage(msgspec.Struct):

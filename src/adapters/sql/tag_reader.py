@@ -1,0 +1,50 @@
+"""Hashtag pages: a range scan of ``tweet_hashtags``' (tag, tweet_id) index, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, bindparam
+
+from adapters.sql.database import Reads
+from adapters.sql.keyset import newest_first, page_params
+from adapters.sql.media import keyed_with_media
+from adapters.sql.statements import ReadQuery
+from adapters.sql.tables import tweet_hashtags, tweets
+from adapters.sql.tweet_entities import keyed_with_mentions
+from adapters.sql.tweet_reader import _tweet_views, _view, _viewer
+from application.ports.tag_reader import TagReader
+from application.ports.tweet_reader import KeyedTweets
+
+
+def _tagged(signed_in: bool, paged: bool) -> Select[Any]:
+    statement = (
+        _tweet_views(signed_in)
+        .join(tweet_hashtags, tweet_hashtags.c.tweet_id == tweets.c.id)
+        .where(tweet_hashtags.c.tag == bindparam("tag"))
+    )
+    return newest_first(statement, tweet_hashtags.c.tweet_id, paged)
+
+
+_TAGGED = {
+    (signed_in, paged): ReadQuery(_tagged(signed_in, paged))
+    for signed_in in (False, True)
+    for paged in (False, True)
+}
+
+
+class SqlTagReader(TagReader):
+    def __init__(self, connections: Reads) -> None:
+        self._reads = connections
+
+    async def tweets(
+        self, tag: str, viewer_id: int | None, before: int | None, limit: int
+    ) -> KeyedTweets:
+        rows = await self._reads.all(
+            _TAGGED[viewer_id is not None, before is not None],
+            tag=tag,
+            **_viewer(viewer_id),
+            **page_params(before, limit),
+        )
+        keyed = await keyed_with_mentions(self._reads, [(row.id, _view(row)) for row in rows], rows)
+        return await keyed_with_media(self._reads, keyed)
