@@ -5,7 +5,7 @@ id or repost position), so a feed or tweet list orders tweets and reposts by whe
 entered it. ``timeline_entries.reposted_by``: the followee whose repost put the tweet in
 that feed (NULL: the tweet itself).
 
-Revision ID: 0015
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-05
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
