@@ -54,6 +54,7 @@ class Tweet:
     image: str | None = None
     edited_at: datetime | None = None
     like_count: int = 0
+    repost_count: int = 0
     # Whether every follower's home timeline holds it: set by the workers' last fan-out
     # batch. Until then, and for good for an author with more than ``fanout_max_followers``
     # followers, feeds merge it in when they are read, so followers see it at once.

@@ -50,6 +50,7 @@ from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.media import SqlMediaRepository
 from adapters.sql.replicas import Replica, RoutedReads
+from adapters.sql.reposts import SqlRepostRepository
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
 from adapters.sql.tag_reader import SqlTagReader
@@ -80,6 +81,7 @@ from application.ports.media import MediaRepository
 from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
 from application.ports.recent_writes import RecentWrites
+from application.ports.reposts import RepostRepository
 from application.ports.revoked_tokens import RevokedTokens
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
@@ -299,6 +301,7 @@ class RepositoryProvider(Provider):
     settings = provide(SqlSettingsRepository, provides=SettingsRepository)
     tweets = provide(SqlTweetRepository, provides=TweetRepository)
     likes = provide(SqlLikeRepository, provides=LikeRepository)
+    reposts = provide(SqlRepostRepository, provides=RepostRepository)
     follows = provide(SqlFollowRepository, provides=FollowRepository)
     home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
     counts = provide(SqlCounts, provides=Counts)

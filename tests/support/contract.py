@@ -8,6 +8,7 @@ from typing import Any
 TWEET_KEYS = frozenset(
     {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
     | {"media", "mentions", "hashtags"}
+    | {"repost_count", "reposted_by_me", "reposted_by"}
 )
 MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
 USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
@@ -66,6 +67,12 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     assert isinstance(body["hashtags"], list)
     assert len(body["hashtags"]) <= 10
     assert all(isinstance(tag, str) for tag in body["hashtags"])
+    assert isinstance(body["repost_count"], int)
+    assert body["repost_count"] >= 0
+    assert body["reposted_by_me"] in (None, True, False)
+    assert body["reposted_by_me"] is None or body["liked_by_me"] is not None
+    if body["reposted_by"] is not None:
+        assert_user_summary(body["reposted_by"])
     return dict(body)
 
 

@@ -21,6 +21,7 @@ class InMemoryCounts(Counts):
         following = Counter(follower for follower, _ in store.follows)
         tweets = Counter(tweet.author_id for tweet in store.tweets.values())
         likes = Counter(tweet_id for _, tweet_id in store.likes)
+        reposts = Counter(tweet_id for _, tweet_id in store.reposts)
         drifts = []
         for user in store.users.values():
             for counter, actual in (
@@ -33,9 +34,12 @@ class InMemoryCounts(Counts):
                     drifts.append(CountDrift(counter, user.id, getattr(user, field), actual))
                     setattr(user, field, actual)
         for tweet in store.tweets.values():
-            if tweet.like_count != likes[tweet.id]:
-                drifts.append(
-                    CountDrift("tweets.like_count", tweet.id, tweet.like_count, likes[tweet.id])
-                )
-                tweet.like_count = likes[tweet.id]
+            for counter, actual in (
+                ("tweets.like_count", likes[tweet.id]),
+                ("tweets.repost_count", reposts[tweet.id]),
+            ):
+                field = counter.removeprefix("tweets.")
+                if getattr(tweet, field) != actual:
+                    drifts.append(CountDrift(counter, tweet.id, getattr(tweet, field), actual))
+                    setattr(tweet, field, actual)
         return drifts

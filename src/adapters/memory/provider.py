@@ -17,6 +17,7 @@ from adapters.memory.social import (
     InMemoryFollowRepository,
     InMemoryHomeTimelines,
     InMemoryLikeRepository,
+    InMemoryRepostRepository,
     InMemoryTweetRepository,
 )
 from adapters.memory.store import MemoryStore
@@ -35,6 +36,7 @@ from application.ports.job_queue import JobQueue
 from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
+from application.ports.reposts import RepostRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.tag_reader import TagReader
@@ -87,6 +89,7 @@ class InMemoryProvider(Provider):
     transaction = provide(InMemoryTransactionManager, provides=TransactionManager)
     tweets = provide(InMemoryTweetRepository, provides=TweetRepository)
     likes = provide(InMemoryLikeRepository, provides=LikeRepository)
+    reposts = provide(InMemoryRepostRepository, provides=RepostRepository)
     follows = provide(InMemoryFollowRepository, provides=FollowRepository)
     home_timelines = provide(InMemoryHomeTimelines, provides=HomeTimelines)
     job_queue = provide(InMemoryJobQueue, provides=JobQueue)

@@ -31,7 +31,9 @@ class InMemoryTweetReader(TweetReader):
     async def exists(self, tweet_id: int) -> bool:
         return tweet_id in self._store.tweets
 
-    def _view(self, tweet: Tweet, viewer_id: int | None) -> TweetView:
+    def _view(
+        self, tweet: Tweet, viewer_id: int | None, reposted_by: int | None = None
+    ) -> TweetView:
         return TweetView(
             id=tweet.id,
             text=tweet.text,
@@ -48,6 +50,11 @@ class InMemoryTweetReader(TweetReader):
                 if user_id in self._store.users
             ),
             hashtags=tuple(self._store.tweet_hashtags.get(tweet.id, [])),
+            repost_count=tweet.repost_count,
+            reposted_by_me=(
+                None if viewer_id is None else (viewer_id, tweet.id) in self._store.reposts
+            ),
+            reposted_by=None if reposted_by is None else _summary(self._store.users[reposted_by]),
         )
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
@@ -55,13 +62,25 @@ class InMemoryTweetReader(TweetReader):
         return None if tweet is None else self._view(tweet, viewer_id)
 
     async def by_author(
-        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+        self,
+        author_id: int,
+        viewer_id: int | None,
+        before: int | None,
+        limit: int,
+        *,
+        include_reposts: bool = False,
     ) -> KeyedTweets:
         rows = [
             (t.id, self._view(t, viewer_id))
             for t in self._store.tweets.values()
             if t.author_id == author_id
         ]
+        if include_reposts:
+            rows += [
+                (position, self._view(self._store.tweets[tweet_id], viewer_id, author_id))
+                for (user_id, tweet_id), (_, position) in self._store.reposts.items()
+                if user_id == author_id
+            ]
         return _newest(rows, before, limit)
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
@@ -71,8 +90,17 @@ class InMemoryTweetReader(TweetReader):
             for t in self._store.tweets.values()
             if not t.fanned_out and (t.author_id in followed or t.author_id == reader_id)
         }
-        entries = self._store.timelines.get(reader_id, set()) | merged
+        reposted = {
+            tweet_id: entry
+            for tweet_id, entry in self._store.repost_entries.get(reader_id, {}).items()
+            if self._store.reposts.get((entry[1], tweet_id), (0, 0))[1] == entry[0]
+        }
+        entries = (self._store.timelines.get(reader_id, set()) | merged) - set(reposted)
         rows = [(i, self._view(self._store.tweets[i], reader_id)) for i in entries]
+        rows += [
+            (position, self._view(self._store.tweets[i], reader_id, reposter))
+            for i, (position, reposter) in reposted.items()
+        ]
         return _newest(rows, before, limit)
 
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
@@ -80,6 +108,14 @@ class InMemoryTweetReader(TweetReader):
             (like_id, _summary(self._store.users[user_id]))
             for (user_id, liked), like_id in self._store.likes.items()
             if liked == tweet_id
+        ]
+        return _newest(rows, before, limit)
+
+    async def reposters(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
+        rows = [
+            (repost_id, _summary(self._store.users[user_id]))
+            for (user_id, reposted), (repost_id, _) in self._store.reposts.items()
+            if reposted == tweet_id
         ]
         return _newest(rows, before, limit)
 

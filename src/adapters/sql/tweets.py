@@ -5,13 +5,16 @@ from typing import Any
 from sqlalchemy import Integer, Text, Update, bindparam, delete, insert, select, update
 
 from adapters.sql.counts import TWEETS, record
+from adapters.sql.positions import next_tweet_id
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import UtcDateTime, tweet_versions, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.tweets import TweetRepository
 from domain.tweets import Tweet, TweetVersion
 
-_INSERT = WriteStatement(insert(tweets).returning(tweets.c.id))
+_INSERT = WriteStatement(
+    build=lambda dialect: insert(tweets).values(**next_tweet_id(dialect)).returning(tweets.c.id)
+)
 _BY_ID = ReadQuery(select(tweets).where(tweets.c.id == bindparam("tweet")))
 
 
@@ -92,6 +95,7 @@ class SqlTweetRepository(TweetRepository):
             created_at=row.created_at,
             edited_at=row.edited_at,
             like_count=row.like_count,
+            repost_count=row.repost_count,
             fanned_out=row.fanned_out,
             edit_count=row.edit_count,
         )

@@ -118,6 +118,7 @@ class PostTweet:
             media=views_of(chosen),
             mentions=mentions,
             hashtags=tags,
+            reposted_by_me=False,
         )
 
     async def _uploads_to_attach(self, command: PostTweetCommand) -> list[Media]:

@@ -176,6 +176,9 @@ class TweetResponse(msgspec.Struct):
     media: list[MediaResponse]
     mentions: list[UserSummaryResponse]
     hashtags: list[str]
+    repost_count: int
+    reposted_by_me: bool | None
+    reposted_by: UserSummaryResponse | None
 
     @classmethod
     def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
@@ -191,6 +194,13 @@ class TweetResponse(msgspec.Struct):
             media=[MediaResponse.of(media, links) for media in tweet.media],
             mentions=[UserSummaryResponse.of(user, links) for user in tweet.mentions],
             hashtags=list(tweet.hashtags),
+            repost_count=tweet.repost_count,
+            reposted_by_me=tweet.reposted_by_me,
+            reposted_by=(
+                None
+                if tweet.reposted_by is None
+                else UserSummaryResponse.of(tweet.reposted_by, links)
+            ),
         )
 
 
@@ -223,6 +233,11 @@ class ActiveUserResponse(msgspec.Struct):
 class LikeResponse(msgspec.Struct):
     liked: bool
     like_count: int
+
+
+class RepostResponse(msgspec.Struct):
+    reposted: bool
+    repost_count: int
 
 
 class HealthResponse(msgspec.Struct):
