@@ -8,6 +8,7 @@ from typing import Any
 TWEET_KEYS = frozenset(
     {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
     | {"media", "mentions", "hashtags"}
+    | {"reply_count", "in_reply_to_id", "in_reply_to_username"}
 )
 MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
 USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
@@ -66,6 +67,10 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     assert isinstance(body["hashtags"], list)
     assert len(body["hashtags"]) <= 10
     assert all(isinstance(tag, str) for tag in body["hashtags"])
+    assert isinstance(body["reply_count"], int)
+    assert body["reply_count"] >= 0
+    assert body["in_reply_to_id"] is None or isinstance(body["in_reply_to_id"], int)
+    assert body["in_reply_to_username"] is None or isinstance(body["in_reply_to_username"], str)
     return dict(body)
 
 

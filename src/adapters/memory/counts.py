@@ -21,6 +21,7 @@ class InMemoryCounts(Counts):
         following = Counter(follower for follower, _ in store.follows)
         tweets = Counter(tweet.author_id for tweet in store.tweets.values())
         likes = Counter(tweet_id for _, tweet_id in store.likes)
+        replies = Counter(tweet.in_reply_to_id for tweet in store.tweets.values())
         drifts = []
         for user in store.users.values():
             for counter, actual in (
@@ -38,4 +39,9 @@ class InMemoryCounts(Counts):
                     CountDrift("tweets.like_count", tweet.id, tweet.like_count, likes[tweet.id])
                 )
                 tweet.like_count = likes[tweet.id]
+            if tweet.reply_count != replies[tweet.id]:
+                drifts.append(
+                    CountDrift("tweets.reply_count", tweet.id, tweet.reply_count, replies[tweet.id])
+                )
+                tweet.reply_count = replies[tweet.id]
         return drifts

@@ -48,6 +48,13 @@ class InMemoryTweetReader(TweetReader):
                 if user_id in self._store.users
             ),
             hashtags=tuple(self._store.tweet_hashtags.get(tweet.id, [])),
+            in_reply_to_id=tweet.in_reply_to_id,
+            in_reply_to_username=(
+                None
+                if (parent_author := self._store.users.get(tweet.in_reply_to_user_id or 0)) is None
+                else parent_author.username
+            ),
+            reply_count=tweet.reply_count,
         )
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:

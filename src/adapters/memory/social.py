@@ -22,6 +22,8 @@ class InMemoryTweetRepository(TweetRepository):
         tweet.id = self._store.next_id()
         self._store.tweets[tweet.id] = dataclasses.replace(tweet)
         self._store.users[tweet.author_id].tweets_count += 1
+        if (parent := self._store.tweets.get(tweet.in_reply_to_id or 0)) is not None:
+            parent.reply_count += 1
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
@@ -41,6 +43,8 @@ class InMemoryTweetRepository(TweetRepository):
         if self._store.tweets.pop(tweet.id, None) is None:
             return
         self._store.users[tweet.author_id].tweets_count -= 1
+        if (parent := self._store.tweets.get(tweet.in_reply_to_id or 0)) is not None:
+            parent.reply_count -= 1
         self._store.tweet_versions.pop(tweet.id, None)
         self._store.tweet_mentions.pop(tweet.id, None)
         self._store.tweet_hashtags.pop(tweet.id, None)

@@ -23,6 +23,7 @@ LIKES = "tweets.like_count"
 FOLLOWERS = "users.followers_count"
 FOLLOWING = "users.following_count"
 TWEETS = "users.tweets_count"
+REPLIES = "tweets.reply_count"
 
 
 def _pending(counter: str, counted_id: Column[Any]) -> Any:
@@ -54,6 +55,7 @@ _COUNTERS = {
     FOLLOWERS: _counted(FOLLOWERS, users, "followers_count", follows.c.followee_id),
     FOLLOWING: _counted(FOLLOWING, users, "following_count", follows.c.follower_id),
     TWEETS: _counted(TWEETS, users, "tweets_count", tweets.c.author_id),
+    REPLIES: _counted(REPLIES, tweets, "reply_count", tweets.alias("replies").c.in_reply_to_id),
 }
 
 

@@ -14,6 +14,9 @@ from adapters.sql.tweet_entities import hashtags_of, keyed_with_mentions, with_m
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
+# The author of the tweet replied to: its current username, by primary key.
+_parent_authors = users.alias("parent_authors")
+
 
 def _tweet_views(signed_in: bool) -> Select[Any]:
     """Tweets with author and ``liked_by_me``, in one statement (no N+1).
@@ -34,8 +37,16 @@ def _tweet_views(signed_in: bool) -> Select[Any]:
         if signed_in
         else null()
     )
-    return select(tweets, users.c.username, users.c.avatar, liked_by_me.label("liked_by_me")).join(
-        users, users.c.id == tweets.c.author_id
+    return (
+        select(
+            tweets,
+            users.c.username,
+            users.c.avatar,
+            liked_by_me.label("liked_by_me"),
+            _parent_authors.c.username.label("in_reply_to_username"),
+        )
+        .join(users, users.c.id == tweets.c.author_id)
+        .outerjoin(_parent_authors, _parent_authors.c.id == tweets.c.in_reply_to_user_id)
     )
 
 
@@ -135,6 +146,9 @@ def _view(row: Any) -> TweetView:
         row.like_count,
         None if row.liked_by_me is None else bool(row.liked_by_me),
         hashtags=hashtags_of(row),
+        in_reply_to_id=row.in_reply_to_id,
+        in_reply_to_username=row.in_reply_to_username,
+        reply_count=row.reply_count,
     )
 
 

@@ -21,6 +21,9 @@ class TweetView(NamedTuple):
     media: tuple[MediaView, ...] = ()  # in order; ``image`` is the first one's name
     mentions: tuple[UserSummary, ...] = ()  # in order of first appearance
     hashtags: tuple[str, ...] = ()  # folded, in order of first appearance
+    in_reply_to_id: int | None = None  # the tweet replied to, kept when it is deleted
+    in_reply_to_username: str | None = None  # its author's (current) username
+    reply_count: int = 0  # direct replies
 
 
 # Lists come back as (key, item) rows, newest (largest key) first, at most ``limit`` rows,

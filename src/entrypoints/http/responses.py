@@ -176,6 +176,9 @@ class TweetResponse(msgspec.Struct):
     media: list[MediaResponse]
     mentions: list[UserSummaryResponse]
     hashtags: list[str]
+    reply_count: int
+    in_reply_to_id: int | None
+    in_reply_to_username: str | None
 
     @classmethod
     def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
@@ -191,7 +194,15 @@ class TweetResponse(msgspec.Struct):
             media=[MediaResponse.of(media, links) for media in tweet.media],
             mentions=[UserSummaryResponse.of(user, links) for user in tweet.mentions],
             hashtags=list(tweet.hashtags),
+            reply_count=tweet.reply_count,
+            in_reply_to_id=tweet.in_reply_to_id,
+            in_reply_to_username=tweet.in_reply_to_username,
         )
+
+
+class TweetContextResponse(msgspec.Struct):
+    ancestors: list[TweetResponse]
+    descendants: list[TweetResponse]
 
 
 class TrendingTagResponse(msgspec.Struct):
