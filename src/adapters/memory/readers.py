@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from adapters.memory.media import media_of
+from adapters.memory.social import reaches
 from adapters.memory.store import MemoryStore
 from adapters.memory.users import InMemoryUserRepository
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
@@ -76,7 +77,9 @@ class InMemoryTweetReader(TweetReader):
         merged = {
             t.id
             for t in self._store.tweets.values()
-            if not t.fanned_out and (t.author_id in followed or t.author_id == reader_id)
+            if not t.fanned_out
+            and (t.author_id in followed or t.author_id == reader_id)
+            and reaches(self._store, t, reader_id)
         }
         entries = self._store.timelines.get(reader_id, set()) | merged
         rows = [(i, self._view(self._store.tweets[i], reader_id)) for i in entries]

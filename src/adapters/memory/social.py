@@ -11,7 +11,15 @@ from application.ports.home_timelines import FannedOut, HomeTimelines
 from application.ports.likes import LikeRepository
 from application.ports.tweets import TweetRepository
 from domain.errors import TweetNotFound
-from domain.tweets import Tweet, TweetVersion, fans_out
+from domain.tweets import Tweet, TweetVersion, fans_out, reaches_feed_of
+
+
+def reaches(store: MemoryStore, tweet: Tweet, reader_id: int) -> bool:
+    """``domain.tweets.reaches_feed_of`` on the store's follows."""
+    follows_parent_author = (reader_id, tweet.in_reply_to_user_id or 0) in store.follows
+    return reaches_feed_of(
+        reader_id, tweet.author_id, tweet.in_reply_to_user_id, follows_parent_author
+    )
 
 
 class InMemoryTweetRepository(TweetRepository):
@@ -121,7 +129,8 @@ class InMemoryHomeTimelines(HomeTimelines):
             if followee == author_id and follow_id > after
         )[:limit]
         for _, follower in batch:
-            self._store.timelines.setdefault(follower, set()).add(tweet_id)
+            if reaches(self._store, tweet, follower):
+                self._store.timelines.setdefault(follower, set()).add(tweet_id)
         if len(batch) == limit:
             return FannedOut(batch[-1][0])
         tweet.fanned_out = True
@@ -133,7 +142,11 @@ class InMemoryHomeTimelines(HomeTimelines):
     async def add_author(self, reader_id: int, author_id: int) -> None:
         if (reader_id, author_id) not in self._store.follows:
             return
-        authored = {t.id for t in self._store.tweets.values() if t.author_id == author_id}
+        authored = {
+            t.id
+            for t in self._store.tweets.values()
+            if t.author_id == author_id and reaches(self._store, t, reader_id)
+        }
         self._store.timelines.setdefault(reader_id, set()).update(authored)
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, delete, func, select, true, union_all, update
+from sqlalchemy import bindparam, delete, func, or_, select, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sql.dialect import insert_or_ignore, upsert_keeping_greatest
@@ -25,6 +25,27 @@ def horizon(reader: Any) -> Any:
         .where(timeline_horizons.c.user_id == reader)
         .scalar_subquery(),
         0,
+    )
+
+
+_reader_follows = follows.alias("reader_follows")
+
+
+def reaches_feed_of(reader: Any) -> Any:
+    """Whether the row of ``tweets`` enters the feed of ``reader``, who follows its author
+    or is it (``domain.tweets.reaches_feed_of``): a reply only when the reader follows the
+    author of the tweet replied to, or is that author, or wrote the reply. One probe of the
+    follows' unique (follower, followee) index, for replies only."""
+    return or_(
+        tweets.c.in_reply_to_user_id.is_(None),
+        tweets.c.in_reply_to_user_id == reader,
+        tweets.c.author_id == reader,
+        select(_reader_follows.c.id)
+        .where(
+            _reader_follows.c.follower_id == reader,
+            _reader_follows.c.followee_id == tweets.c.in_reply_to_user_id,
+        )
+        .exists(),
     )
 
 
@@ -76,7 +97,7 @@ _FAN_OUT = WriteStatement(
         union_all(
             select(follows.c.follower_id, tweets.c.id, tweets.c.id)
             .join(tweets, tweets.c.id == bindparam("tweet", type_=Id))
-            .where(*_IN_BATCH),
+            .where(*_IN_BATCH, reaches_feed_of(follows.c.follower_id)),
             select(tweets.c.author_id, tweets.c.id, tweets.c.id).where(
                 tweets.c.id == bindparam("tweet", type_=Id), bindparam("after") == 0
             ),
@@ -133,7 +154,7 @@ _ADD_AUTHOR = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
         select(bindparam("reader", type_=Id), tweets.c.id, tweets.c.id).where(
-            *_AUTHORED_PAST_HORIZON, _FOLLOWING
+            *_AUTHORED_PAST_HORIZON, _FOLLOWING, reaches_feed_of(bindparam("reader", type_=Id))
         ),
     )
 )

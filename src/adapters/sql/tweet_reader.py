@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, false, func, null, select, true, union, union_all
 
 from adapters.sql.database import Reads
-from adapters.sql.home_timelines import horizon
+from adapters.sql.home_timelines import horizon, reaches_feed_of
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.media import keyed_with_media, with_media
 from adapters.sql.statements import ReadQuery
@@ -76,7 +76,7 @@ def _home(paged: bool) -> Select[Any]:
     followed = newest_first(
         select(tweets.c.id, tweets.c.id.label("position"))
         .join(follows, follows.c.followee_id == tweets.c.author_id)
-        .where(follows.c.follower_id == viewer, *merging),
+        .where(follows.c.follower_id == viewer, *merging, reaches_feed_of(viewer)),
         tweets.c.id,
         paged,
     ).subquery()
@@ -106,7 +106,9 @@ def _below_horizon(paged: bool) -> Select[Any]:
     )
     statement = _tweet_views(signed_in=True).add_columns(tweets.c.id.label("position"))
     return newest_first(
-        statement.where(tweets.c.author_id.in_(authors), tweets.c.id <= horizon(viewer)),
+        statement.where(
+            tweets.c.author_id.in_(authors), tweets.c.id <= horizon(viewer), reaches_feed_of(viewer)
+        ),
         tweets.c.id,
         paged,
     )

@@ -282,3 +282,51 @@ async def test_a_deleted_tweet_mid_chain_ends_the_ancestors_and_hides_its_replie
     shown = (await client.get(f"{API}/tweets/{kept}")).json()
     assert (shown["in_reply_to_id"], shown["in_reply_to_username"]) == (gone, "bob")
     assert_problem(await client.get(f"{API}/tweets/{gone}/replies"), 404, "tweet_not_found")
+
+
+async def feed(client: httpx.AsyncClient, reader: Account) -> list[int]:
+    response = await client.get(f"{API}/feed", params={"limit": 100}, headers=reader.auth)
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+async def follow(client: httpx.AsyncClient, follower: Account, username: str) -> None:
+    response = await client.post(f"{API}/users/{username}/follow", headers=follower.auth)
+    assert response.status_code == 204, response.text
+
+
+async def test_a_reply_reaches_a_followers_feed_only_by_mastodons_rule(
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Ann follows Ben and Cat, not Dan: merged into her feed when read before the workers
+    run, fanned out after; a new follow's backfill follows the same rule."""
+    ann, ben, cat, dan, eve = await insert_users(engine, "ann", "ben", "cat", "dan", "eve")
+    await follow(client, ann, "ben")
+    await follow(client, ann, "cat")
+    ben_tweet = (await post(client, ben, "ben"))["id"]
+    dan_tweet = (await post(client, dan, "dan"))["id"]
+    ann_tweet = (await post(client, ann, "ann"))["id"]
+    await drain(app)
+
+    cat_to_ben = (await post(client, cat, "c>b", ben_tweet))["id"]  # follows Ben: in
+    cat_to_dan = (await post(client, cat, "c>d", dan_tweet))["id"]  # not Dan: out
+    ann_to_dan = (await post(client, ann, "a>d", dan_tweet))["id"]  # her own: in
+    ben_to_ann = (await post(client, ben, "b>a", ann_tweet))["id"]  # to her: in
+    ben_to_ben = (await post(client, ben, "b>b", ben_tweet))["id"]  # Ben's thread: in
+    dan_to_ben = (await post(client, dan, "d>b", ben_tweet))["id"]  # not Dan's: out
+    expected = [ben_to_ben, ben_to_ann, ann_to_dan, cat_to_ben, ann_tweet, ben_tweet]
+
+    assert await feed(client, ann) == expected  # merged when read
+    await drain(app)
+    assert await feed(client, ann) == expected  # fanned out
+    assert cat_to_dan in await feed(client, cat)
+    assert dan_to_ben in [i["id"] for i in (await replies_page(client, ben_tweet))["items"]]
+    listed = (await client.get(f"{API}/users/cat/tweets")).json()["items"]
+    assert [item["id"] for item in listed] == [cat_to_dan, cat_to_ben]
+
+    await follow(client, eve, "cat")  # the backfill: Eve follows neither Ben nor Dan
+    await drain(app)
+    assert await feed(client, eve) == []
+    await follow(client, eve, "ben")
+    await drain(app)
+    assert await feed(client, eve) == [ben_to_ben, ben_tweet]
