@@ -9,6 +9,7 @@ from application.pagination import PageRequest
 from application.ports.counts import Counts
 from application.use_cases.get_tweet_context import GetTweetContext, GetTweetContextQuery
 from application.use_cases.list_replies import ListReplies, ListRepliesQuery
+from application.use_cases.list_user_tweets import ListUserTweetsQuery
 from application.use_cases.post_tweet import PostTweetCommand
 from domain.errors import TweetNotFound, ValidationError
 from domain.users import User
@@ -227,3 +228,21 @@ async def test_a_new_follow_brings_only_the_replies_the_rule_lets_in(
     # left out (as Mastodon): Cat's own tweets come.
     assert to_cat not in await world.feed_ids(ann)
     assert cat_tweet in await world.feed_ids(ann)
+
+
+async def test_exclude_replies_leaves_the_users_replies_out_of_their_list(
+    world: World, ann: User, ben: User
+) -> None:
+    ben_tweet = (await world.post(ben)).id
+    own = (await world.post(ann)).id
+    to_ben = await reply(world, ann, ben_tweet)
+    to_self = await reply(world, ann, own)
+
+    async def listed(exclude_replies: bool) -> list[int]:
+        page = await world.list_user_tweets(
+            ListUserTweetsQuery("ann", PageRequest(), exclude_replies=exclude_replies)
+        )
+        return [tweet.id for tweet in page.items]
+
+    assert await listed(False) == [to_self, to_ben, own]
+    assert await listed(True) == [own]

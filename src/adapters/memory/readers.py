@@ -63,12 +63,18 @@ class InMemoryTweetReader(TweetReader):
         return None if tweet is None else self._view(tweet, viewer_id)
 
     async def by_author(
-        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+        self,
+        author_id: int,
+        viewer_id: int | None,
+        before: int | None,
+        limit: int,
+        *,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
         rows = [
             (t.id, self._view(t, viewer_id))
             for t in self._store.tweets.values()
-            if t.author_id == author_id
+            if t.author_id == author_id and not (exclude_replies and t.in_reply_to_id is not None)
         ]
         return _newest(rows, before, limit)
 

@@ -50,8 +50,10 @@ def _tweet_views(signed_in: bool) -> Select[Any]:
     )
 
 
-def _by_author(signed_in: bool, paged: bool) -> Select[Any]:
+def _by_author(signed_in: bool, paged: bool, exclude_replies: bool) -> Select[Any]:
     statement = _tweet_views(signed_in).where(tweets.c.author_id == bindparam("author"))
+    if exclude_replies:
+        statement = statement.where(tweets.c.in_reply_to_id.is_(None))
     return newest_first(statement, tweets.c.id, paged)
 
 
@@ -128,9 +130,10 @@ _ONE_TWEET = {
     for signed_in in (False, True)
 }
 _BY_AUTHOR = {
-    (signed_in, paged): ReadQuery(_by_author(signed_in, paged))
+    (signed_in, paged, exclude_replies): ReadQuery(_by_author(signed_in, paged, exclude_replies))
     for signed_in in (False, True)
     for paged in (False, True)
+    for exclude_replies in (False, True)
 }
 HOME = {paged: ReadQuery(_home(paged)) for paged in (False, True)}
 _BELOW_HORIZON = {paged: ReadQuery(_below_horizon(paged)) for paged in (False, True)}
@@ -177,10 +180,16 @@ class SqlTweetReader(TweetReader):
         return (await with_media(self._reads, views))[0]
 
     async def by_author(
-        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+        self,
+        author_id: int,
+        viewer_id: int | None,
+        before: int | None,
+        limit: int,
+        *,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
         rows = await self._reads.all(
-            _BY_AUTHOR[viewer_id is not None, before is not None],
+            _BY_AUTHOR[viewer_id is not None, before is not None, exclude_replies],
             author=author_id,
             **_viewer(viewer_id),
             **page_params(before, limit),

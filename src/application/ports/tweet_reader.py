@@ -42,9 +42,16 @@ class TweetReader(Protocol):
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None: ...
 
     async def by_author(
-        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+        self,
+        author_id: int,
+        viewer_id: int | None,
+        before: int | None,
+        limit: int,
+        *,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
-        """The author's tweets, keyed by tweet id."""
+        """The author's tweets (without their replies if ``exclude_replies``), keyed by
+        tweet id."""
         ...
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:

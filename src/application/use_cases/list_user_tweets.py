@@ -13,10 +13,11 @@ class ListUserTweetsQuery:
     username: str
     page: PageRequest
     viewer_id: int | None = None
+    exclude_replies: bool = False
 
 
 class ListUserTweets:
-    """A user's tweets, newest first, keyset-paged."""
+    """A user's tweets, newest first, keyset-paged; without their replies if asked."""
 
     def __init__(self, users: UserReader, reader: TweetReader) -> None:
         self._users = users
@@ -25,5 +26,11 @@ class ListUserTweets:
     async def __call__(self, query: ListUserTweetsQuery) -> Page[TweetView]:
         author = await user_named(self._users, query.username)
         page = query.page
-        rows = await self._reader.by_author(author.id, query.viewer_id, page.before, page.fetch)
+        rows = await self._reader.by_author(
+            author.id,
+            query.viewer_id,
+            page.before,
+            page.fetch,
+            exclude_replies=query.exclude_replies,
+        )
         return page_of(rows, page)

@@ -37,6 +37,7 @@ from entrypoints.http.responses import (
 from entrypoints.http.schemas import UserStatusRequest, given
 
 Username = Annotated[str, Parameter(description="Case-insensitive.")]
+ExcludeReplies = Annotated[bool, Parameter(description="Leave the user's replies out.")]
 
 
 class UsersController(Controller):
@@ -120,10 +121,13 @@ class UsersController(Controller):
         links: FromDishka[Links],
         limit: Limit = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
+        exclude_replies: ExcludeReplies = False,
     ) -> Response[TweetPage]:
-        """The user's tweets, newest first."""
+        """The user's tweets, newest first (``exclude_replies=true``: without their replies)."""
         page = await list_tweets(
-            ListUserTweetsQuery(username, page_request(limit, cursor), viewer.user_id)
+            ListUserTweetsQuery(
+                username, page_request(limit, cursor), viewer.user_id, exclude_replies
+            )
         )
         return paged(page, TweetResponse.of, links, TweetPage)
 

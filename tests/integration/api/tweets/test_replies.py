@@ -330,3 +330,41 @@ async def test_a_reply_reaches_a_followers_feed_only_by_mastodons_rule(
     await follow(client, eve, "ben")
     await drain(app)
     assert await feed(client, eve) == [ben_to_ben, ben_tweet]
+
+
+async def test_exclude_replies_leaves_replies_out_of_a_users_tweets_in_pages(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    alice, bob = await insert_users(engine, "alice", "bob")
+    bob_tweet = (await post(client, bob))["id"]
+    mine = []
+    for i in range(5):
+        mine.append((await post(client, alice, f"own {i}"))["id"])
+        await post(client, alice, f"reply {i}", bob_tweet if i % 2 else mine[-1])
+
+    seen: list[int] = []
+    params: dict[str, Any] = {"limit": 2, "exclude_replies": "true"}
+    while True:
+        response = await client.get(f"{API}/users/alice/tweets", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        seen += [item["id"] for item in body["items"]]
+        if body["next_cursor"] is None:
+            break
+        assert "exclude_replies=true" in response.headers["link"]
+        params["cursor"] = body["next_cursor"]
+    assert seen == mine[::-1]
+
+    everything = await client.get(
+        f"{API}/users/alice/tweets", params={"limit": 100, "exclude_replies": "false"}
+    )
+    assert len(everything.json()["items"]) == 10
+
+
+@pytest.mark.parametrize("bad", ["yes please", "2", "", "null"])
+async def test_exclude_replies_must_be_a_boolean(
+    client: httpx.AsyncClient, engine: AsyncEngine, bad: str
+) -> None:
+    await insert_users(engine, "alice")
+    response = await client.get(f"{API}/users/alice/tweets", params={"exclude_replies": bad})
+    assert_problem(response, 400, "validation_error")
