@@ -54,6 +54,7 @@ from adapters.sql.reposts import SqlRepostRepository
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
 from adapters.sql.tag_reader import SqlTagReader
+from adapters.sql.threads import SqlThreadReader
 from adapters.sql.trending_tags import SqlTagUses, SqlTrendingTags
 from adapters.sql.tweet_entities import SqlTweetEntities
 from adapters.sql.tweet_history import SqlTweetHistory
@@ -89,6 +90,7 @@ from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from application.ports.shared_state_health import SharedStateHealth
 from application.ports.tag_reader import TagReader
+from application.ports.thread_reader import ThreadReader
 from application.ports.transaction import TransactionManager
 from application.ports.trending_tags import TagUses, TrendingTags
 from application.ports.tweet_entities import TweetEntities
@@ -185,6 +187,7 @@ class DatabaseProvider(Provider):
     tweet_reader = provide(SqlTweetReader, provides=TweetReader)
     tweet_history = provide(SqlTweetHistory, provides=TweetHistory)
     tag_reader = provide(SqlTagReader, provides=TagReader)
+    thread_reader = provide(SqlThreadReader, provides=ThreadReader)
     trending_tags = provide(SqlTrendingTags, provides=TrendingTags)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)

@@ -26,11 +26,13 @@ from application.use_cases.get_current_user import GetCurrentUser
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_settings import GetSettings
 from application.use_cases.get_tweet import GetTweet
+from application.use_cases.get_tweet_context import GetTweetContext
 from application.use_cases.get_tweet_history import GetTweetHistory
 from application.use_cases.like_tweet import LikeTweet
 from application.use_cases.list_active_users import ListActiveUsers
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
+from application.use_cases.list_replies import ListReplies
 from application.use_cases.list_reposters import ListReposters
 from application.use_cases.list_tag_tweets import ListTagTweets
 from application.use_cases.list_trending_tags import ListTrendingTags
@@ -114,4 +116,6 @@ class UseCaseProvider(Provider):
         RepostTweet,
         UndoRepost,
         ListReposters,
+        ListReplies,
+        GetTweetContext,
     )

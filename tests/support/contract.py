@@ -9,6 +9,7 @@ TWEET_KEYS = frozenset(
     {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
     | {"media", "mentions", "hashtags"}
     | {"repost_count", "reposted_by_me", "reposted_by"}
+    | {"reply_count", "in_reply_to_id", "in_reply_to_username"}
 )
 MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
 USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
@@ -73,6 +74,10 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     assert body["reposted_by_me"] is None or body["liked_by_me"] is not None
     if body["reposted_by"] is not None:
         assert_user_summary(body["reposted_by"])
+    assert isinstance(body["reply_count"], int)
+    assert body["reply_count"] >= 0
+    assert body["in_reply_to_id"] is None or isinstance(body["in_reply_to_id"], int)
+    assert body["in_reply_to_username"] is None or isinstance(body["in_reply_to_username"], str)
     return dict(body)
 
 

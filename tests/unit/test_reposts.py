@@ -10,6 +10,7 @@ from application.ports.tweet_reader import TweetView
 from application.use_cases.build_feed import BuildFeedQuery
 from application.use_cases.list_reposters import ListReposters, ListRepostersQuery
 from application.use_cases.list_user_tweets import ListUserTweets, ListUserTweetsQuery
+from application.use_cases.post_tweet import PostTweetCommand
 from application.use_cases.repost_tweet import RepostCommand, RepostResult, RepostTweet
 from application.use_cases.undo_repost import UndoRepost
 from domain.errors import TweetNotFound
@@ -181,3 +182,21 @@ async def test_the_earliest_repost_stays_whatever_order_the_workers_take(
 
     await world.run_workers()
     assert await feed(world, ann) == [(original.id, "ben")]
+
+
+async def test_a_reposted_reply_reaches_followers_of_its_author_the_rule_kept_out(
+    world: World, ann: User, ben: User, cat: User
+) -> None:
+    dan = await world.member("dan")
+    for followee in ("ben", "cat"):
+        await world.follow(ann, followee)  # ann follows cat, not dan
+    parent = await world.post(dan, "dan's")
+    reply = await world.post_tweet(
+        PostTweetCommand(cat.id, "cat's reply", in_reply_to_id=parent.id)
+    )
+    await world.run_workers()
+    assert await feed(world, ann) == []  # the reply rule: ann does not follow dan
+
+    await repost(world, ben, reply.id)
+    await world.run_workers()
+    assert await feed(world, ann) == [(reply.id, "ben")]

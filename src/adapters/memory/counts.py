@@ -22,6 +22,7 @@ class InMemoryCounts(Counts):
         tweets = Counter(tweet.author_id for tweet in store.tweets.values())
         likes = Counter(tweet_id for _, tweet_id in store.likes)
         reposts = Counter(tweet_id for _, tweet_id in store.reposts)
+        replies = Counter(tweet.in_reply_to_id for tweet in store.tweets.values())
         drifts = []
         for user in store.users.values():
             for counter, actual in (
@@ -37,6 +38,7 @@ class InMemoryCounts(Counts):
             for counter, actual in (
                 ("tweets.like_count", likes[tweet.id]),
                 ("tweets.repost_count", reposts[tweet.id]),
+                ("tweets.reply_count", replies[tweet.id]),
             ):
                 field = counter.removeprefix("tweets.")
                 if getattr(tweet, field) != actual:

@@ -21,6 +21,7 @@ from adapters.memory.social import (
     InMemoryTweetRepository,
 )
 from adapters.memory.store import MemoryStore
+from adapters.memory.threads import InMemoryThreadReader
 from adapters.memory.transaction import InMemoryTransactionManager
 from adapters.memory.trending_tags import InMemoryTagUses, InMemoryTrendingTags
 from adapters.memory.tweet_entities import InMemoryTagReader, InMemoryTweetEntities
@@ -40,6 +41,7 @@ from application.ports.reposts import RepostRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.tag_reader import TagReader
+from application.ports.thread_reader import ThreadReader
 from application.ports.transaction import TransactionManager
 from application.ports.trending_tags import TagUses, TrendingTags
 from application.ports.tweet_entities import TweetEntities
@@ -75,6 +77,7 @@ class InMemoryProvider(Provider):
     tweet_history = provide(InMemoryTweetHistory, provides=TweetHistory, scope=Scope.APP)
     tag_reader = provide(InMemoryTagReader, provides=TagReader, scope=Scope.APP)
     trending_tags = provide(InMemoryTrendingTags, provides=TrendingTags, scope=Scope.APP)
+    thread_reader = provide(InMemoryThreadReader, provides=ThreadReader, scope=Scope.APP)
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 

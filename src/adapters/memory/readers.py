@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from adapters.memory.media import media_of
+from adapters.memory.social import reaches
 from adapters.memory.store import MemoryStore
 from adapters.memory.users import InMemoryUserRepository
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
@@ -55,6 +56,13 @@ class InMemoryTweetReader(TweetReader):
                 None if viewer_id is None else (viewer_id, tweet.id) in self._store.reposts
             ),
             reposted_by=None if reposted_by is None else _summary(self._store.users[reposted_by]),
+            in_reply_to_id=tweet.in_reply_to_id,
+            in_reply_to_username=(
+                None
+                if (parent_author := self._store.users.get(tweet.in_reply_to_user_id or 0)) is None
+                else parent_author.username
+            ),
+            reply_count=tweet.reply_count,
         )
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
@@ -69,11 +77,12 @@ class InMemoryTweetReader(TweetReader):
         limit: int,
         *,
         include_reposts: bool = False,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
         rows = [
             (t.id, self._view(t, viewer_id))
             for t in self._store.tweets.values()
-            if t.author_id == author_id
+            if t.author_id == author_id and not (exclude_replies and t.in_reply_to_id is not None)
         ]
         if include_reposts:
             rows += [
@@ -88,7 +97,9 @@ class InMemoryTweetReader(TweetReader):
         merged = {
             t.id
             for t in self._store.tweets.values()
-            if not t.fanned_out and (t.author_id in followed or t.author_id == reader_id)
+            if not t.fanned_out
+            and (t.author_id in followed or t.author_id == reader_id)
+            and reaches(self._store, t, reader_id)
         }
         reposted = {
             tweet_id: entry

@@ -12,7 +12,15 @@ from application.ports.likes import LikeRepository
 from application.ports.reposts import RepostChange, RepostRepository
 from application.ports.tweets import TweetRepository
 from domain.errors import TweetNotFound
-from domain.tweets import Tweet, TweetVersion, fans_out
+from domain.tweets import Tweet, TweetVersion, fans_out, reaches_feed_of
+
+
+def reaches(store: MemoryStore, tweet: Tweet, reader_id: int) -> bool:
+    """``domain.tweets.reaches_feed_of`` on the store's follows."""
+    follows_parent_author = (reader_id, tweet.in_reply_to_user_id or 0) in store.follows
+    return reaches_feed_of(
+        reader_id, tweet.author_id, tweet.in_reply_to_user_id, follows_parent_author
+    )
 
 
 class InMemoryTweetRepository(TweetRepository):
@@ -23,6 +31,8 @@ class InMemoryTweetRepository(TweetRepository):
         tweet.id = self._store.next_id()
         self._store.tweets[tweet.id] = dataclasses.replace(tweet)
         self._store.users[tweet.author_id].tweets_count += 1
+        if (parent := self._store.tweets.get(tweet.in_reply_to_id or 0)) is not None:
+            parent.reply_count += 1
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
@@ -42,6 +52,8 @@ class InMemoryTweetRepository(TweetRepository):
         if self._store.tweets.pop(tweet.id, None) is None:
             return
         self._store.users[tweet.author_id].tweets_count -= 1
+        if (parent := self._store.tweets.get(tweet.in_reply_to_id or 0)) is not None:
+            parent.reply_count -= 1
         self._store.tweet_versions.pop(tweet.id, None)
         self._store.tweet_mentions.pop(tweet.id, None)
         self._store.tweet_hashtags.pop(tweet.id, None)
@@ -148,7 +160,8 @@ class InMemoryHomeTimelines(HomeTimelines):
             self._store.timelines.setdefault(author_id, set()).add(tweet_id)
         batch = self._followers(author_id, after)[:limit]
         for _, follower in batch:
-            self._store.timelines.setdefault(follower, set()).add(tweet_id)
+            if reaches(self._store, tweet, follower):
+                self._store.timelines.setdefault(follower, set()).add(tweet_id)
         if len(batch) == limit:
             return FannedOut(batch[-1][0])
         tweet.fanned_out = True
@@ -168,13 +181,16 @@ class InMemoryHomeTimelines(HomeTimelines):
         if made is None:
             return FannedOut(None)
         tweet_id, position = made
-        author = self._store.tweets[tweet_id].author_id
+        tweet = self._store.tweets[tweet_id]
+        author = tweet.author_id
         batch = self._followers(reposter_id, after)[:limit]
         for _, reader in batch:
             entries = self._store.repost_entries.setdefault(reader, {})
             if (
                 reader != author
-                and (reader, author) not in self._store.follows
+                and not (
+                    (reader, author) in self._store.follows and reaches(self._store, tweet, reader)
+                )
                 and tweet_id not in self._store.timelines.get(reader, set())
                 and entries.get(tweet_id, (position + 1, 0))[0] > position  # earliest stays
             ):
@@ -200,7 +216,11 @@ class InMemoryHomeTimelines(HomeTimelines):
     async def add_author(self, reader_id: int, author_id: int) -> None:
         if (reader_id, author_id) not in self._store.follows:
             return
-        authored = {t.id for t in self._store.tweets.values() if t.author_id == author_id}
+        authored = {
+            t.id
+            for t in self._store.tweets.values()
+            if t.author_id == author_id and reaches(self._store, t, reader_id)
+        }
         self._store.timelines.setdefault(reader_id, set()).update(authored)
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:

@@ -24,6 +24,7 @@ FOLLOWERS = "users.followers_count"
 FOLLOWING = "users.following_count"
 TWEETS = "users.tweets_count"
 REPOSTS = "tweets.repost_count"
+REPLIES = "tweets.reply_count"
 
 
 def _pending(counter: str, counted_id: Column[Any]) -> Any:
@@ -56,6 +57,7 @@ _COUNTERS = {
     FOLLOWING: _counted(FOLLOWING, users, "following_count", follows.c.follower_id),
     TWEETS: _counted(TWEETS, users, "tweets_count", tweets.c.author_id),
     REPOSTS: _counted(REPOSTS, tweets, "repost_count", reposts.c.tweet_id),
+    REPLIES: _counted(REPLIES, tweets, "reply_count", tweets.alias("replies").c.in_reply_to_id),
 }
 
 

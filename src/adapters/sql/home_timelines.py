@@ -36,6 +36,27 @@ def horizon(reader: Any) -> Any:
     )
 
 
+_reader_follows = follows.alias("reader_follows")
+
+
+def reaches_feed_of(reader: Any) -> Any:
+    """Whether the row of ``tweets`` enters the feed of ``reader``, who follows its author
+    or is it (``domain.tweets.reaches_feed_of``): a reply only when the reader follows the
+    author of the tweet replied to, or is that author, or wrote the reply. One probe of the
+    follows' unique (follower, followee) index, for replies only."""
+    return or_(
+        tweets.c.in_reply_to_user_id.is_(None),
+        tweets.c.in_reply_to_user_id == reader,
+        tweets.c.author_id == reader,
+        select(_reader_follows.c.id)
+        .where(
+            _reader_follows.c.follower_id == reader,
+            _reader_follows.c.followee_id == tweets.c.in_reply_to_user_id,
+        )
+        .exists(),
+    )
+
+
 def _past_the_kept(reader: Any) -> Any:
     """The position of the reader's newest entry past the ``:kept`` newest (NULL when the
     timeline holds no more than those)."""
@@ -86,7 +107,7 @@ _FAN_OUT = WriteStatement(
         union_all(
             select(follows.c.follower_id, tweets.c.id, tweets.c.id)
             .join(tweets, tweets.c.id == bindparam("tweet", type_=Id))
-            .where(*_IN_BATCH),
+            .where(*_IN_BATCH, reaches_feed_of(follows.c.follower_id)),
             select(tweets.c.author_id, tweets.c.id, tweets.c.id).where(
                 tweets.c.id == bindparam("tweet", type_=Id), bindparam("after") == 0
             ),
@@ -143,7 +164,7 @@ _ADD_AUTHOR = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
         select(bindparam("reader", type_=Id), tweets.c.id, tweets.c.id).where(
-            *_AUTHORED_PAST_HORIZON, _FOLLOWING
+            *_AUTHORED_PAST_HORIZON, _FOLLOWING, reaches_feed_of(bindparam("reader", type_=Id))
         ),
     )
 )
@@ -177,7 +198,8 @@ _REPOST_BATCH = ReadQuery(
 )
 _authors_follower = follows.alias("authors_follower")
 # The batch's followers' entries at the repost's position, but for the tweet's author and
-# the author's followers, whose feeds hold the tweet itself (at its own position). Where
+# those of the author's followers whose feeds the tweet itself reached (at its own position;
+# a reply reaches only some). Where
 # another repost's entry is there already, the earlier repost's stays: fan-outs that run in
 # any order end up as if they had run in the order of the reposts.
 _FAN_OUT_REPOST = WriteStatement(
@@ -195,12 +217,15 @@ _FAN_OUT_REPOST = WriteStatement(
         .where(
             *_IN_BATCH,
             follows.c.follower_id != tweets.c.author_id,
-            ~select(_authors_follower.c.id)
-            .where(
-                _authors_follower.c.follower_id == follows.c.follower_id,
-                _authors_follower.c.followee_id == tweets.c.author_id,
-            )
-            .exists(),
+            ~and_(
+                select(_authors_follower.c.id)
+                .where(
+                    _authors_follower.c.follower_id == follows.c.follower_id,
+                    _authors_follower.c.followee_id == tweets.c.author_id,
+                )
+                .exists(),
+                reaches_feed_of(follows.c.follower_id),
+            ),
         ),
     )
 )

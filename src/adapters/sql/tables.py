@@ -146,7 +146,13 @@ tweets = Table(
     Column("hashtags", Text, nullable=False, server_default=""),
     Column("mention_count", Integer, nullable=False, server_default="0"),
     Column("repost_count", Integer, nullable=False, server_default="0"),
+    # The tweet replied to (no foreign key: a deleted tweet's replies keep naming it), its
+    # author when the reply was posted, and how many direct replies this one has.
+    Column("in_reply_to_id", Id, nullable=True),
+    Column("in_reply_to_user_id", Id, nullable=True),
+    Column("reply_count", Integer, nullable=False, server_default="0"),
     Index("ix_tweets_author_id_id", "author_id", "id"),
+    Index("ix_tweets_in_reply_to_id_id", "in_reply_to_id", "id"),
     Index(
         "ix_tweets_not_fanned_out",
         "author_id",

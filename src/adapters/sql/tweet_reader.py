@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 
 from adapters.sql.database import Reads
-from adapters.sql.home_timelines import horizon
+from adapters.sql.home_timelines import horizon, reaches_feed_of
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.media import keyed_with_media, with_media
 from adapters.sql.statements import ReadQuery
@@ -25,6 +25,9 @@ from adapters.sql.tables import Id, follows, likes, reposts, timeline_entries, t
 from adapters.sql.tweet_entities import hashtags_of, keyed_with_mentions, with_mentions
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
+
+# The author of the tweet replied to: its current username, by primary key.
+_parent_authors = users.alias("parent_authors")
 
 
 def _viewer_flag(table: Any) -> Any:
@@ -45,13 +48,18 @@ def _tweet_views(signed_in: bool) -> Select[Any]:
     """Tweets with author, ``liked_by_me`` and ``reposted_by_me`` (NULL for an anonymous
     viewer), in one statement (no N+1)."""
     flags = [_viewer_flag(likes), _viewer_flag(reposts)] if signed_in else [null(), null()]
-    return select(
-        tweets,
-        users.c.username,
-        users.c.avatar,
-        flags[0].label("liked_by_me"),
-        flags[1].label("reposted_by_me"),
-    ).join(users, users.c.id == tweets.c.author_id)
+    return (
+        select(
+            tweets,
+            users.c.username,
+            users.c.avatar,
+            flags[0].label("liked_by_me"),
+            flags[1].label("reposted_by_me"),
+            _parent_authors.c.username.label("in_reply_to_username"),
+        )
+        .join(users, users.c.id == tweets.c.author_id)
+        .outerjoin(_parent_authors, _parent_authors.c.id == tweets.c.in_reply_to_user_id)
+    )
 
 
 _reposter = users.alias("reposter")
@@ -76,19 +84,24 @@ def _listed(page: Any, signed_in: bool) -> Select[Any]:
     )
 
 
-def _by_author(signed_in: bool, paged: bool) -> Select[Any]:
-    statement = _tweet_views(signed_in).where(tweets.c.author_id == bindparam("author"))
+def _authored(exclude_replies: bool) -> list[Any]:
+    """The author's tweets (without replies if ``exclude_replies``)."""
+    author = [tweets.c.author_id == bindparam("author", type_=Id)]
+    return [*author, tweets.c.in_reply_to_id.is_(None)] if exclude_replies else author
+
+
+def _by_author(signed_in: bool, paged: bool, exclude_replies: bool) -> Select[Any]:
+    statement = _tweet_views(signed_in).where(*_authored(exclude_replies))
     return newest_first(statement, tweets.c.id, paged)
 
 
-def _by_author_with_reposts(signed_in: bool, paged: bool) -> Select[Any]:
+def _by_author_with_reposts(signed_in: bool, paged: bool, exclude_replies: bool) -> Select[Any]:
     # The newest of the author's tweets and the newest of the author's reposts (each one
     # range scan), merged by position.
-    author = bindparam("author", type_=Id)
     own = newest_first(
         select(
             tweets.c.id, tweets.c.id.label("position"), _NOT_REPOSTED.label("reposted_by")
-        ).where(tweets.c.author_id == author),
+        ).where(*_authored(exclude_replies)),
         tweets.c.id,
         paged,
     ).subquery()
@@ -97,7 +110,7 @@ def _by_author_with_reposts(signed_in: bool, paged: bool) -> Select[Any]:
             reposts.c.tweet_id.label("id"),
             reposts.c.position,
             reposts.c.user_id.label("reposted_by"),
-        ).where(reposts.c.user_id == author),
+        ).where(reposts.c.user_id == bindparam("author", type_=Id)),
         reposts.c.position,
         paged,
     ).subquery()
@@ -158,7 +171,12 @@ def _home(paged: bool) -> Select[Any]:
     followed = newest_first(
         select(*tweet_itself)
         .join(follows, follows.c.followee_id == tweets.c.author_id)
-        .where(follows.c.follower_id == viewer, *merging, ~_held_by_a_repost(viewer)),
+        .where(
+            follows.c.follower_id == viewer,
+            *merging,
+            reaches_feed_of(viewer),
+            ~_held_by_a_repost(viewer),
+        ),
         tweets.c.id,
         paged,
     ).subquery()
@@ -185,6 +203,7 @@ def _below_horizon(paged: bool) -> Select[Any]:
         statement.where(
             tweets.c.author_id.in_(authors),
             tweets.c.id <= horizon(viewer),
+            reaches_feed_of(viewer),
             ~_held_by_a_repost(viewer),
         ),
         tweets.c.id,
@@ -207,18 +226,22 @@ _ONE_TWEET = {
     for signed_in in (False, True)
 }
 _BY_AUTHOR = {
-    (signed_in, paged): ReadQuery(_by_author(signed_in, paged))
+    (signed_in, paged, exclude_replies): ReadQuery(_by_author(signed_in, paged, exclude_replies))
     for signed_in in (False, True)
     for paged in (False, True)
+    for exclude_replies in (False, True)
 }
 HOME = {paged: ReadQuery(_home(paged)) for paged in (False, True)}
 _BELOW_HORIZON = {paged: ReadQuery(_below_horizon(paged)) for paged in (False, True)}
 _LIKERS = {paged: ReadQuery(_users_who(likes, paged)) for paged in (False, True)}
 _REPOSTERS = {paged: ReadQuery(_users_who(reposts, paged)) for paged in (False, True)}
 _BY_AUTHOR_WITH_REPOSTS = {
-    (signed_in, paged): ReadQuery(_by_author_with_reposts(signed_in, paged))
+    (signed_in, paged, exclude_replies): ReadQuery(
+        _by_author_with_reposts(signed_in, paged, exclude_replies)
+    )
     for signed_in in (False, True)
     for paged in (False, True)
+    for exclude_replies in (False, True)
 }
 
 
@@ -240,6 +263,9 @@ def _view(row: Any) -> TweetView:
             if getattr(row, "reposted_by", None) is None
             else UserSummary(row.reposted_by, row.reposter_username, row.reposter_avatar)
         ),
+        in_reply_to_id=row.in_reply_to_id,
+        in_reply_to_username=row.in_reply_to_username,
+        reply_count=row.reply_count,
     )
 
 
@@ -273,10 +299,11 @@ class SqlTweetReader(TweetReader):
         limit: int,
         *,
         include_reposts: bool = False,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
         queries = _BY_AUTHOR_WITH_REPOSTS if include_reposts else _BY_AUTHOR
         rows = await self._reads.all(
-            queries[viewer_id is not None, before is not None],
+            queries[viewer_id is not None, before is not None, exclude_replies],
             author=author_id,
             **_viewer(viewer_id),
             **page_params(before, limit),

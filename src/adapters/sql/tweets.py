@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Text, Update, bindparam, delete, insert, select, update
 
-from adapters.sql.counts import TWEETS, record
+from adapters.sql.counts import REPLIES, TWEETS, record
 from adapters.sql.positions import next_tweet_id
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import UtcDateTime, tweet_versions, tweets
@@ -55,7 +55,7 @@ def _edit_keeping_version(_dialect: str) -> Any:
 
 
 _POSTGRESQL_EDIT = WriteStatement(build=_edit_keeping_version)
-# Likes, timeline entries and versions go by ON DELETE CASCADE.
+# Likes, timeline entries and versions go by ON DELETE CASCADE; replies stay.
 _DELETE = WriteStatement(
     delete(tweets).where(tweets.c.id == bindparam("tweet")).returning(tweets.c.id)
 )
@@ -77,10 +77,14 @@ class SqlTweetRepository(TweetRepository):
                 image=tweet.image,
                 created_at=tweet.created_at,
                 fanned_out=tweet.fanned_out,
+                in_reply_to_id=tweet.in_reply_to_id,
+                in_reply_to_user_id=tweet.in_reply_to_user_id,
             )
             or 0
         )
         await record(self._statements, TWEETS, tweet.author_id, +1)
+        if tweet.in_reply_to_id is not None:
+            await record(self._statements, REPLIES, tweet.in_reply_to_id, +1)
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
@@ -98,6 +102,9 @@ class SqlTweetRepository(TweetRepository):
             repost_count=row.repost_count,
             fanned_out=row.fanned_out,
             edit_count=row.edit_count,
+            in_reply_to_id=row.in_reply_to_id,
+            in_reply_to_user_id=row.in_reply_to_user_id,
+            reply_count=row.reply_count,
         )
 
     async def record_edit(self, tweet: Tweet, replaced: TweetVersion) -> bool:
@@ -135,3 +142,5 @@ class SqlTweetRepository(TweetRepository):
     async def delete(self, tweet: Tweet) -> None:
         if await self._statements.scalar(_DELETE, tweet=tweet.id) is not None:
             await record(self._statements, TWEETS, tweet.author_id, -1)
+            if tweet.in_reply_to_id is not None:
+                await record(self._statements, REPLIES, tweet.in_reply_to_id, -1)

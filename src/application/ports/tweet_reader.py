@@ -25,6 +25,9 @@ class TweetView(NamedTuple):
     reposted_by_me: bool | None = None
     # On a feed or tweet list: the user whose repost put the tweet there (None: the tweet).
     reposted_by: UserSummary | None = None
+    in_reply_to_id: int | None = None  # the tweet replied to, kept when it is deleted
+    in_reply_to_username: str | None = None  # its author's (current) username
+    reply_count: int = 0  # direct replies
 
 
 # Lists come back as (key, item) rows, newest (largest key) first, at most ``limit`` rows,
@@ -50,10 +53,11 @@ class TweetReader(Protocol):
         limit: int,
         *,
         include_reposts: bool = False,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
-        """The author's tweets, keyed by tweet id; with ``include_reposts`` their reposts
-        too (``reposted_by`` set), each keyed by its position, all in the order they were
-        made."""
+        """The author's tweets (without their replies if ``exclude_replies``), keyed by
+        tweet id; with ``include_reposts`` their reposts too (``reposted_by`` set), each
+        keyed by its position, all in the order they were made."""
         ...
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:

@@ -15,10 +15,12 @@ class ListUserTweetsQuery:
     viewer_id: int | None = None
     include_reposts: bool = False
 
+    exclude_replies: bool = False
+
 
 class ListUserTweets:
-    """A user's tweets, newest first, keyset-paged; with ``include_reposts`` their reposts
-    too, each where it was made (``reposted_by`` set)."""
+    """A user's tweets, newest first, keyset-paged; without their replies if asked; with
+    ``include_reposts`` their reposts too, each where it was made (``reposted_by`` set)."""
 
     def __init__(self, users: UserReader, reader: TweetReader) -> None:
         self._users = users
@@ -33,5 +35,6 @@ class ListUserTweets:
             page.before,
             page.fetch,
             include_reposts=query.include_reposts,
+            exclude_replies=query.exclude_replies,
         )
         return page_of(rows, page)

@@ -14,8 +14,9 @@ from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserSummary
 from application.tweet_entities import read_entities
 from application.uploads import ImageUploads, StoredImage
-from domain.errors import InvalidMedia
+from domain.errors import InvalidMedia, TweetNotFound, ValidationError
 from domain.events import TweetPosted, TweetTagsChanged
+from domain.ids import is_id
 from domain.media import Media, is_media_id, media_ids_to_attach, new_media_id
 from domain.tweets import Tweet, TweetText
 
@@ -26,6 +27,7 @@ class PostTweetCommand:
     text: str = ""
     image: bytes | None = field(default=None, repr=False)
     media_ids: tuple[str, ...] = ()
+    in_reply_to_id: int | None = None
 
 
 class PostTweet:
@@ -47,6 +49,9 @@ class PostTweet:
       with more than ``fanout_max_followers`` followers).
     - Its mentions (of active users) and hashtags are read from the text and stored with it;
       the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``).
+    - ``in_reply_to_id`` makes it a reply: to a tweet that exists (``tweet_not_found``);
+      the parent's ``reply_count`` counts it (folded by the workers). A reply reaches a
+      follower's feed only by ``domain.tweets.reaches_feed_of``.
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
@@ -72,6 +77,7 @@ class PostTweet:
 
     async def __call__(self, command: PostTweetCommand) -> TweetView:
         author = await active_user(self._users, command.author_id)
+        parent = await self._parent(command.in_reply_to_id)
         chosen = await self._uploads_to_attach(command)
         has_media = command.image is not None or bool(chosen)
         text = TweetText.parse(command.text, has_image=has_media)
@@ -88,6 +94,8 @@ class PostTweet:
                     text=text.value,
                     image=image.name if image else (chosen[0].name if chosen else None),
                     created_at=now,
+                    in_reply_to_id=parent.id if parent else None,
+                    in_reply_to_user_id=parent.author_id if parent else None,
                 )
             )
             if image is not None:
@@ -119,7 +127,23 @@ class PostTweet:
             mentions=mentions,
             hashtags=tags,
             reposted_by_me=False,
+            in_reply_to_id=tweet.in_reply_to_id,
+            in_reply_to_username=await self._username(tweet.in_reply_to_user_id),
         )
+
+    async def _parent(self, tweet_id: int | None) -> Tweet | None:
+        if tweet_id is None:
+            return None
+        if not is_id(tweet_id):
+            raise ValidationError.single("in_reply_to_id", "must be a tweet's id")
+        parent = await self._tweets.get(tweet_id)
+        if parent is None:
+            raise TweetNotFound("The tweet replied to does not exist.")
+        return parent
+
+    async def _username(self, user_id: int | None) -> str | None:
+        user = None if user_id is None else await self._users.get(user_id)
+        return None if user is None else user.username
 
     async def _uploads_to_attach(self, command: PostTweetCommand) -> list[Media]:
         """The uploads ``media_ids`` names, checked before anything is written (``attach``

@@ -179,6 +179,9 @@ class TweetResponse(msgspec.Struct):
     repost_count: int
     reposted_by_me: bool | None
     reposted_by: UserSummaryResponse | None
+    reply_count: int
+    in_reply_to_id: int | None
+    in_reply_to_username: str | None
 
     @classmethod
     def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
@@ -201,7 +204,15 @@ class TweetResponse(msgspec.Struct):
                 if tweet.reposted_by is None
                 else UserSummaryResponse.of(tweet.reposted_by, links)
             ),
+            reply_count=tweet.reply_count,
+            in_reply_to_id=tweet.in_reply_to_id,
+            in_reply_to_username=tweet.in_reply_to_username,
         )
+
+
+class TweetContextResponse(msgspec.Struct):
+    ancestors: list[TweetResponse]
+    descendants: list[TweetResponse]
 
 
 class TrendingTagResponse(msgspec.Struct):

@@ -45,6 +45,8 @@ PUBLIC: dict[Route, int] = {
     ("GET", f"{API}/users/{{username:str}}/following"): 200,
     ("GET", f"{API}/tweets/{{tweet_id:int}}"): 200,
     ("GET", f"{API}/tweets/{{tweet_id:int}}/likes"): 200,
+    ("GET", f"{API}/tweets/{{tweet_id:int}}/replies"): 200,
+    ("GET", f"{API}/tweets/{{tweet_id:int}}/context"): 200,
     ("GET", f"{API}/tweets/{{tweet_id:int}}/history"): 200,
     ("GET", f"{API}/tweets/{{tweet_id:int}}/reposts"): 200,
     ("GET", f"{API}/tags/{{tag:str}}/tweets"): 200,

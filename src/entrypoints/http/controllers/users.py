@@ -40,6 +40,7 @@ Username = Annotated[str, Parameter(description="Case-insensitive.")]
 IncludeReposts = Annotated[
     bool, Parameter(description="Also list the user's reposts (`true` or `false`).")
 ]
+ExcludeReplies = Annotated[bool, Parameter(description="Leave the user's replies out.")]
 
 
 class UsersController(Controller):
@@ -124,15 +125,18 @@ class UsersController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
         include_reposts: IncludeReposts = False,
+        exclude_replies: ExcludeReplies = False,
     ) -> Response[TweetPage]:
         """The user's tweets, newest first; with ``include_reposts=true`` their reposts too,
-        each where it was made, with ``reposted_by``."""
+        each where it was made, with ``reposted_by``; ``exclude_replies=true``: without
+        their replies."""
         page = await list_tweets(
             ListUserTweetsQuery(
                 username,
                 page_request(limit, cursor),
                 viewer.user_id,
                 include_reposts=include_reposts,
+                exclude_replies=exclude_replies,
             )
         )
         return paged(page, TweetResponse.of, links, TweetPage)
