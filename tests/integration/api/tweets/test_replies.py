@@ -267,6 +267,33 @@ async def test_context_caps_60_descendants_of_a_wide_thread(
     assert descendants == ids[1:3] + ids[3:61]
 
 
+async def test_context_of_a_bushy_thread_is_the_first_60_in_depth_first_order(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    [alice] = await insert_users(engine, "alice")
+    # Four levels of 4 replies each (340 tweets), posted breadth-first, so ids alone do not
+    # give depth-first order; the first 60 end deep in the first child's subtree and beyond.
+    parents: list[int | None] = [None]
+    level = [0]
+    for _ in range(4):
+        start = len(parents)
+        for parent in level:
+            parents += [parent] * 4
+        level = list(range(start, len(parents)))
+    ids = await insert_thread(engine, alice, parents)
+    children: dict[int, list[int]] = {}
+    for index, parent in enumerate(parents):
+        if parent is not None:
+            children.setdefault(parent, []).append(index)
+
+    def depth_first(node: int) -> list[int]:
+        return [node, *(i for child in children.get(node, []) for i in depth_first(child))]
+
+    _, descendants = await context(client, ids[0])
+
+    assert descendants == [ids[i] for i in depth_first(0)[1:61]]
+
+
 async def test_a_deleted_tweet_mid_chain_ends_the_ancestors_and_hides_its_replies(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
