@@ -61,6 +61,9 @@ class Tweet:
     id: int = 0
     # How many times it was edited; each edit kept the version it replaced.
     edit_count: int = 0
+    # The tweet it quotes (kept when that one is deleted), and how many tweets quote it.
+    quoted_tweet_id: int | None = None
+    quote_count: int = 0
 
     @property
     def current_version(self) -> TweetVersion:

@@ -31,6 +31,7 @@ from application.use_cases.like_tweet import LikeTweet
 from application.use_cases.list_active_users import ListActiveUsers
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
+from application.use_cases.list_quotes import ListQuotes
 from application.use_cases.list_tag_tweets import ListTagTweets
 from application.use_cases.list_trending_tags import ListTrendingTags
 from application.use_cases.list_user_tweets import ListUserTweets
@@ -108,4 +109,5 @@ class UseCaseProvider(Provider):
         DescribeMedia,
         ListTagTweets,
         ListTrendingTags,
+        ListQuotes,
     )

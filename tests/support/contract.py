@@ -8,6 +8,7 @@ from typing import Any
 TWEET_KEYS = frozenset(
     {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
     | {"media", "mentions", "hashtags"}
+    | {"quote_count", "quoted_tweet_id", "quoted_tweet"}
 )
 MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
 USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
@@ -66,6 +67,14 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     assert isinstance(body["hashtags"], list)
     assert len(body["hashtags"]) <= 10
     assert all(isinstance(tag, str) for tag in body["hashtags"])
+    assert isinstance(body["quote_count"], int)
+    assert body["quote_count"] >= 0
+    assert body["quoted_tweet_id"] is None or isinstance(body["quoted_tweet_id"], int)
+    if body["quoted_tweet"] is not None:
+        # One level deep, and the tweet named.
+        assert body["quoted_tweet"]["id"] == body["quoted_tweet_id"], body
+        assert body["quoted_tweet"]["quoted_tweet"] is None, body
+        assert_tweet(body["quoted_tweet"])
     return dict(body)
 
 

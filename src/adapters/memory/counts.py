@@ -21,6 +21,7 @@ class InMemoryCounts(Counts):
         following = Counter(follower for follower, _ in store.follows)
         tweets = Counter(tweet.author_id for tweet in store.tweets.values())
         likes = Counter(tweet_id for _, tweet_id in store.likes)
+        quotes = Counter(tweet.quoted_tweet_id for tweet in store.tweets.values())
         drifts = []
         for user in store.users.values():
             for counter, actual in (
@@ -38,4 +39,9 @@ class InMemoryCounts(Counts):
                     CountDrift("tweets.like_count", tweet.id, tweet.like_count, likes[tweet.id])
                 )
                 tweet.like_count = likes[tweet.id]
+            if tweet.quote_count != quotes[tweet.id]:
+                drifts.append(
+                    CountDrift("tweets.quote_count", tweet.id, tweet.quote_count, quotes[tweet.id])
+                )
+                tweet.quote_count = quotes[tweet.id]
         return drifts

@@ -7,6 +7,7 @@ from typing import TypeVar
 from adapters.memory.media import media_of
 from adapters.memory.store import MemoryStore
 from adapters.memory.users import InMemoryUserRepository
+from application.ports.quote_reader import QuoteReader
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
 from domain.tweets import Tweet
@@ -31,7 +32,8 @@ class InMemoryTweetReader(TweetReader):
     async def exists(self, tweet_id: int) -> bool:
         return tweet_id in self._store.tweets
 
-    def _view(self, tweet: Tweet, viewer_id: int | None) -> TweetView:
+    def _view(self, tweet: Tweet, viewer_id: int | None, *, embed: bool = True) -> TweetView:
+        quoted = self._store.tweets.get(tweet.quoted_tweet_id or 0) if embed else None
         return TweetView(
             id=tweet.id,
             text=tweet.text,
@@ -48,6 +50,9 @@ class InMemoryTweetReader(TweetReader):
                 if user_id in self._store.users
             ),
             hashtags=tuple(self._store.tweet_hashtags.get(tweet.id, [])),
+            quote_count=tweet.quote_count,
+            quoted_tweet_id=tweet.quoted_tweet_id,
+            quoted=None if quoted is None else self._view(quoted, viewer_id, embed=False),
         )
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
@@ -80,6 +85,22 @@ class InMemoryTweetReader(TweetReader):
             (like_id, _summary(self._store.users[user_id]))
             for (user_id, liked), like_id in self._store.likes.items()
             if liked == tweet_id
+        ]
+        return _newest(rows, before, limit)
+
+
+class InMemoryQuoteReader(QuoteReader):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._reader = InMemoryTweetReader(store)
+
+    async def quotes(
+        self, tweet_id: int, viewer_id: int | None, before: int | None, limit: int
+    ) -> KeyedTweets:
+        rows = [
+            (tweet.id, self._reader._view(tweet, viewer_id))
+            for tweet in self._store.tweets.values()
+            if tweet.quoted_tweet_id == tweet_id
         ]
         return _newest(rows, before, limit)
 

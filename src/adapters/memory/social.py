@@ -22,6 +22,9 @@ class InMemoryTweetRepository(TweetRepository):
         tweet.id = self._store.next_id()
         self._store.tweets[tweet.id] = dataclasses.replace(tweet)
         self._store.users[tweet.author_id].tweets_count += 1
+        quoted = self._store.tweets.get(tweet.quoted_tweet_id or 0)
+        if quoted is not None:
+            quoted.quote_count += 1
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
@@ -41,6 +44,9 @@ class InMemoryTweetRepository(TweetRepository):
         if self._store.tweets.pop(tweet.id, None) is None:
             return
         self._store.users[tweet.author_id].tweets_count -= 1
+        quoted = self._store.tweets.get(tweet.quoted_tweet_id or 0)
+        if quoted is not None:
+            quoted.quote_count -= 1
         self._store.tweet_versions.pop(tweet.id, None)
         self._store.tweet_mentions.pop(tweet.id, None)
         self._store.tweet_hashtags.pop(tweet.id, None)
@@ -50,6 +56,10 @@ class InMemoryTweetRepository(TweetRepository):
             del self._store.likes[key]
         for timeline in self._store.timelines.values():
             timeline.discard(tweet.id)
+
+    async def quote_count(self, tweet_id: int) -> int | None:
+        tweet = self._store.tweets.get(tweet_id)
+        return None if tweet is None else tweet.quote_count
 
 
 class InMemoryLikeRepository(LikeRepository):

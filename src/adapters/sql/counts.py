@@ -23,6 +23,9 @@ LIKES = "tweets.like_count"
 FOLLOWERS = "users.followers_count"
 FOLLOWING = "users.following_count"
 TWEETS = "users.tweets_count"
+QUOTES = "tweets.quote_count"
+# The tweets that quote a tweet, apart from the counted tweets themselves.
+_quoting = tweets.alias("quoting")
 
 
 def _pending(counter: str, counted_id: Column[Any]) -> Any:
@@ -54,6 +57,7 @@ _COUNTERS = {
     FOLLOWERS: _counted(FOLLOWERS, users, "followers_count", follows.c.followee_id),
     FOLLOWING: _counted(FOLLOWING, users, "following_count", follows.c.follower_id),
     TWEETS: _counted(TWEETS, users, "tweets_count", tweets.c.author_id),
+    QUOTES: _counted(QUOTES, tweets, "quote_count", _quoting.c.quoted_tweet_id),
 }
 
 

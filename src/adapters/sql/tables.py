@@ -145,7 +145,19 @@ tweets = Table(
     # folded tags in order, separated by spaces (a tag has none), and how many mentions.
     Column("hashtags", Text, nullable=False, server_default=""),
     Column("mention_count", Integer, nullable=False, server_default="0"),
+    # The tweet this one quotes. No foreign key: a quote outlives its original (and keeps
+    # its id); ``quote_count`` is derived by the workers (counts.py).
+    Column("quoted_tweet_id", Id, nullable=True),
+    Column("quote_count", Integer, nullable=False, server_default="0"),
     Index("ix_tweets_author_id_id", "author_id", "id"),
+    # A tweet's quotes, newest first; only quotes are in it.
+    Index(
+        "ix_tweets_quoted_tweet_id_id",
+        "quoted_tweet_id",
+        "id",
+        postgresql_where=text("quoted_tweet_id IS NOT NULL"),
+        sqlite_where=text("quoted_tweet_id IS NOT NULL"),
+    ),
     Index(
         "ix_tweets_not_fanned_out",
         "author_id",

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Text, Update, bindparam, delete, insert, select, update
 
-from adapters.sql.counts import TWEETS, record
+from adapters.sql.counts import QUOTES, TWEETS, current, record
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import UtcDateTime, tweet_versions, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
@@ -74,10 +74,13 @@ class SqlTweetRepository(TweetRepository):
                 image=tweet.image,
                 created_at=tweet.created_at,
                 fanned_out=tweet.fanned_out,
+                quoted_tweet_id=tweet.quoted_tweet_id,
             )
             or 0
         )
         await record(self._statements, TWEETS, tweet.author_id, +1)
+        if tweet.quoted_tweet_id is not None:
+            await record(self._statements, QUOTES, tweet.quoted_tweet_id, +1)
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
@@ -94,6 +97,8 @@ class SqlTweetRepository(TweetRepository):
             like_count=row.like_count,
             fanned_out=row.fanned_out,
             edit_count=row.edit_count,
+            quoted_tweet_id=row.quoted_tweet_id,
+            quote_count=row.quote_count,
         )
 
     async def record_edit(self, tweet: Tweet, replaced: TweetVersion) -> bool:
@@ -131,3 +136,8 @@ class SqlTweetRepository(TweetRepository):
     async def delete(self, tweet: Tweet) -> None:
         if await self._statements.scalar(_DELETE, tweet=tweet.id) is not None:
             await record(self._statements, TWEETS, tweet.author_id, -1)
+            if tweet.quoted_tweet_id is not None:
+                await record(self._statements, QUOTES, tweet.quoted_tweet_id, -1)
+
+    async def quote_count(self, tweet_id: int) -> int | None:
+        return await current(self._statements, QUOTES, tweet_id)

@@ -8,7 +8,11 @@ from application.ports.user_reader import UserSummary
 
 
 class TweetView(NamedTuple):
-    """A tweet as a reader sees it; ``liked_by_me`` is None for an anonymous reader."""
+    """A tweet as a reader sees it; ``liked_by_me`` is None for an anonymous reader.
+
+    ``quoted`` is the tweet it quotes as the same reader sees it, one level deep (its own
+    ``quoted`` is None); None as well when that tweet was deleted (``quoted_tweet_id`` stays).
+    """
 
     id: int
     text: str
@@ -21,6 +25,9 @@ class TweetView(NamedTuple):
     media: tuple[MediaView, ...] = ()  # in order; ``image`` is the first one's name
     mentions: tuple[UserSummary, ...] = ()  # in order of first appearance
     hashtags: tuple[str, ...] = ()  # folded, in order of first appearance
+    quote_count: int = 0
+    quoted_tweet_id: int | None = None
+    quoted: TweetView | None = None
 
 
 # Lists come back as (key, item) rows, newest (largest key) first, at most ``limit`` rows,

@@ -3,19 +3,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.authorization import active_user
+from application.lookups import existing_tweet
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.media import MediaRepository, views_of
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_entities import TweetEntities
-from application.ports.tweet_reader import TweetView
+from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserSummary
 from application.tweet_entities import read_entities
 from application.uploads import ImageUploads, StoredImage
-from domain.errors import InvalidMedia
+from domain.errors import InvalidMedia, ValidationError
 from domain.events import TweetPosted, TweetTagsChanged
+from domain.ids import is_id
 from domain.media import Media, is_media_id, media_ids_to_attach, new_media_id
 from domain.tweets import Tweet, TweetText
 
@@ -26,6 +28,7 @@ class PostTweetCommand:
     text: str = ""
     image: bytes | None = field(default=None, repr=False)
     media_ids: tuple[str, ...] = ()
+    quoted_tweet_id: int | None = None
 
 
 class PostTweet:
@@ -47,6 +50,10 @@ class PostTweet:
       with more than ``fanout_max_followers`` followers).
     - Its mentions (of active users) and hashtags are read from the text and stored with it;
       the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``).
+    - A quote (``quoted_tweet_id``) names an existing tweet (a positive id, else a
+      validation error; ``tweet_not_found`` when there is none) and embeds it one level
+      deep, as its author sees it; the workers count it in the original's ``quote_count``,
+      which the response already shows.
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
@@ -60,7 +67,9 @@ class PostTweet:
         outbox: Outbox,
         media: MediaRepository,
         entities: TweetEntities,
+        reader: TweetReader,
     ) -> None:
+        self._reader = reader
         self._entities = entities
         self._users = users
         self._outbox = outbox
@@ -75,6 +84,7 @@ class PostTweet:
         chosen = await self._uploads_to_attach(command)
         has_media = command.image is not None or bool(chosen)
         text = TweetText.parse(command.text, has_image=has_media)
+        quoted_id = await self._tweet_to_quote(command.quoted_tweet_id)
         image = (
             None
             if command.image is None
@@ -88,6 +98,7 @@ class PostTweet:
                     text=text.value,
                     image=image.name if image else (chosen[0].name if chosen else None),
                     created_at=now,
+                    quoted_tweet_id=quoted_id,
                 )
             )
             if image is not None:
@@ -101,6 +112,7 @@ class PostTweet:
                 TweetPosted(tweet.id, tweet.author_id),
                 *([TweetTagsChanged(tweet.id)] if tags else []),
             )
+            quote_count = None if quoted_id is None else await self._tweets.quote_count(quoted_id)
             await self._tx.commit()
         except BaseException:
             await self._uploads.discard(image.name if image else None)
@@ -118,7 +130,29 @@ class PostTweet:
             media=views_of(chosen),
             mentions=mentions,
             hashtags=tags,
+            quoted_tweet_id=quoted_id,
+            quoted=await self._quoted(quoted_id, quote_count, command.author_id),
         )
+
+    async def _tweet_to_quote(self, quoted_tweet_id: int | None) -> int | None:
+        if quoted_tweet_id is None:
+            return None
+        if not is_id(quoted_tweet_id):
+            raise ValidationError.single("quoted_tweet_id", "must be a positive integer")
+        await existing_tweet(self._tweets, quoted_tweet_id)
+        return quoted_tweet_id
+
+    async def _quoted(
+        self, quoted_id: int | None, quote_count: int | None, author_id: int
+    ) -> TweetView | None:
+        """The quoted tweet as the author sees it, counting this quote (null if it was
+        deleted meanwhile)."""
+        if quoted_id is None:
+            return None
+        view = await self._reader.tweet(quoted_id, author_id)
+        if view is None or quote_count is None:
+            return None
+        return view._replace(quote_count=quote_count, quoted=None)
 
     async def _uploads_to_attach(self, command: PostTweetCommand) -> list[Media]:
         """The uploads ``media_ids`` names, checked before anything is written (``attach``

@@ -176,6 +176,10 @@ class TweetResponse(msgspec.Struct):
     media: list[MediaResponse]
     mentions: list[UserSummaryResponse]
     hashtags: list[str]
+    quote_count: int
+    quoted_tweet_id: int | None
+    # One level deep: a quoted tweet's own ``quoted_tweet`` is always null.
+    quoted_tweet: TweetResponse | None
 
     @classmethod
     def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
@@ -191,6 +195,9 @@ class TweetResponse(msgspec.Struct):
             media=[MediaResponse.of(media, links) for media in tweet.media],
             mentions=[UserSummaryResponse.of(user, links) for user in tweet.mentions],
             hashtags=list(tweet.hashtags),
+            quote_count=tweet.quote_count,
+            quoted_tweet_id=tweet.quoted_tweet_id,
+            quoted_tweet=None if tweet.quoted is None else cls.of(tweet.quoted, links),
         )
 
 

@@ -15,6 +15,7 @@ from litestar.params import KwargDefinition
 from litestar.typing import FieldDefinition
 from msgspec import UNSET, UnsetType
 
+from domain.ids import MAX_ID
 from domain.media import MAX_ALT_LENGTH, MAX_MEDIA_PER_TWEET
 from domain.settings import SETTING_RANGES, RuntimeSettings
 from domain.text import NUL
@@ -76,6 +77,10 @@ MediaIdsField = Annotated[
         description="Ids of your own uploads (POST /media) that no tweet has attached, each "
         "once, in the order the tweet shows them.",
     ),
+]
+
+QuotedTweetIdField = Annotated[
+    int, KwargDefinition(ge=1, le=MAX_ID, description="The id of the tweet this one quotes.")
 ]
 
 
@@ -259,6 +264,7 @@ class TweetTextRequest(RequestBody):
 class PostTweetRequest(RequestBody):
     text: TweetTextField = ""
     media_ids: MediaIdsField = msgspec.field(default_factory=list)
+    quoted_tweet_id: QuotedTweetIdField | None = None
 
     schema_extra: ClassVar[dict[str, Any]] = {"examples": [{"text": "Hello, Chirp!"}]}
 

@@ -16,6 +16,7 @@ from application.use_cases.get_tweet import GetTweet, GetTweetQuery
 from application.use_cases.get_tweet_history import GetTweetHistory, GetTweetHistoryQuery
 from application.use_cases.like_tweet import LikeCommand, LikeTweet
 from application.use_cases.list_likers import ListLikers, ListLikersQuery
+from application.use_cases.list_quotes import ListQuotes, ListQuotesQuery
 from application.use_cases.post_tweet import PostTweet, PostTweetCommand
 from application.use_cases.unlike_tweet import UnlikeTweet
 from entrypoints.http.auth import BEARER_SECURITY, Viewer
@@ -49,7 +50,7 @@ class TweetsController(Controller):
         status_code=HTTP_201_CREATED,
         security=BEARER_SECURITY,
         request_max_body_size=MAX_UPLOAD_BODY_BYTES,
-        responses=documented(400, 401, 409, 413, 415, 422, 429),
+        responses=documented(400, 401, 404, 409, 413, 415, 422, 429),
         operation_class=PostTweetOperation,
         middleware=[idempotency_keys],
     )
@@ -61,8 +62,8 @@ class TweetsController(Controller):
         links: FromDishka[Links],
         settings: FromDishka[SettingsReader],
     ) -> Response[TweetResponse]:
-        """Post a tweet: JSON ``{"text", "media_ids"}`` (either may be left out, not both),
-        or multipart with ``text`` and/or ``image``."""
+        """Post a tweet: JSON ``{"text", "media_ids", "quoted_tweet_id"}`` (text or media,
+        or both), or multipart with ``text`` and/or ``image``."""
         if is_multipart(request):
             form = await read_form(
                 request,
@@ -75,7 +76,12 @@ class TweetsController(Controller):
             )
         else:
             body = await decode_json_body(request, PostTweetRequest)
-            command = PostTweetCommand(claims.user_id, body.text, media_ids=tuple(body.media_ids))
+            command = PostTweetCommand(
+                claims.user_id,
+                body.text,
+                media_ids=tuple(body.media_ids),
+                quoted_tweet_id=body.quoted_tweet_id,
+            )
         tweet = await post_tweet(command)
         return Response(
             TweetResponse.of(tweet, links),
@@ -171,6 +177,20 @@ class TweetsController(Controller):
         """Who liked the tweet, most recent first."""
         page = await list_likers(ListLikersQuery(tweet_id, page_request(limit, cursor)))
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
+
+    @get("/{tweet_id:int}/quotes", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
+    async def quotes(
+        self,
+        tweet_id: TweetId,
+        viewer: FromDishka[Viewer],
+        list_quotes: FromDishka[ListQuotes],
+        links: FromDishka[Links],
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Response[TweetPage]:
+        """The tweets quoting the tweet, newest first (signing in is optional)."""
+        query = ListQuotesQuery(tweet_id, page_request(limit, cursor), viewer.user_id)
+        return paged(await list_quotes(query), TweetResponse.of, links, TweetPage)
 
 
 class FeedController(Controller):
