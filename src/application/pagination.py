@@ -65,6 +65,11 @@ class PageRequest:
             object.__setattr__(self, "before", decode_cursor(self.cursor))
 
     @property
+    def after(self) -> int | None:
+        """For a list oldest (smallest key) first: only keys above this one, the cursor's."""
+        return self.before
+
+    @property
     def fetch(self) -> int:
         """How many rows to ask for: one more than a page, to know whether another follows."""
         return self.limit + 1
@@ -77,7 +82,8 @@ class Page(Generic[T]):
 
 
 def page_of(rows: Sequence[tuple[int, T]], request: PageRequest) -> Page[T]:
-    """The page from ``request.fetch`` rows of (key, item), newest (largest key) first."""
+    """The page from ``request.fetch`` rows of (key, item) in the list's order (newest,
+    largest key, first; or oldest first, keys above ``request.after``)."""
     items = [item for _, item in rows[: request.limit]]
     has_more = len(rows) > request.limit
     next_cursor = encode_cursor(rows[request.limit - 1][0]) if has_more else None

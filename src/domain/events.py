@@ -41,4 +41,23 @@ class TweetTagsChanged:
     tweet_id: int
 
 
-Event = TweetPosted | UserFollowed | UserUnfollowed | TweetTagsChanged
+@dataclass(frozen=True, slots=True)
+class TweetReposted:
+    kind: ClassVar[str] = "tweet_reposted"
+    repost_id: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RepostUndone:
+    """A repost was undone: the feed entries it made (at ``position``) go."""
+
+    kind: ClassVar[str] = "repost_undone"
+    user_id: int
+    tweet_id: int
+    position: int
+
+
+Event = (
+    TweetPosted | UserFollowed | UserUnfollowed | TweetTagsChanged | TweetReposted | RepostUndone
+)

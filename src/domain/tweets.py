@@ -54,6 +54,7 @@ class Tweet:
     image: str | None = None
     edited_at: datetime | None = None
     like_count: int = 0
+    repost_count: int = 0
     # Whether every follower's home timeline holds it: set by the workers' last fan-out
     # batch. Until then, and for good for an author with more than ``fanout_max_followers``
     # followers, feeds merge it in when they are read, so followers see it at once.
@@ -61,6 +62,10 @@ class Tweet:
     id: int = 0
     # How many times it was edited; each edit kept the version it replaced.
     edit_count: int = 0
+    # The tweet this one replies to (it may be deleted since), and that tweet's author.
+    in_reply_to_id: int | None = None
+    in_reply_to_user_id: int | None = None
+    reply_count: int = 0  # direct replies
     # The tweet it quotes (kept when that one is deleted), and how many tweets quote it.
     quoted_tweet_id: int | None = None
     quote_count: int = 0
@@ -101,3 +106,26 @@ def fans_out(followers_count: int, fanout_max_followers: int) -> bool:
     """Whether an author's new tweet is copied into every follower's timeline: not for an
     account with more followers than the limit (a post would cost O(followers))."""
     return followers_count <= fanout_max_followers
+
+
+def reaches_feed_of(
+    reader_id: int,
+    author_id: int,
+    in_reply_to_user_id: int | None,
+    reader_follows_parent_author: bool,
+) -> bool:
+    """Whether a tweet enters the home feed of a reader who follows its author, or is it
+    (Mastodon's rule for replies): a tweet that replies to nobody does; a reply only when the
+    reader follows the author of the tweet replied to, or is that author, or wrote the reply."""
+    return (
+        in_reply_to_user_id is None
+        or reader_id in (author_id, in_reply_to_user_id)
+        or reader_follows_parent_author
+    )
+
+
+# A tweet's context (API.md "Replies"): the nearest ancestors, and the first descendants in
+# depth-first order (siblings oldest first) down to a depth.
+MAX_ANCESTORS = 40
+MAX_DESCENDANTS = 60
+MAX_DESCENDANT_DEPTH = 20

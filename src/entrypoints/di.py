@@ -51,9 +51,11 @@ from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.media import SqlMediaRepository
 from adapters.sql.quote_reader import SqlQuoteReader
 from adapters.sql.replicas import Replica, RoutedReads
+from adapters.sql.reposts import SqlRepostRepository
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
 from adapters.sql.tag_reader import SqlTagReader
+from adapters.sql.threads import SqlThreadReader
 from adapters.sql.trending_tags import SqlTagUses, SqlTrendingTags
 from adapters.sql.tweet_entities import SqlTweetEntities
 from adapters.sql.tweet_history import SqlTweetHistory
@@ -82,6 +84,7 @@ from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
 from application.ports.quote_reader import QuoteReader
 from application.ports.recent_writes import RecentWrites
+from application.ports.reposts import RepostRepository
 from application.ports.revoked_tokens import RevokedTokens
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
@@ -89,6 +92,7 @@ from application.ports.settings_publisher import SettingsPublisher
 from application.ports.settings_reader import SettingsReader
 from application.ports.shared_state_health import SharedStateHealth
 from application.ports.tag_reader import TagReader
+from application.ports.thread_reader import ThreadReader
 from application.ports.transaction import TransactionManager
 from application.ports.trending_tags import TagUses, TrendingTags
 from application.ports.tweet_entities import TweetEntities
@@ -185,6 +189,7 @@ class DatabaseProvider(Provider):
     tweet_reader = provide(SqlTweetReader, provides=TweetReader)
     tweet_history = provide(SqlTweetHistory, provides=TweetHistory)
     tag_reader = provide(SqlTagReader, provides=TagReader)
+    thread_reader = provide(SqlThreadReader, provides=ThreadReader)
     trending_tags = provide(SqlTrendingTags, provides=TrendingTags)
     quote_reader = provide(SqlQuoteReader, provides=QuoteReader)
     user_reader = provide(SqlUserReader, provides=UserReader)
@@ -302,6 +307,7 @@ class RepositoryProvider(Provider):
     settings = provide(SqlSettingsRepository, provides=SettingsRepository)
     tweets = provide(SqlTweetRepository, provides=TweetRepository)
     likes = provide(SqlLikeRepository, provides=LikeRepository)
+    reposts = provide(SqlRepostRepository, provides=RepostRepository)
     follows = provide(SqlFollowRepository, provides=FollowRepository)
     home_timelines = provide(SqlHomeTimelines, provides=HomeTimelines)
     counts = provide(SqlCounts, provides=Counts)

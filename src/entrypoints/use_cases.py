@@ -26,12 +26,15 @@ from application.use_cases.get_current_user import GetCurrentUser
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_settings import GetSettings
 from application.use_cases.get_tweet import GetTweet
+from application.use_cases.get_tweet_context import GetTweetContext
 from application.use_cases.get_tweet_history import GetTweetHistory
 from application.use_cases.like_tweet import LikeTweet
 from application.use_cases.list_active_users import ListActiveUsers
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
 from application.use_cases.list_quotes import ListQuotes
+from application.use_cases.list_replies import ListReplies
+from application.use_cases.list_reposters import ListReposters
 from application.use_cases.list_tag_tweets import ListTagTweets
 from application.use_cases.list_trending_tags import ListTrendingTags
 from application.use_cases.list_user_tweets import ListUserTweets
@@ -43,8 +46,10 @@ from application.use_cases.open_media import OpenMedia
 from application.use_cases.post_tweet import PostTweet
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.remove_avatar import RemoveAvatar
+from application.use_cases.repost_tweet import RepostTweet
 from application.use_cases.rotate_refresh_token import RotateRefreshToken
 from application.use_cases.set_avatar import SetAvatar
+from application.use_cases.undo_repost import UndoRepost
 from application.use_cases.unfollow_user import UnfollowUser
 from application.use_cases.unlike_tweet import UnlikeTweet
 from application.use_cases.update_current_user import UpdateCurrentUser
@@ -109,5 +114,10 @@ class UseCaseProvider(Provider):
         DescribeMedia,
         ListTagTweets,
         ListTrendingTags,
+        RepostTweet,
+        UndoRepost,
+        ListReposters,
+        ListReplies,
+        GetTweetContext,
         ListQuotes,
     )

@@ -8,6 +8,8 @@ from typing import Any
 TWEET_KEYS = frozenset(
     {"id", "text", "image_url", "author", "created_at", "edited_at", "like_count", "liked_by_me"}
     | {"media", "mentions", "hashtags"}
+    | {"repost_count", "reposted_by_me", "reposted_by"}
+    | {"reply_count", "in_reply_to_id", "in_reply_to_username"}
     | {"quote_count", "quoted_tweet_id", "quoted_tweet"}
 )
 MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
@@ -67,6 +69,16 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     assert isinstance(body["hashtags"], list)
     assert len(body["hashtags"]) <= 10
     assert all(isinstance(tag, str) for tag in body["hashtags"])
+    assert isinstance(body["repost_count"], int)
+    assert body["repost_count"] >= 0
+    assert body["reposted_by_me"] in (None, True, False)
+    assert body["reposted_by_me"] is None or body["liked_by_me"] is not None
+    if body["reposted_by"] is not None:
+        assert_user_summary(body["reposted_by"])
+    assert isinstance(body["reply_count"], int)
+    assert body["reply_count"] >= 0
+    assert body["in_reply_to_id"] is None or isinstance(body["in_reply_to_id"], int)
+    assert body["in_reply_to_username"] is None or isinstance(body["in_reply_to_username"], str)
     assert isinstance(body["quote_count"], int)
     assert body["quote_count"] >= 0
     assert body["quoted_tweet_id"] is None or isinstance(body["quoted_tweet_id"], int)

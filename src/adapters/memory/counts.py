@@ -21,6 +21,8 @@ class InMemoryCounts(Counts):
         following = Counter(follower for follower, _ in store.follows)
         tweets = Counter(tweet.author_id for tweet in store.tweets.values())
         likes = Counter(tweet_id for _, tweet_id in store.likes)
+        reposts = Counter(tweet_id for _, tweet_id in store.reposts)
+        replies = Counter(tweet.in_reply_to_id for tweet in store.tweets.values())
         quotes = Counter(tweet.quoted_tweet_id for tweet in store.tweets.values())
         drifts = []
         for user in store.users.values():
@@ -34,14 +36,14 @@ class InMemoryCounts(Counts):
                     drifts.append(CountDrift(counter, user.id, getattr(user, field), actual))
                     setattr(user, field, actual)
         for tweet in store.tweets.values():
-            if tweet.like_count != likes[tweet.id]:
-                drifts.append(
-                    CountDrift("tweets.like_count", tweet.id, tweet.like_count, likes[tweet.id])
-                )
-                tweet.like_count = likes[tweet.id]
-            if tweet.quote_count != quotes[tweet.id]:
-                drifts.append(
-                    CountDrift("tweets.quote_count", tweet.id, tweet.quote_count, quotes[tweet.id])
-                )
-                tweet.quote_count = quotes[tweet.id]
+            for counter, actual in (
+                ("tweets.like_count", likes[tweet.id]),
+                ("tweets.repost_count", reposts[tweet.id]),
+                ("tweets.reply_count", replies[tweet.id]),
+                ("tweets.quote_count", quotes[tweet.id]),
+            ):
+                field = counter.removeprefix("tweets.")
+                if getattr(tweet, field) != actual:
+                    drifts.append(CountDrift(counter, tweet.id, getattr(tweet, field), actual))
+                    setattr(tweet, field, actual)
         return drifts

@@ -17,9 +17,11 @@ from adapters.memory.social import (
     InMemoryFollowRepository,
     InMemoryHomeTimelines,
     InMemoryLikeRepository,
+    InMemoryRepostRepository,
     InMemoryTweetRepository,
 )
 from adapters.memory.store import MemoryStore
+from adapters.memory.threads import InMemoryThreadReader
 from adapters.memory.transaction import InMemoryTransactionManager
 from adapters.memory.trending_tags import InMemoryTagUses, InMemoryTrendingTags
 from adapters.memory.tweet_entities import InMemoryTagReader, InMemoryTweetEntities
@@ -36,9 +38,11 @@ from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
 from application.ports.quote_reader import QuoteReader
+from application.ports.reposts import RepostRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.tag_reader import TagReader
+from application.ports.thread_reader import ThreadReader
 from application.ports.transaction import TransactionManager
 from application.ports.trending_tags import TagUses, TrendingTags
 from application.ports.tweet_entities import TweetEntities
@@ -74,6 +78,7 @@ class InMemoryProvider(Provider):
     tweet_history = provide(InMemoryTweetHistory, provides=TweetHistory, scope=Scope.APP)
     tag_reader = provide(InMemoryTagReader, provides=TagReader, scope=Scope.APP)
     trending_tags = provide(InMemoryTrendingTags, provides=TrendingTags, scope=Scope.APP)
+    thread_reader = provide(InMemoryThreadReader, provides=ThreadReader, scope=Scope.APP)
     quote_reader = provide(InMemoryQuoteReader, provides=QuoteReader, scope=Scope.APP)
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
@@ -89,6 +94,7 @@ class InMemoryProvider(Provider):
     transaction = provide(InMemoryTransactionManager, provides=TransactionManager)
     tweets = provide(InMemoryTweetRepository, provides=TweetRepository)
     likes = provide(InMemoryLikeRepository, provides=LikeRepository)
+    reposts = provide(InMemoryRepostRepository, provides=RepostRepository)
     follows = provide(InMemoryFollowRepository, provides=FollowRepository)
     home_timelines = provide(InMemoryHomeTimelines, provides=HomeTimelines)
     job_queue = provide(InMemoryJobQueue, provides=JobQueue)

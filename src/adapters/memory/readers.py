@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from adapters.memory.media import media_of
+from adapters.memory.social import reaches
 from adapters.memory.store import MemoryStore
 from adapters.memory.users import InMemoryUserRepository
 from application.ports.quote_reader import QuoteReader
@@ -32,7 +33,14 @@ class InMemoryTweetReader(TweetReader):
     async def exists(self, tweet_id: int) -> bool:
         return tweet_id in self._store.tweets
 
-    def _view(self, tweet: Tweet, viewer_id: int | None, *, embed: bool = True) -> TweetView:
+    def _view(
+        self,
+        tweet: Tweet,
+        viewer_id: int | None,
+        reposted_by: int | None = None,
+        *,
+        embed: bool = True,
+    ) -> TweetView:
         quoted = self._store.tweets.get(tweet.quoted_tweet_id or 0) if embed else None
         return TweetView(
             id=tweet.id,
@@ -50,6 +58,18 @@ class InMemoryTweetReader(TweetReader):
                 if user_id in self._store.users
             ),
             hashtags=tuple(self._store.tweet_hashtags.get(tweet.id, [])),
+            repost_count=tweet.repost_count,
+            reposted_by_me=(
+                None if viewer_id is None else (viewer_id, tweet.id) in self._store.reposts
+            ),
+            reposted_by=None if reposted_by is None else _summary(self._store.users[reposted_by]),
+            in_reply_to_id=tweet.in_reply_to_id,
+            in_reply_to_username=(
+                None
+                if (parent_author := self._store.users.get(tweet.in_reply_to_user_id or 0)) is None
+                else parent_author.username
+            ),
+            reply_count=tweet.reply_count,
             quote_count=tweet.quote_count,
             quoted_tweet_id=tweet.quoted_tweet_id,
             quoted=None if quoted is None else self._view(quoted, viewer_id, embed=False),
@@ -60,13 +80,26 @@ class InMemoryTweetReader(TweetReader):
         return None if tweet is None else self._view(tweet, viewer_id)
 
     async def by_author(
-        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+        self,
+        author_id: int,
+        viewer_id: int | None,
+        before: int | None,
+        limit: int,
+        *,
+        include_reposts: bool = False,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
         rows = [
             (t.id, self._view(t, viewer_id))
             for t in self._store.tweets.values()
-            if t.author_id == author_id
+            if t.author_id == author_id and not (exclude_replies and t.in_reply_to_id is not None)
         ]
+        if include_reposts:
+            rows += [
+                (position, self._view(self._store.tweets[tweet_id], viewer_id, author_id))
+                for (user_id, tweet_id), (_, position) in self._store.reposts.items()
+                if user_id == author_id
+            ]
         return _newest(rows, before, limit)
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
@@ -74,10 +107,21 @@ class InMemoryTweetReader(TweetReader):
         merged = {
             t.id
             for t in self._store.tweets.values()
-            if not t.fanned_out and (t.author_id in followed or t.author_id == reader_id)
+            if not t.fanned_out
+            and (t.author_id in followed or t.author_id == reader_id)
+            and reaches(self._store, t, reader_id)
         }
-        entries = self._store.timelines.get(reader_id, set()) | merged
+        reposted = {
+            tweet_id: entry
+            for tweet_id, entry in self._store.repost_entries.get(reader_id, {}).items()
+            if self._store.reposts.get((entry[1], tweet_id), (0, 0))[1] == entry[0]
+        }
+        entries = (self._store.timelines.get(reader_id, set()) | merged) - set(reposted)
         rows = [(i, self._view(self._store.tweets[i], reader_id)) for i in entries]
+        rows += [
+            (position, self._view(self._store.tweets[i], reader_id, reposter))
+            for i, (position, reposter) in reposted.items()
+        ]
         return _newest(rows, before, limit)
 
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
@@ -85,6 +129,14 @@ class InMemoryTweetReader(TweetReader):
             (like_id, _summary(self._store.users[user_id]))
             for (user_id, liked), like_id in self._store.likes.items()
             if liked == tweet_id
+        ]
+        return _newest(rows, before, limit)
+
+    async def reposters(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
+        rows = [
+            (repost_id, _summary(self._store.users[user_id]))
+            for (user_id, reposted), (repost_id, _) in self._store.reposts.items()
+            if reposted == tweet_id
         ]
         return _newest(rows, before, limit)
 

@@ -24,6 +24,10 @@ class MemoryStore:
     likes: dict[tuple[int, int], int] = field(default_factory=dict)
     follows: dict[tuple[int, int], int] = field(default_factory=dict)
     timelines: dict[int, set[int]] = field(default_factory=dict)
+    # (user_id, tweet_id) -> (repost id, position); reader -> tweet_id -> (position, reposter):
+    # the feed entries reposts made
+    reposts: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    repost_entries: dict[int, dict[int, tuple[int, int]]] = field(default_factory=dict)
     # tweet_id -> the versions its edits replaced, oldest first
     tweet_versions: dict[int, list[TweetVersion]] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)

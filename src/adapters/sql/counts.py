@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Column, Select, Table, bindparam, delete, func, insert, select, update
 
 from adapters.sql.statements import ReadQuery, WriteStatement
-from adapters.sql.tables import count_changes, follows, likes, tweets, users
+from adapters.sql.tables import count_changes, follows, likes, reposts, tweets, users
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.counts import CountDrift, Counts
 
@@ -23,6 +23,8 @@ LIKES = "tweets.like_count"
 FOLLOWERS = "users.followers_count"
 FOLLOWING = "users.following_count"
 TWEETS = "users.tweets_count"
+REPOSTS = "tweets.repost_count"
+REPLIES = "tweets.reply_count"
 QUOTES = "tweets.quote_count"
 # The tweets that quote a tweet, apart from the counted tweets themselves.
 _quoting = tweets.alias("quoting")
@@ -57,6 +59,8 @@ _COUNTERS = {
     FOLLOWERS: _counted(FOLLOWERS, users, "followers_count", follows.c.followee_id),
     FOLLOWING: _counted(FOLLOWING, users, "following_count", follows.c.follower_id),
     TWEETS: _counted(TWEETS, users, "tweets_count", tweets.c.author_id),
+    REPOSTS: _counted(REPOSTS, tweets, "repost_count", reposts.c.tweet_id),
+    REPLIES: _counted(REPLIES, tweets, "reply_count", tweets.alias("replies").c.in_reply_to_id),
     QUOTES: _counted(QUOTES, tweets, "quote_count", _quoting.c.quoted_tweet_id),
 }
 

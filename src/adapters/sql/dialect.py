@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Table, func
@@ -25,6 +26,17 @@ def upsert(dialect: str, table: Table, update: list[str]) -> Any:
     return insert.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),
         set_={column: insert.excluded[column] for column in update},
+    )
+
+
+def upsert_when(dialect: str, table: Table, update: list[str], when: Callable[[Any], Any]) -> Any:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE`` of the ``update`` columns, only
+    where ``when(excluded)`` holds of the stored row and the new one (``excluded``)."""
+    insert = _insert(dialect, table)
+    return insert.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={column: insert.excluded[column] for column in update},
+        where=when(insert.excluded),
     )
 
 

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, delete, func, select, true, union_all, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.sql.dialect import insert_or_ignore, upsert_keeping_greatest
+from adapters.sql.dialect import insert_or_ignore, upsert_keeping_greatest, upsert_when
 from adapters.sql.statements import ReadQuery, WriteStatement
-from adapters.sql.tables import Id, follows, timeline_entries, timeline_horizons, tweets, users
+from adapters.sql.tables import (
+    Id,
+    follows,
+    reposts,
+    timeline_entries,
+    timeline_horizons,
+    tweets,
+    users,
+)
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.home_timelines import FannedOut, HomeTimelines
 from domain.tweets import fans_out
@@ -28,6 +36,27 @@ def horizon(reader: Any) -> Any:
     )
 
 
+_reader_follows = follows.alias("reader_follows")
+
+
+def reaches_feed_of(reader: Any) -> Any:
+    """Whether the row of ``tweets`` enters the feed of ``reader``, who follows its author
+    or is it (``domain.tweets.reaches_feed_of``): a reply only when the reader follows the
+    author of the tweet replied to, or is that author, or wrote the reply. One probe of the
+    follows' unique (follower, followee) index, for replies only."""
+    return or_(
+        tweets.c.in_reply_to_user_id.is_(None),
+        tweets.c.in_reply_to_user_id == reader,
+        tweets.c.author_id == reader,
+        select(_reader_follows.c.id)
+        .where(
+            _reader_follows.c.follower_id == reader,
+            _reader_follows.c.followee_id == tweets.c.in_reply_to_user_id,
+        )
+        .exists(),
+    )
+
+
 def _past_the_kept(reader: Any) -> Any:
     """The position of the reader's newest entry past the ``:kept`` newest (NULL when the
     timeline holds no more than those)."""
@@ -41,6 +70,14 @@ def _past_the_kept(reader: Any) -> Any:
     )
 
 
+_BATCH_END = (
+    select(follows.c.id)
+    .where(follows.c.followee_id == bindparam("author"), follows.c.id > bindparam("after"))
+    .order_by(follows.c.id)
+    .limit(1)
+    .offset(bindparam("skip"))
+    .scalar_subquery()
+)
 # Whether the tweet is fanned out already (NULL: deleted); where the batch ends: a batch of
 # followers is the follows with ids in (after, batch end], the end being the ``limit``-th
 # follow past ``after`` (on the (followee_id, id) index), NULL when fewer are left; and the
@@ -51,13 +88,7 @@ _BATCH = ReadQuery(
         .where(tweets.c.id == bindparam("tweet"))
         .scalar_subquery()
         .label("fanned_out"),
-        select(follows.c.id)
-        .where(follows.c.followee_id == bindparam("author"), follows.c.id > bindparam("after"))
-        .order_by(follows.c.id)
-        .limit(1)
-        .offset(bindparam("skip"))
-        .scalar_subquery()
-        .label("end"),
+        _BATCH_END.label("end"),
         select(users.c.followers_count)
         .where(users.c.id == bindparam("author"))
         .scalar_subquery()
@@ -76,7 +107,7 @@ _FAN_OUT = WriteStatement(
         union_all(
             select(follows.c.follower_id, tweets.c.id, tweets.c.id)
             .join(tweets, tweets.c.id == bindparam("tweet", type_=Id))
-            .where(*_IN_BATCH),
+            .where(*_IN_BATCH, reaches_feed_of(follows.c.follower_id)),
             select(tweets.c.author_id, tweets.c.id, tweets.c.id).where(
                 tweets.c.id == bindparam("tweet", type_=Id), bindparam("after") == 0
             ),
@@ -133,15 +164,76 @@ _ADD_AUTHOR = WriteStatement(
     build=lambda dialect: insert_or_ignore(dialect, timeline_entries).from_select(
         _ENTRY,
         select(bindparam("reader", type_=Id), tweets.c.id, tweets.c.id).where(
-            *_AUTHORED_PAST_HORIZON, _FOLLOWING
+            *_AUTHORED_PAST_HORIZON, _FOLLOWING, reaches_feed_of(bindparam("reader", type_=Id))
         ),
     )
 )
+# The author's own tweets (not those another followee's repost brought) and the author's
+# reposts.
 _REMOVE_AUTHOR = WriteStatement(
     delete(timeline_entries).where(
         _entries.user_id == bindparam("reader"),
-        _entries.tweet_id.in_(select(tweets.c.id).where(tweets.c.author_id == bindparam("author"))),
+        or_(
+            and_(
+                _entries.reposted_by.is_(None),
+                _entries.tweet_id.in_(
+                    select(tweets.c.id).where(tweets.c.author_id == bindparam("author"))
+                ),
+            ),
+            _entries.reposted_by == bindparam("author"),
+        ),
         ~_FOLLOWING,
+    )
+)
+
+# Whether the repost is there still (NULL: undone), and where its batch ends (as ``_BATCH``).
+_REPOST_BATCH = ReadQuery(
+    select(
+        select(reposts.c.tweet_id)
+        .where(reposts.c.id == bindparam("repost"))
+        .scalar_subquery()
+        .label("tweet_id"),
+        _BATCH_END.label("end"),
+    )
+)
+_authors_follower = follows.alias("authors_follower")
+# The batch's followers' entries at the repost's position, but for the tweet's author and
+# those of the author's followers whose feeds the tweet itself reached (at its own position;
+# a reply reaches only some). Where
+# another repost's entry is there already, the earlier repost's stays: fan-outs that run in
+# any order end up as if they had run in the order of the reposts.
+_FAN_OUT_REPOST = WriteStatement(
+    build=lambda dialect: upsert_when(
+        dialect,
+        timeline_entries,
+        ["position", "reposted_by"],
+        lambda new: and_(_entries.reposted_by.is_not(None), new.position < _entries.position),
+    ).from_select(
+        [*_ENTRY, "reposted_by"],
+        select(follows.c.follower_id, reposts.c.tweet_id, reposts.c.position, reposts.c.user_id)
+        .select_from(follows)
+        .join(reposts, reposts.c.id == bindparam("repost", type_=Id))
+        .join(tweets, tweets.c.id == reposts.c.tweet_id)
+        .where(
+            *_IN_BATCH,
+            follows.c.follower_id != tweets.c.author_id,
+            ~and_(
+                select(_authors_follower.c.id)
+                .where(
+                    _authors_follower.c.follower_id == follows.c.follower_id,
+                    _authors_follower.c.followee_id == tweets.c.author_id,
+                )
+                .exists(),
+                reaches_feed_of(follows.c.follower_id),
+            ),
+        ),
+    )
+)
+_REMOVE_REPOST = WriteStatement(
+    delete(timeline_entries).where(
+        _entries.tweet_id == bindparam("tweet"),
+        _entries.reposted_by == bindparam("user"),
+        _entries.position == bindparam("position"),
     )
 )
 
@@ -191,6 +283,30 @@ class SqlHomeTimelines(HomeTimelines):
         if state.end is None:
             await self._statements.execute(_DONE, tweet=tweet_id)
         return FannedOut(None if state.end is None else int(state.end), tuple(full))
+
+    async def fan_out_repost(
+        self, repost_id: int, reposter_id: int, after: int, limit: int
+    ) -> FannedOut:
+        state = await self._statements.first(
+            _REPOST_BATCH, repost=repost_id, author=reposter_id, after=after, skip=limit - 1
+        )
+        if state is None or state.tweet_id is None:
+            return FannedOut(None)  # undone (or its tweet deleted)
+        batch = {"author": reposter_id, "after": after, "upto": state.end or _END}
+        try:
+            await self._statements.execute(_FAN_OUT_REPOST, repost=repost_id, **batch)
+        except IntegrityError:
+            return FannedOut(None)  # the tweet was deleted meanwhile: its entries go with it
+        full: tuple[int, ...] = ()
+        if repost_id % self.trim_every == 0:
+            rows = await self._statements.all(_FULL, kept=self.kept, **batch)
+            full = tuple(row.reader for row in rows)
+        return FannedOut(None if state.end is None else int(state.end), full)
+
+    async def remove_repost(self, reposter_id: int, tweet_id: int, position: int) -> None:
+        await self._statements.execute(
+            _REMOVE_REPOST, user=reposter_id, tweet=tweet_id, position=position
+        )
 
     async def add_author(self, reader_id: int, author_id: int) -> None:
         older = await self._statements.first(

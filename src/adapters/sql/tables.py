@@ -145,11 +145,18 @@ tweets = Table(
     # folded tags in order, separated by spaces (a tag has none), and how many mentions.
     Column("hashtags", Text, nullable=False, server_default=""),
     Column("mention_count", Integer, nullable=False, server_default="0"),
+    Column("repost_count", Integer, nullable=False, server_default="0"),
+    # The tweet replied to (no foreign key: a deleted tweet's replies keep naming it), its
+    # author when the reply was posted, and how many direct replies this one has.
+    Column("in_reply_to_id", Id, nullable=True),
+    Column("in_reply_to_user_id", Id, nullable=True),
+    Column("reply_count", Integer, nullable=False, server_default="0"),
     # The tweet this one quotes. No foreign key: a quote outlives its original (and keeps
     # its id); ``quote_count`` is derived by the workers (counts.py).
     Column("quoted_tweet_id", Id, nullable=True),
     Column("quote_count", Integer, nullable=False, server_default="0"),
     Index("ix_tweets_author_id_id", "author_id", "id"),
+    Index("ix_tweets_in_reply_to_id_id", "in_reply_to_id", "id"),
     # A tweet's quotes, newest first; only quotes are in it.
     Index(
         "ix_tweets_quoted_tweet_id_id",
@@ -176,6 +183,22 @@ likes = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("user_id", "tweet_id", name="uq_likes_user_id_tweet_id"),
     Index("ix_likes_tweet_id_id", "tweet_id", "id"),
+)
+
+# Who reposted which tweet. ``position`` is taken from the tweets' id sequence when the
+# repost is made (``positions.py``), so tweets and reposts order by when each was made.
+reposts = Table(
+    "reposts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Id, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("user_id", "tweet_id", name="uq_reposts_user_id_tweet_id"),
+    Index("ix_reposts_tweet_id_id", "tweet_id", "id"),
+    Index("ix_reposts_user_id_position", "user_id", "position"),
+    Index("ix_reposts_position", "position"),
 )
 
 follows = Table(
@@ -234,6 +257,8 @@ timeline_entries = Table(
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
     Column("position", Id, nullable=False),
+    # Whose repost put the tweet here (NULL: the tweet itself); ``position`` is the repost's.
+    Column("reposted_by", Id, nullable=True),
     # Led by the tweet: also the index a tweet's deletion cascades through.
     PrimaryKeyConstraint("tweet_id", "user_id"),
     Index("ix_timeline_entries_user_id_position", "user_id", "position"),

@@ -3,46 +3,134 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, false, func, null, select, true, union, union_all
+from sqlalchemy import (
+    Select,
+    bindparam,
+    cast,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 
 from adapters.sql.database import Reads
-from adapters.sql.home_timelines import horizon
+from adapters.sql.home_timelines import horizon, reaches_feed_of
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.media import with_media
 from adapters.sql.statements import ReadQuery
-from adapters.sql.tables import Id, follows, likes, timeline_entries, tweets, users
+from adapters.sql.tables import Id, follows, likes, reposts, timeline_entries, tweets, users
 from adapters.sql.tweet_entities import hashtags_of, with_mentions
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
+# The author of the tweet replied to: its current username, by primary key.
+_parent_authors = users.alias("parent_authors")
+
+
+def _viewer_flag(table: Any) -> Any:
+    """Whether the viewer's row (a like, a repost) of the tweet exists: one probe of the
+    table's (user, tweet) unique index per row returned, however many the viewer has made.
+    A scalar subquery, not EXISTS: PostgreSQL may run an EXISTS as a hashed subplan that
+    first reads every row of the viewer's (its generic plan expects a tenth of the table's
+    rows per page), which made a heavy liker's every page slower."""
+    return func.coalesce(
+        select(true())
+        .where(table.c.user_id == bindparam("viewer"), table.c.tweet_id == tweets.c.id)
+        .scalar_subquery(),
+        false(),
+    )
+
 
 def _tweet_views(signed_in: bool) -> Select[Any]:
-    """Tweets with author and ``liked_by_me``, in one statement (no N+1).
-
-    ``liked_by_me`` is one probe of the likes' (user, tweet) unique index per row returned,
-    however many tweets the viewer has liked; NULL for an anonymous viewer. It is a scalar
-    subquery, not EXISTS: PostgreSQL may run an EXISTS as a hashed subplan that first reads
-    every like of the viewer's (its generic plan expects a tenth of the table's rows per
-    page), which made a heavy liker's every page slower.
-    """
-    liked_by_me: Any = (
-        func.coalesce(
-            select(true())
-            .where(likes.c.user_id == bindparam("viewer"), likes.c.tweet_id == tweets.c.id)
-            .scalar_subquery(),
-            false(),
+    """Tweets with author, ``liked_by_me`` and ``reposted_by_me`` (NULL for an anonymous
+    viewer), in one statement (no N+1)."""
+    flags = [_viewer_flag(likes), _viewer_flag(reposts)] if signed_in else [null(), null()]
+    return (
+        select(
+            tweets,
+            users.c.username,
+            users.c.avatar,
+            flags[0].label("liked_by_me"),
+            flags[1].label("reposted_by_me"),
+            _parent_authors.c.username.label("in_reply_to_username"),
         )
-        if signed_in
-        else null()
-    )
-    return select(tweets, users.c.username, users.c.avatar, liked_by_me.label("liked_by_me")).join(
-        users, users.c.id == tweets.c.author_id
+        .join(users, users.c.id == tweets.c.author_id)
+        .outerjoin(_parent_authors, _parent_authors.c.id == tweets.c.in_reply_to_user_id)
     )
 
 
-def _by_author(signed_in: bool, paged: bool) -> Select[Any]:
-    statement = _tweet_views(signed_in).where(tweets.c.author_id == bindparam("author"))
+_reposter = users.alias("reposter")
+_NOT_REPOSTED = cast(null(), Id)
+
+
+def _listed(page: Any, signed_in: bool) -> Select[Any]:
+    """The tweets of a page of (id, position, reposted_by) rows, with the reposter's
+    summary, newest position first."""
+    return (
+        _tweet_views(signed_in)
+        .add_columns(
+            page.c.position,
+            page.c.reposted_by,
+            _reposter.c.username.label("reposter_username"),
+            _reposter.c.avatar.label("reposter_avatar"),
+        )
+        .join(page, page.c.id == tweets.c.id)
+        .outerjoin(_reposter, _reposter.c.id == page.c.reposted_by)
+        .order_by(page.c.position.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+def _authored(exclude_replies: bool) -> list[Any]:
+    """The author's tweets (without replies if ``exclude_replies``)."""
+    author = [tweets.c.author_id == bindparam("author", type_=Id)]
+    return [*author, tweets.c.in_reply_to_id.is_(None)] if exclude_replies else author
+
+
+def _by_author(signed_in: bool, paged: bool, exclude_replies: bool) -> Select[Any]:
+    statement = _tweet_views(signed_in).where(*_authored(exclude_replies))
     return newest_first(statement, tweets.c.id, paged)
+
+
+def _by_author_with_reposts(signed_in: bool, paged: bool, exclude_replies: bool) -> Select[Any]:
+    # The newest of the author's tweets and the newest of the author's reposts (each one
+    # range scan), merged by position.
+    own = newest_first(
+        select(
+            tweets.c.id, tweets.c.id.label("position"), _NOT_REPOSTED.label("reposted_by")
+        ).where(*_authored(exclude_replies)),
+        tweets.c.id,
+        paged,
+    ).subquery()
+    reposted = newest_first(
+        select(
+            reposts.c.tweet_id.label("id"),
+            reposts.c.position,
+            reposts.c.user_id.label("reposted_by"),
+        ).where(reposts.c.user_id == bindparam("author", type_=Id)),
+        reposts.c.position,
+        paged,
+    ).subquery()
+    return _listed(union_all(select(own), select(reposted)).subquery(), signed_in)
+
+
+def _held_by_a_repost(viewer: Any) -> Any:
+    """Whether a followee's repost put the tweet in the viewer's timeline: the tweet is
+    shown there, where the repost put it, and nowhere else in the feed."""
+    held = timeline_entries.alias("held")
+    return (
+        select(held.c.tweet_id)
+        .where(
+            held.c.tweet_id == tweets.c.id,
+            held.c.user_id == viewer,
+            held.c.reposted_by.is_not(None),
+        )
+        .exists()
+    )
 
 
 def _home(paged: bool) -> Select[Any]:
@@ -53,62 +141,85 @@ def _home(paged: bool) -> Select[Any]:
     # only those tweets, per account. A tweet may be in both while its fan-out runs: UNION
     # keeps it once. Each row then joins its tweet, author and like by primary key: cost grows with
     # the page and the accounts followed. Each row also carries the horizon, below which
-    # the feed is computed (``_BELOW_HORIZON``).
+    # the feed is computed (``_BELOW_HORIZON``). An entry a repost made shows while that
+    # repost stands (a probe of the reposts' unique index): an undone repost's entries are
+    # hidden before the workers remove them.
     viewer = bindparam("viewer", type_=Id)
     entries = newest_first(
-        select(timeline_entries.c.tweet_id.label("id"), timeline_entries.c.position).where(
-            timeline_entries.c.user_id == viewer, timeline_entries.c.position > horizon(viewer)
+        select(
+            timeline_entries.c.tweet_id.label("id"),
+            timeline_entries.c.position,
+            timeline_entries.c.reposted_by,
+        ).where(
+            timeline_entries.c.user_id == viewer,
+            timeline_entries.c.position > horizon(viewer),
+            or_(
+                timeline_entries.c.reposted_by.is_(None),
+                select(reposts.c.id)
+                .where(
+                    reposts.c.user_id == timeline_entries.c.reposted_by,
+                    reposts.c.tweet_id == timeline_entries.c.tweet_id,
+                    reposts.c.position == timeline_entries.c.position,
+                )
+                .exists(),
+            ),
         ),
         timeline_entries.c.position,
         paged,
     ).subquery()
     merging = (~tweets.c.fanned_out, tweets.c.id > horizon(viewer))
+    tweet_itself = (tweets.c.id, tweets.c.id.label("position"), _NOT_REPOSTED.label("reposted_by"))
     followed = newest_first(
-        select(tweets.c.id, tweets.c.id.label("position"))
+        select(*tweet_itself)
         .join(follows, follows.c.followee_id == tweets.c.author_id)
-        .where(follows.c.follower_id == viewer, *merging),
-        tweets.c.id,
-        paged,
-    ).subquery()
-    own = newest_first(
-        select(tweets.c.id, tweets.c.id.label("position")).where(
-            tweets.c.author_id == viewer, *merging
+        .where(
+            follows.c.follower_id == viewer,
+            *merging,
+            reaches_feed_of(viewer),
+            ~_held_by_a_repost(viewer),
         ),
         tweets.c.id,
         paged,
     ).subquery()
+    own = newest_first(
+        select(*tweet_itself).where(tweets.c.author_id == viewer, *merging),
+        tweets.c.id,
+        paged,
+    ).subquery()
     page = union(select(entries), select(followed), select(own)).subquery()
-    return (
-        _tweet_views(signed_in=True)
-        .add_columns(page.c.position, horizon(viewer).label("horizon"))
-        .join(page, page.c.id == tweets.c.id)
-        .order_by(page.c.position.desc())
-        .limit(bindparam("limit"))
-    )
+    return _listed(page, signed_in=True).add_columns(horizon(viewer).label("horizon"))
 
 
 def _below_horizon(paged: bool) -> Select[Any]:
     # A page past what the reader's timeline keeps, computed from the tweets of the
-    # accounts the reader follows and the reader's own: the feed before fan-out on write.
+    # accounts the reader follows and the reader's own: the feed before fan-out on write
+    # (reposts are not: below the horizon a feed holds tweets only). A tweet a repost put
+    # above the horizon shows there only.
     viewer = bindparam("viewer", type_=Id)
     authors = union_all(
         select(follows.c.followee_id).where(follows.c.follower_id == viewer), select(viewer)
     )
     statement = _tweet_views(signed_in=True).add_columns(tweets.c.id.label("position"))
     return newest_first(
-        statement.where(tweets.c.author_id.in_(authors), tweets.c.id <= horizon(viewer)),
+        statement.where(
+            tweets.c.author_id.in_(authors),
+            tweets.c.id <= horizon(viewer),
+            reaches_feed_of(viewer),
+            ~_held_by_a_repost(viewer),
+        ),
         tweets.c.id,
         paged,
     )
 
 
-def _likers(paged: bool) -> Select[Any]:
+def _users_who(table: Any, paged: bool) -> Select[Any]:
+    """Who made a row of ``table`` (likes, reposts) about the tweet, most recent first."""
     statement = (
-        select(likes.c.id.label("key"), users.c.id, users.c.username, users.c.avatar)
-        .join(users, users.c.id == likes.c.user_id)
-        .where(likes.c.tweet_id == bindparam("tweet"))
+        select(table.c.id.label("key"), users.c.id, users.c.username, users.c.avatar)
+        .join(users, users.c.id == table.c.user_id)
+        .where(table.c.tweet_id == bindparam("tweet"))
     )
-    return newest_first(statement, likes.c.id, paged)
+    return newest_first(statement, table.c.id, paged)
 
 
 _ONE_TWEET = {
@@ -116,13 +227,23 @@ _ONE_TWEET = {
     for signed_in in (False, True)
 }
 _BY_AUTHOR = {
-    (signed_in, paged): ReadQuery(_by_author(signed_in, paged))
+    (signed_in, paged, exclude_replies): ReadQuery(_by_author(signed_in, paged, exclude_replies))
     for signed_in in (False, True)
     for paged in (False, True)
+    for exclude_replies in (False, True)
 }
 HOME = {paged: ReadQuery(_home(paged)) for paged in (False, True)}
 _BELOW_HORIZON = {paged: ReadQuery(_below_horizon(paged)) for paged in (False, True)}
-_LIKERS = {paged: ReadQuery(_likers(paged)) for paged in (False, True)}
+_LIKERS = {paged: ReadQuery(_users_who(likes, paged)) for paged in (False, True)}
+_REPOSTERS = {paged: ReadQuery(_users_who(reposts, paged)) for paged in (False, True)}
+_BY_AUTHOR_WITH_REPOSTS = {
+    (signed_in, paged, exclude_replies): ReadQuery(
+        _by_author_with_reposts(signed_in, paged, exclude_replies)
+    )
+    for signed_in in (False, True)
+    for paged in (False, True)
+    for exclude_replies in (False, True)
+}
 
 
 def _view(row: Any) -> TweetView:
@@ -136,6 +257,16 @@ def _view(row: Any) -> TweetView:
         row.like_count,
         None if row.liked_by_me is None else bool(row.liked_by_me),
         hashtags=hashtags_of(row),
+        repost_count=row.repost_count,
+        reposted_by_me=None if row.reposted_by_me is None else bool(row.reposted_by_me),
+        reposted_by=(
+            None
+            if getattr(row, "reposted_by", None) is None
+            else UserSummary(row.reposted_by, row.reposter_username, row.reposter_avatar)
+        ),
+        in_reply_to_id=row.in_reply_to_id,
+        in_reply_to_username=row.in_reply_to_username,
+        reply_count=row.reply_count,
         quote_count=row.quote_count,
         quoted_tweet_id=row.quoted_tweet_id,
     )
@@ -172,10 +303,10 @@ async def complete_views(
     reads: Reads, rows: Sequence[Any], viewer_id: int | None
 ) -> list[TweetView]:
     """The views of a page's tweet rows (``_tweet_views``), each with its mentions, media and
-    the tweet it quotes (with its own mentions and media, its ``quoted`` None; None when it
-    was deleted). The quoted tweets not on the page cost one statement, none when no tweet
-    on the page quotes another; their mentions and media are read with the page's, in the
-    same statements."""
+    the tweet it quotes (with its own mentions and media, its ``quoted`` and ``reposted_by``
+    None; None when it was deleted). The quoted tweets not on the page cost one statement,
+    none when no tweet on the page quotes another; their mentions and media are read with
+    the page's, in the same statements."""
     on_page = {row.id for row in rows}
     wanted = list(
         dict.fromkeys(
@@ -192,7 +323,9 @@ async def complete_views(
     return [
         view
         if view.quoted_tweet_id is None or view.quoted_tweet_id not in by_id
-        else view._replace(quoted=by_id[view.quoted_tweet_id]._replace(quoted=None))
+        else view._replace(
+            quoted=by_id[view.quoted_tweet_id]._replace(quoted=None, reposted_by=None)
+        )
         for view in views[: len(rows)]
     ]
 
@@ -227,15 +360,24 @@ class SqlTweetReader(TweetReader):
         return (await complete_views(self._reads, [row], viewer_id))[0]
 
     async def by_author(
-        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+        self,
+        author_id: int,
+        viewer_id: int | None,
+        before: int | None,
+        limit: int,
+        *,
+        include_reposts: bool = False,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
+        queries = _BY_AUTHOR_WITH_REPOSTS if include_reposts else _BY_AUTHOR
         rows = await self._reads.all(
-            _BY_AUTHOR[viewer_id is not None, before is not None],
+            queries[viewer_id is not None, before is not None, exclude_replies],
             author=author_id,
             **_viewer(viewer_id),
             **page_params(before, limit),
         )
-        return await keyed_views(self._reads, [row.id for row in rows], rows, viewer_id)
+        keys = [getattr(row, "position", row.id) for row in rows]
+        return await keyed_views(self._reads, keys, rows, viewer_id)
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
         rows = await self._reads.all(
@@ -252,6 +394,12 @@ class SqlTweetReader(TweetReader):
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
         rows = await self._reads.all(
             _LIKERS[before is not None], tweet=tweet_id, **page_params(before, limit)
+        )
+        return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]
+
+    async def reposters(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
+        rows = await self._reads.all(
+            _REPOSTERS[before is not None], tweet=tweet_id, **page_params(before, limit)
         )
         return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]
 

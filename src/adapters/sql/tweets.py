@@ -4,14 +4,17 @@ from typing import Any
 
 from sqlalchemy import Integer, Text, Update, bindparam, delete, insert, select, update
 
-from adapters.sql.counts import QUOTES, TWEETS, current, record
+from adapters.sql.counts import QUOTES, REPLIES, TWEETS, current, record
+from adapters.sql.positions import next_tweet_id
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import UtcDateTime, tweet_versions, tweets
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.tweets import TweetRepository
 from domain.tweets import Tweet, TweetVersion
 
-_INSERT = WriteStatement(insert(tweets).returning(tweets.c.id))
+_INSERT = WriteStatement(
+    build=lambda dialect: insert(tweets).values(**next_tweet_id(dialect)).returning(tweets.c.id)
+)
 _BY_ID = ReadQuery(select(tweets).where(tweets.c.id == bindparam("tweet")))
 
 
@@ -52,7 +55,7 @@ def _edit_keeping_version(_dialect: str) -> Any:
 
 
 _POSTGRESQL_EDIT = WriteStatement(build=_edit_keeping_version)
-# Likes, timeline entries and versions go by ON DELETE CASCADE.
+# Likes, timeline entries and versions go by ON DELETE CASCADE; replies stay.
 _DELETE = WriteStatement(
     delete(tweets).where(tweets.c.id == bindparam("tweet")).returning(tweets.c.id)
 )
@@ -74,11 +77,15 @@ class SqlTweetRepository(TweetRepository):
                 image=tweet.image,
                 created_at=tweet.created_at,
                 fanned_out=tweet.fanned_out,
+                in_reply_to_id=tweet.in_reply_to_id,
+                in_reply_to_user_id=tweet.in_reply_to_user_id,
                 quoted_tweet_id=tweet.quoted_tweet_id,
             )
             or 0
         )
         await record(self._statements, TWEETS, tweet.author_id, +1)
+        if tweet.in_reply_to_id is not None:
+            await record(self._statements, REPLIES, tweet.in_reply_to_id, +1)
         if tweet.quoted_tweet_id is not None:
             await record(self._statements, QUOTES, tweet.quoted_tweet_id, +1)
         return tweet
@@ -95,8 +102,12 @@ class SqlTweetRepository(TweetRepository):
             created_at=row.created_at,
             edited_at=row.edited_at,
             like_count=row.like_count,
+            repost_count=row.repost_count,
             fanned_out=row.fanned_out,
             edit_count=row.edit_count,
+            in_reply_to_id=row.in_reply_to_id,
+            in_reply_to_user_id=row.in_reply_to_user_id,
+            reply_count=row.reply_count,
             quoted_tweet_id=row.quoted_tweet_id,
             quote_count=row.quote_count,
         )
@@ -136,6 +147,8 @@ class SqlTweetRepository(TweetRepository):
     async def delete(self, tweet: Tweet) -> None:
         if await self._statements.scalar(_DELETE, tweet=tweet.id) is not None:
             await record(self._statements, TWEETS, tweet.author_id, -1)
+            if tweet.in_reply_to_id is not None:
+                await record(self._statements, REPLIES, tweet.in_reply_to_id, -1)
             if tweet.quoted_tweet_id is not None:
                 await record(self._statements, QUOTES, tweet.quoted_tweet_id, -1)
 

@@ -7,6 +7,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from application.derived.delete_media import DELETE_MEDIA, DeleteMedia, MediaGone
+from application.derived.fan_out_repost import (
+    FAN_OUT_REPOST,
+    REMOVE_REPOST,
+    FanOutRepost,
+    RemoveRepostEntries,
+    RepostFanOut,
+    RepostGone,
+)
 from application.derived.fan_out_tweet import FAN_OUT, TRIM, FanOut, FanOutTweet, Trim, TrimTimeline
 from application.derived.follow_feeds import (
     ADD_FOLLOWEE,
@@ -16,7 +24,15 @@ from application.derived.follow_feeds import (
     RemoveFolloweeFromFeed,
 )
 from application.derived.tally_tag_uses import TALLY_TAG_USES, TagsChanged, TallyTagUses
-from domain.events import Event, TweetPosted, TweetTagsChanged, UserFollowed, UserUnfollowed
+from domain.events import (
+    Event,
+    RepostUndone,
+    TweetPosted,
+    TweetReposted,
+    TweetTagsChanged,
+    UserFollowed,
+    UserUnfollowed,
+)
 
 
 class Handler(Protocol):
@@ -41,6 +57,8 @@ TRIM_WORK = Work(TRIM, Trim, TrimTimeline)
 # is gone by the time the job runs.
 DELETE_MEDIA_WORK = Work(DELETE_MEDIA, MediaGone, DeleteMedia)
 TALLY_TAG_USES_WORK = Work(TALLY_TAG_USES, TagsChanged, TallyTagUses)
+FAN_OUT_REPOST_WORK = Work(FAN_OUT_REPOST, RepostFanOut, FanOutRepost)
+REMOVE_REPOST_WORK = Work(REMOVE_REPOST, RepostGone, RemoveRepostEntries)
 
 WORK: dict[str, Work] = {
     work.kind: work
@@ -51,6 +69,8 @@ WORK: dict[str, Work] = {
         TRIM_WORK,
         DELETE_MEDIA_WORK,
         TALLY_TAG_USES_WORK,
+        FAN_OUT_REPOST_WORK,
+        REMOVE_REPOST_WORK,
     )
 }
 
@@ -60,6 +80,8 @@ SUBSCRIBERS: dict[type[Event], tuple[Work, ...]] = {
     UserFollowed: (ADD_FOLLOWEE_WORK,),
     UserUnfollowed: (REMOVE_FOLLOWEE_WORK,),
     TweetTagsChanged: (TALLY_TAG_USES_WORK,),
+    TweetReposted: (FAN_OUT_REPOST_WORK,),
+    RepostUndone: (REMOVE_REPOST_WORK,),
 }
 
 HANDLERS: tuple[type[Handler], ...] = tuple({work.handler: None for work in WORK.values()})

@@ -35,6 +35,20 @@ class HomeTimelines(Protocol):
         not fanned out (``domain.tweets.fans_out``): the tweet stays merged into feeds."""
         ...
 
+    async def fan_out_repost(
+        self, repost_id: int, reposter_id: int, after: int, limit: int
+    ) -> FannedOut:
+        """Put a reposted tweet in the feeds of up to ``limit`` of the reposter's followers,
+        those past the position ``after``, at the repost's position and with the reposter
+        as ``reposted_by``; but not in the feed of the tweet's author, nor of a follower of
+        the author (their feed holds the tweet itself), nor of one whose feed holds the tweet
+        already. What it returns: as ``fan_out``; None too when the repost is gone."""
+        ...
+
+    async def remove_repost(self, reposter_id: int, tweet_id: int, position: int) -> None:
+        """Take out the feed entries a repost made (the one at ``position``), only those."""
+        ...
+
     async def trim(self, reader_id: int) -> None:
         """Keep only the newest entries of the reader's timeline (idempotent)."""
         ...
@@ -45,6 +59,7 @@ class HomeTimelines(Protocol):
         ...
 
     async def remove_author(self, reader_id: int, author_id: int) -> None:
-        """Take every tweet of ``author_id`` out of ``reader_id``'s feed (an unfollow), if
-        the reader does not follow the author now."""
+        """Take every tweet of ``author_id`` and every tweet ``author_id`` reposted out of
+        ``reader_id``'s feed (an unfollow), if the reader does not follow the author now; a
+        tweet of the author's that another followee's repost put there stays."""
         ...

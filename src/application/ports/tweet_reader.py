@@ -25,6 +25,13 @@ class TweetView(NamedTuple):
     media: tuple[MediaView, ...] = ()  # in order; ``image`` is the first one's name
     mentions: tuple[UserSummary, ...] = ()  # in order of first appearance
     hashtags: tuple[str, ...] = ()  # folded, in order of first appearance
+    repost_count: int = 0
+    reposted_by_me: bool | None = None
+    # On a feed or tweet list: the user whose repost put the tweet there (None: the tweet).
+    reposted_by: UserSummary | None = None
+    in_reply_to_id: int | None = None  # the tweet replied to, kept when it is deleted
+    in_reply_to_username: str | None = None  # its author's (current) username
+    reply_count: int = 0  # direct replies
     quote_count: int = 0
     quoted_tweet_id: int | None = None
     quoted: TweetView | None = None
@@ -46,15 +53,29 @@ class TweetReader(Protocol):
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None: ...
 
     async def by_author(
-        self, author_id: int, viewer_id: int | None, before: int | None, limit: int
+        self,
+        author_id: int,
+        viewer_id: int | None,
+        before: int | None,
+        limit: int,
+        *,
+        include_reposts: bool = False,
+        exclude_replies: bool = False,
     ) -> KeyedTweets:
-        """The author's tweets, keyed by tweet id."""
+        """The author's tweets (without their replies if ``exclude_replies``), keyed by
+        tweet id; with ``include_reposts`` their reposts too (``reposted_by`` set), each
+        keyed by its position, all in the order they were made."""
         ...
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
-        """The reader's home feed (own tweets and followees'), keyed by tweet id."""
+        """The reader's home feed (own tweets and followees', and the tweets followees
+        reposted), keyed by the position each entered it at."""
         ...
 
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
         """Who liked the tweet, most recent like first, keyed by the like."""
+        ...
+
+    async def reposters(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
+        """Who reposted the tweet, most recent repost first, keyed by the repost."""
         ...

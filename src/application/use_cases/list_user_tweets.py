@@ -13,10 +13,14 @@ class ListUserTweetsQuery:
     username: str
     page: PageRequest
     viewer_id: int | None = None
+    include_reposts: bool = False
+
+    exclude_replies: bool = False
 
 
 class ListUserTweets:
-    """A user's tweets, newest first, keyset-paged."""
+    """A user's tweets, newest first, keyset-paged; without their replies if asked; with
+    ``include_reposts`` their reposts too, each where it was made (``reposted_by`` set)."""
 
     def __init__(self, users: UserReader, reader: TweetReader) -> None:
         self._users = users
@@ -25,5 +29,12 @@ class ListUserTweets:
     async def __call__(self, query: ListUserTweetsQuery) -> Page[TweetView]:
         author = await user_named(self._users, query.username)
         page = query.page
-        rows = await self._reader.by_author(author.id, query.viewer_id, page.before, page.fetch)
+        rows = await self._reader.by_author(
+            author.id,
+            query.viewer_id,
+            page.before,
+            page.fetch,
+            include_reposts=query.include_reposts,
+            exclude_replies=query.exclude_replies,
+        )
         return page_of(rows, page)

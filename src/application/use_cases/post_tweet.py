@@ -15,7 +15,7 @@ from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserSummary
 from application.tweet_entities import read_entities
 from application.uploads import ImageUploads, StoredImage
-from domain.errors import InvalidMedia, ValidationError
+from domain.errors import InvalidMedia, TweetNotFound, ValidationError
 from domain.events import TweetPosted, TweetTagsChanged
 from domain.ids import is_id
 from domain.media import Media, is_media_id, media_ids_to_attach, new_media_id
@@ -28,6 +28,7 @@ class PostTweetCommand:
     text: str = ""
     image: bytes | None = field(default=None, repr=False)
     media_ids: tuple[str, ...] = ()
+    in_reply_to_id: int | None = None
     quoted_tweet_id: int | None = None
 
 
@@ -50,6 +51,9 @@ class PostTweet:
       with more than ``fanout_max_followers`` followers).
     - Its mentions (of active users) and hashtags are read from the text and stored with it;
       the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``).
+    - ``in_reply_to_id`` makes it a reply: to a tweet that exists (``tweet_not_found``);
+      the parent's ``reply_count`` counts it (folded by the workers). A reply reaches a
+      follower's feed only by ``domain.tweets.reaches_feed_of``.
     - A quote (``quoted_tweet_id``) names an existing tweet (a positive id, else a
       validation error; ``tweet_not_found`` when there is none) and embeds it one level
       deep, as its author sees it; the workers count it in the original's ``quote_count``,
@@ -81,6 +85,7 @@ class PostTweet:
 
     async def __call__(self, command: PostTweetCommand) -> TweetView:
         author = await active_user(self._users, command.author_id)
+        parent = await self._parent(command.in_reply_to_id)
         chosen = await self._uploads_to_attach(command)
         has_media = command.image is not None or bool(chosen)
         text = TweetText.parse(command.text, has_image=has_media)
@@ -98,6 +103,8 @@ class PostTweet:
                     text=text.value,
                     image=image.name if image else (chosen[0].name if chosen else None),
                     created_at=now,
+                    in_reply_to_id=parent.id if parent else None,
+                    in_reply_to_user_id=parent.author_id if parent else None,
                     quoted_tweet_id=quoted_id,
                 )
             )
@@ -130,9 +137,26 @@ class PostTweet:
             media=views_of(chosen),
             mentions=mentions,
             hashtags=tags,
+            reposted_by_me=False,
+            in_reply_to_id=tweet.in_reply_to_id,
+            in_reply_to_username=await self._username(tweet.in_reply_to_user_id),
             quoted_tweet_id=quoted_id,
             quoted=await self._quoted(quoted_id, quote_count, command.author_id),
         )
+
+    async def _parent(self, tweet_id: int | None) -> Tweet | None:
+        if tweet_id is None:
+            return None
+        if not is_id(tweet_id):
+            raise ValidationError.single("in_reply_to_id", "must be a tweet's id")
+        parent = await self._tweets.get(tweet_id)
+        if parent is None:
+            raise TweetNotFound("The tweet replied to does not exist.")
+        return parent
+
+    async def _username(self, user_id: int | None) -> str | None:
+        user = None if user_id is None else await self._users.get(user_id)
+        return None if user is None else user.username
 
     async def _tweet_to_quote(self, quoted_tweet_id: int | None) -> int | None:
         if quoted_tweet_id is None:

@@ -176,6 +176,12 @@ class TweetResponse(msgspec.Struct):
     media: list[MediaResponse]
     mentions: list[UserSummaryResponse]
     hashtags: list[str]
+    repost_count: int
+    reposted_by_me: bool | None
+    reposted_by: UserSummaryResponse | None
+    reply_count: int
+    in_reply_to_id: int | None
+    in_reply_to_username: str | None
     quote_count: int
     quoted_tweet_id: int | None
     # One level deep: a quoted tweet's own ``quoted_tweet`` is always null.
@@ -195,10 +201,25 @@ class TweetResponse(msgspec.Struct):
             media=[MediaResponse.of(media, links) for media in tweet.media],
             mentions=[UserSummaryResponse.of(user, links) for user in tweet.mentions],
             hashtags=list(tweet.hashtags),
+            repost_count=tweet.repost_count,
+            reposted_by_me=tweet.reposted_by_me,
+            reposted_by=(
+                None
+                if tweet.reposted_by is None
+                else UserSummaryResponse.of(tweet.reposted_by, links)
+            ),
+            reply_count=tweet.reply_count,
+            in_reply_to_id=tweet.in_reply_to_id,
+            in_reply_to_username=tweet.in_reply_to_username,
             quote_count=tweet.quote_count,
             quoted_tweet_id=tweet.quoted_tweet_id,
             quoted_tweet=None if tweet.quoted is None else cls.of(tweet.quoted, links),
         )
+
+
+class TweetContextResponse(msgspec.Struct):
+    ancestors: list[TweetResponse]
+    descendants: list[TweetResponse]
 
 
 class TrendingTagResponse(msgspec.Struct):
@@ -230,6 +251,11 @@ class ActiveUserResponse(msgspec.Struct):
 class LikeResponse(msgspec.Struct):
     liked: bool
     like_count: int
+
+
+class RepostResponse(msgspec.Struct):
+    reposted: bool
+    repost_count: int
 
 
 class HealthResponse(msgspec.Struct):

@@ -105,7 +105,7 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
         *("users", "sessions", "refresh_tokens", "settings", "alembic_version"),
         *("tweets", "likes", "follows", "timeline_entries", "timeline_horizons"),
         *("count_changes", "idempotency_keys", "media", "tweet_versions"),
-        *("tweet_mentions", "tweet_hashtags", "tag_uses"),
+        *("tweet_mentions", "tweet_hashtags", "tag_uses", "reposts"),
         *queue,
     }
     assert (await asyncio.to_thread(chirp, env, "db", "upgrade")).returncode == 0  # idempotent

@@ -13,10 +13,12 @@ from application.use_cases.build_feed import BuildFeed, BuildFeedQuery
 from application.use_cases.delete_tweet import DeleteTweet, DeleteTweetCommand
 from application.use_cases.edit_tweet import EditTweet, EditTweetCommand
 from application.use_cases.get_tweet import GetTweet, GetTweetQuery
+from application.use_cases.get_tweet_context import GetTweetContext, GetTweetContextQuery
 from application.use_cases.get_tweet_history import GetTweetHistory, GetTweetHistoryQuery
 from application.use_cases.like_tweet import LikeCommand, LikeTweet
 from application.use_cases.list_likers import ListLikers, ListLikersQuery
 from application.use_cases.list_quotes import ListQuotes, ListQuotesQuery
+from application.use_cases.list_replies import ListReplies, ListRepliesQuery
 from application.use_cases.post_tweet import PostTweet, PostTweetCommand
 from application.use_cases.unlike_tweet import UnlikeTweet
 from entrypoints.http.auth import BEARER_SECURITY, Viewer
@@ -28,6 +30,7 @@ from entrypoints.http.problems import documented
 from entrypoints.http.read_routing import MAY_LAG, PUBLIC_PAGE
 from entrypoints.http.responses import (
     LikeResponse,
+    TweetContextResponse,
     TweetPage,
     TweetResponse,
     TweetVersionResponse,
@@ -80,6 +83,7 @@ class TweetsController(Controller):
                 claims.user_id,
                 body.text,
                 media_ids=tuple(body.media_ids),
+                in_reply_to_id=body.in_reply_to_id,
                 quoted_tweet_id=body.quoted_tweet_id,
             )
         tweet = await post_tweet(command)
@@ -177,6 +181,37 @@ class TweetsController(Controller):
         """Who liked the tweet, most recent first."""
         page = await list_likers(ListLikersQuery(tweet_id, page_request(limit, cursor)))
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
+
+    @get("/{tweet_id:int}/replies", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
+    async def replies(
+        self,
+        tweet_id: TweetId,
+        viewer: FromDishka[Viewer],
+        list_replies: FromDishka[ListReplies],
+        links: FromDishka[Links],
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Response[TweetPage]:
+        """The tweet's direct replies, oldest first (signing in is optional)."""
+        query = ListRepliesQuery(tweet_id, page_request(limit, cursor), viewer.user_id)
+        return paged(await list_replies(query), TweetResponse.of, links, TweetPage)
+
+    @get("/{tweet_id:int}/context", opt=PUBLIC_PAGE, responses=documented(401, 404))
+    async def context(
+        self,
+        tweet_id: TweetId,
+        viewer: FromDishka[Viewer],
+        get_context: FromDishka[GetTweetContext],
+        links: FromDishka[Links],
+    ) -> TweetContextResponse:
+        """The conversation around the tweet: ``ancestors`` from the root down to its parent
+        (at most the 40 nearest it; a deleted tweet ends the chain), ``descendants``
+        depth-first with siblings oldest first (the first 60, at most 20 levels below)."""
+        context = await get_context(GetTweetContextQuery(tweet_id, viewer.user_id))
+        return TweetContextResponse(
+            ancestors=[TweetResponse.of(tweet, links) for tweet in context.ancestors],
+            descendants=[TweetResponse.of(tweet, links) for tweet in context.descendants],
+        )
 
     @get("/{tweet_id:int}/quotes", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
     async def quotes(

@@ -37,6 +37,10 @@ from entrypoints.http.responses import (
 from entrypoints.http.schemas import UserStatusRequest, given
 
 Username = Annotated[str, Parameter(description="Case-insensitive.")]
+IncludeReposts = Annotated[
+    bool, Parameter(description="Also list the user's reposts (`true` or `false`).")
+]
+ExcludeReplies = Annotated[bool, Parameter(description="Leave the user's replies out.")]
 
 
 class UsersController(Controller):
@@ -120,10 +124,20 @@ class UsersController(Controller):
         links: FromDishka[Links],
         limit: Limit = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
+        include_reposts: IncludeReposts = False,
+        exclude_replies: ExcludeReplies = False,
     ) -> Response[TweetPage]:
-        """The user's tweets, newest first."""
+        """The user's tweets, newest first; with ``include_reposts=true`` their reposts too,
+        each where it was made, with ``reposted_by``; ``exclude_replies=true``: without
+        their replies."""
         page = await list_tweets(
-            ListUserTweetsQuery(username, page_request(limit, cursor), viewer.user_id)
+            ListUserTweetsQuery(
+                username,
+                page_request(limit, cursor),
+                viewer.user_id,
+                include_reposts=include_reposts,
+                exclude_replies=exclude_replies,
+            )
         )
         return paged(page, TweetResponse.of, links, TweetPage)
 

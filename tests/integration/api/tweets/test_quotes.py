@@ -266,3 +266,35 @@ async def test_the_v1_form_takes_no_quote(client: httpx.AsyncClient, engine: Asy
 
     assert response.status_code == 400, response.text
     assert_problem(response, 400)
+
+
+async def test_replies_context_and_a_feed_with_reposts_embed_quoted_tweets(
+    app: Litestar, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    alice, bob, reader = await insert_users(engine, "alice", "bob", "reader")
+    original = await post(client, alice, {"text": "original"})
+    both = {"in_reply_to_id": original["id"], "quoted_tweet_id": original["id"]}
+    quoting_reply = await post(client, bob, {"text": "a reply that quotes", **both})
+    below = {"in_reply_to_id": quoting_reply["id"], "quoted_tweet_id": original["id"]}
+    await post(client, alice, {"text": "below it, quoting too", **below})
+    assert (await client.post(f"{API}/users/bob/follow", headers=reader.auth)).status_code == 204
+    reposted = await client.post(f"{API}/tweets/{original['id']}/repost", headers=bob.auth)
+    assert reposted.status_code == 200, reposted.text
+    bobs_quote = await quote(client, bob, original["id"])
+    await drain(app)
+
+    context = (await client.get(f"{API}/tweets/{quoting_reply['id']}/context")).json()
+    replies = (await client.get(f"{API}/tweets/{original['id']}/replies")).json()
+    feed = (await client.get(f"{API}/feed", headers=reader.auth)).json()
+
+    assert [t["quoted_tweet"] for t in context["ancestors"]] == [None]
+    assert [assert_tweet(t)["quoted_tweet"]["id"] for t in context["descendants"]] == [
+        original["id"]
+    ]
+    assert [assert_tweet(t)["quoted_tweet"]["id"] for t in replies["items"]] == [original["id"]]
+    by_id = {assert_tweet(item)["id"]: item for item in feed["items"]}
+    # The original is on the page as bob's repost; embedded in bob's quote it is the tweet
+    # itself, with no reposted_by.
+    assert by_id[original["id"]]["reposted_by"]["username"] == "bob"
+    embedded = by_id[bobs_quote["id"]]["quoted_tweet"]
+    assert (embedded["id"], embedded["reposted_by"]) == (original["id"], None)

@@ -27,6 +27,9 @@ from tests.support.jobs import drain
 from tests.support.tokens import forge_access_token
 from tests.support.uploads import media_files
 
+# The viewer's flags of a tweet as an anonymous reader sees it (its author sees false).
+ANONYMOUS = {"liked_by_me": None, "reposted_by_me": None}
+
 
 async def post(client: httpx.AsyncClient, author: Account, body: str = "hello") -> dict[str, Any]:
     response = await client.post(f"{API}/tweets", json={"text": body}, headers=author.auth)
@@ -77,7 +80,7 @@ async def test_a_json_tweet_is_created_with_a_location(
     assert response.headers["location"] == f"http://testserver{API}/tweets/{tweet['id']}"
     fetched = await client.get(response.headers["location"])
     assert fetched.status_code == 200
-    assert fetched.json() == {**tweet, "liked_by_me": None}
+    assert fetched.json() == {**tweet, **ANONYMOUS}
     assert await tweets_count(client, "alice") == 1
 
 
@@ -214,7 +217,7 @@ async def test_get_a_tweet_with_liked_by_me(client: httpx.AsyncClient, engine: A
     as_alice = await get_tweet(client, tweet["id"], alice)
 
     assert anonymous.status_code == as_bob.status_code == as_alice.status_code == 200
-    assert anonymous.json() == {**tweet, "like_count": 1, "liked_by_me": None}
+    assert anonymous.json() == {**tweet, "like_count": 1, **ANONYMOUS}
     assert as_bob.json() == {**tweet, "like_count": 1, "liked_by_me": True}
     assert as_alice.json() == {**tweet, "like_count": 1, "liked_by_me": False}
 
@@ -285,7 +288,7 @@ async def test_the_author_edits_a_tweet(
         k: tweet[k] for k in ("id", "created_at", "author", "image_url")
     }
     assert (edited["like_count"], edited["liked_by_me"]) == (2, True)
-    assert (await get_tweet(client, tweet["id"])).json() == {**edited, "liked_by_me": None}
+    assert (await get_tweet(client, tweet["id"])).json() == {**edited, **ANONYMOUS}
     assert await tweets_count(client, "alice") == 1
 
 
@@ -336,7 +339,7 @@ async def test_only_the_author_edits(
     )
 
     assert_problem(response, 403, "not_author")
-    assert (await get_tweet(client, tweet["id"])).json() == {**tweet, "liked_by_me": None}
+    assert (await get_tweet(client, tweet["id"])).json() == {**tweet, **ANONYMOUS}
 
 
 async def test_an_edit_takes_only_text(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
@@ -346,7 +349,7 @@ async def test_an_edit_takes_only_text(client: httpx.AsyncClient, engine: AsyncE
     for body in ({}, {"text": "x", "author_id": bob.user["id"]}, {"text": "x", "like_count": 9}):
         response = await client.patch(f"{API}/tweets/{tweet['id']}", json=body, headers=alice.auth)
         assert_problem(response, 400, "validation_error")
-    assert (await get_tweet(client, tweet["id"])).json() == {**tweet, "liked_by_me": None}
+    assert (await get_tweet(client, tweet["id"])).json() == {**tweet, **ANONYMOUS}
 
 
 # --- DELETE /tweets/{id} ---
