@@ -66,6 +66,9 @@ class Tweet:
     in_reply_to_id: int | None = None
     in_reply_to_user_id: int | None = None
     reply_count: int = 0  # direct replies
+    # The tweet it quotes (kept when that one is deleted), and how many tweets quote it.
+    quoted_tweet_id: int | None = None
+    quote_count: int = 0
 
     @property
     def current_version(self) -> TweetVersion:

@@ -49,6 +49,7 @@ from adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.media import SqlMediaRepository
+from adapters.sql.quote_reader import SqlQuoteReader
 from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.reposts import SqlRepostRepository
 from adapters.sql.sessions import SqlSessionRepository
@@ -81,6 +82,7 @@ from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
 from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
+from application.ports.quote_reader import QuoteReader
 from application.ports.recent_writes import RecentWrites
 from application.ports.reposts import RepostRepository
 from application.ports.revoked_tokens import RevokedTokens
@@ -189,6 +191,7 @@ class DatabaseProvider(Provider):
     tag_reader = provide(SqlTagReader, provides=TagReader)
     thread_reader = provide(SqlThreadReader, provides=ThreadReader)
     trending_tags = provide(SqlTrendingTags, provides=TrendingTags)
+    quote_reader = provide(SqlQuoteReader, provides=QuoteReader)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)

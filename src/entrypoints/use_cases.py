@@ -32,6 +32,7 @@ from application.use_cases.like_tweet import LikeTweet
 from application.use_cases.list_active_users import ListActiveUsers
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
+from application.use_cases.list_quotes import ListQuotes
 from application.use_cases.list_replies import ListReplies
 from application.use_cases.list_reposters import ListReposters
 from application.use_cases.list_tag_tweets import ListTagTweets
@@ -118,4 +119,5 @@ class UseCaseProvider(Provider):
         ListReposters,
         ListReplies,
         GetTweetContext,
+        ListQuotes,
     )

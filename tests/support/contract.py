@@ -10,6 +10,7 @@ TWEET_KEYS = frozenset(
     | {"media", "mentions", "hashtags"}
     | {"repost_count", "reposted_by_me", "reposted_by"}
     | {"reply_count", "in_reply_to_id", "in_reply_to_username"}
+    | {"quote_count", "quoted_tweet_id", "quoted_tweet"}
 )
 MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
 USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
@@ -78,6 +79,14 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     assert body["reply_count"] >= 0
     assert body["in_reply_to_id"] is None or isinstance(body["in_reply_to_id"], int)
     assert body["in_reply_to_username"] is None or isinstance(body["in_reply_to_username"], str)
+    assert isinstance(body["quote_count"], int)
+    assert body["quote_count"] >= 0
+    assert body["quoted_tweet_id"] is None or isinstance(body["quoted_tweet_id"], int)
+    if body["quoted_tweet"] is not None:
+        # One level deep, and the tweet named.
+        assert body["quoted_tweet"]["id"] == body["quoted_tweet_id"], body
+        assert body["quoted_tweet"]["quoted_tweet"] is None, body
+        assert_tweet(body["quoted_tweet"])
     return dict(body)
 
 

@@ -23,6 +23,7 @@ class InMemoryCounts(Counts):
         likes = Counter(tweet_id for _, tweet_id in store.likes)
         reposts = Counter(tweet_id for _, tweet_id in store.reposts)
         replies = Counter(tweet.in_reply_to_id for tweet in store.tweets.values())
+        quotes = Counter(tweet.quoted_tweet_id for tweet in store.tweets.values())
         drifts = []
         for user in store.users.values():
             for counter, actual in (
@@ -39,6 +40,7 @@ class InMemoryCounts(Counts):
                 ("tweets.like_count", likes[tweet.id]),
                 ("tweets.repost_count", reposts[tweet.id]),
                 ("tweets.reply_count", replies[tweet.id]),
+                ("tweets.quote_count", quotes[tweet.id]),
             ):
                 field = counter.removeprefix("tweets.")
                 if getattr(tweet, field) != actual:

@@ -10,7 +10,7 @@ from adapters.memory.health import InMemoryDatabaseHealth
 from adapters.memory.idempotency_keys import InMemoryIdempotencyKeys
 from adapters.memory.jobs import InMemoryJobQueue, InMemoryJobWorker
 from adapters.memory.media import InMemoryMediaRepository
-from adapters.memory.readers import InMemoryTweetReader, InMemoryUserReader
+from adapters.memory.readers import InMemoryQuoteReader, InMemoryTweetReader, InMemoryUserReader
 from adapters.memory.sessions import InMemorySessionRepository
 from adapters.memory.settings import InMemorySettingsRepository
 from adapters.memory.social import (
@@ -37,6 +37,7 @@ from application.ports.job_queue import JobQueue
 from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
+from application.ports.quote_reader import QuoteReader
 from application.ports.reposts import RepostRepository
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
@@ -78,6 +79,7 @@ class InMemoryProvider(Provider):
     tag_reader = provide(InMemoryTagReader, provides=TagReader, scope=Scope.APP)
     trending_tags = provide(InMemoryTrendingTags, provides=TrendingTags, scope=Scope.APP)
     thread_reader = provide(InMemoryThreadReader, provides=ThreadReader, scope=Scope.APP)
+    quote_reader = provide(InMemoryQuoteReader, provides=QuoteReader, scope=Scope.APP)
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 

@@ -8,6 +8,7 @@ from adapters.memory.media import media_of
 from adapters.memory.social import reaches
 from adapters.memory.store import MemoryStore
 from adapters.memory.users import InMemoryUserRepository
+from application.ports.quote_reader import QuoteReader
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
 from domain.tweets import Tweet
@@ -33,8 +34,14 @@ class InMemoryTweetReader(TweetReader):
         return tweet_id in self._store.tweets
 
     def _view(
-        self, tweet: Tweet, viewer_id: int | None, reposted_by: int | None = None
+        self,
+        tweet: Tweet,
+        viewer_id: int | None,
+        reposted_by: int | None = None,
+        *,
+        embed: bool = True,
     ) -> TweetView:
+        quoted = self._store.tweets.get(tweet.quoted_tweet_id or 0) if embed else None
         return TweetView(
             id=tweet.id,
             text=tweet.text,
@@ -63,6 +70,9 @@ class InMemoryTweetReader(TweetReader):
                 else parent_author.username
             ),
             reply_count=tweet.reply_count,
+            quote_count=tweet.quote_count,
+            quoted_tweet_id=tweet.quoted_tweet_id,
+            quoted=None if quoted is None else self._view(quoted, viewer_id, embed=False),
         )
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
@@ -127,6 +137,22 @@ class InMemoryTweetReader(TweetReader):
             (repost_id, _summary(self._store.users[user_id]))
             for (user_id, reposted), (repost_id, _) in self._store.reposts.items()
             if reposted == tweet_id
+        ]
+        return _newest(rows, before, limit)
+
+
+class InMemoryQuoteReader(QuoteReader):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._reader = InMemoryTweetReader(store)
+
+    async def quotes(
+        self, tweet_id: int, viewer_id: int | None, before: int | None, limit: int
+    ) -> KeyedTweets:
+        rows = [
+            (tweet.id, self._reader._view(tweet, viewer_id))
+            for tweet in self._store.tweets.values()
+            if tweet.quoted_tweet_id == tweet_id
         ]
         return _newest(rows, before, limit)
 

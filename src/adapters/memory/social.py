@@ -33,6 +33,9 @@ class InMemoryTweetRepository(TweetRepository):
         self._store.users[tweet.author_id].tweets_count += 1
         if (parent := self._store.tweets.get(tweet.in_reply_to_id or 0)) is not None:
             parent.reply_count += 1
+        quoted = self._store.tweets.get(tweet.quoted_tweet_id or 0)
+        if quoted is not None:
+            quoted.quote_count += 1
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
@@ -54,6 +57,9 @@ class InMemoryTweetRepository(TweetRepository):
         self._store.users[tweet.author_id].tweets_count -= 1
         if (parent := self._store.tweets.get(tweet.in_reply_to_id or 0)) is not None:
             parent.reply_count -= 1
+        quoted = self._store.tweets.get(tweet.quoted_tweet_id or 0)
+        if quoted is not None:
+            quoted.quote_count -= 1
         self._store.tweet_versions.pop(tweet.id, None)
         self._store.tweet_mentions.pop(tweet.id, None)
         self._store.tweet_hashtags.pop(tweet.id, None)
@@ -67,6 +73,10 @@ class InMemoryTweetRepository(TweetRepository):
             timeline.discard(tweet.id)
         for entries in self._store.repost_entries.values():
             entries.pop(tweet.id, None)
+
+    async def quote_count(self, tweet_id: int) -> int | None:
+        tweet = self._store.tweets.get(tweet_id)
+        return None if tweet is None else tweet.quote_count
 
 
 class InMemoryLikeRepository(LikeRepository):

@@ -25,6 +25,9 @@ FOLLOWING = "users.following_count"
 TWEETS = "users.tweets_count"
 REPOSTS = "tweets.repost_count"
 REPLIES = "tweets.reply_count"
+QUOTES = "tweets.quote_count"
+# The tweets that quote a tweet, apart from the counted tweets themselves.
+_quoting = tweets.alias("quoting")
 
 
 def _pending(counter: str, counted_id: Column[Any]) -> Any:
@@ -58,6 +61,7 @@ _COUNTERS = {
     TWEETS: _counted(TWEETS, users, "tweets_count", tweets.c.author_id),
     REPOSTS: _counted(REPOSTS, tweets, "repost_count", reposts.c.tweet_id),
     REPLIES: _counted(REPLIES, tweets, "reply_count", tweets.alias("replies").c.in_reply_to_id),
+    QUOTES: _counted(QUOTES, tweets, "quote_count", _quoting.c.quoted_tweet_id),
 }
 
 

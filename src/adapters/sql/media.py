@@ -13,7 +13,7 @@ from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import Id, media
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.media import MediaRepository, MediaView
-from application.ports.tweet_reader import KeyedTweets, TweetView
+from application.ports.tweet_reader import TweetView
 from domain.media import Media
 
 _INSERT = WriteStatement(insert(media))
@@ -150,9 +150,3 @@ async def with_media(reads: Reads, views: list[TweetView]) -> list[TweetView]:
     return [
         view._replace(media=tuple(found[view.id])) if view.id in found else view for view in views
     ]
-
-
-async def keyed_with_media(reads: Reads, keyed: KeyedTweets) -> KeyedTweets:
-    """``with_media`` for a list of (key, tweet) rows."""
-    views = await with_media(reads, [view for _, view in keyed])
-    return [(key, view) for (key, _), view in zip(keyed, views, strict=True)]

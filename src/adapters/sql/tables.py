@@ -151,8 +151,20 @@ tweets = Table(
     Column("in_reply_to_id", Id, nullable=True),
     Column("in_reply_to_user_id", Id, nullable=True),
     Column("reply_count", Integer, nullable=False, server_default="0"),
+    # The tweet this one quotes. No foreign key: a quote outlives its original (and keeps
+    # its id); ``quote_count`` is derived by the workers (counts.py).
+    Column("quoted_tweet_id", Id, nullable=True),
+    Column("quote_count", Integer, nullable=False, server_default="0"),
     Index("ix_tweets_author_id_id", "author_id", "id"),
     Index("ix_tweets_in_reply_to_id_id", "in_reply_to_id", "id"),
+    # A tweet's quotes, newest first; only quotes are in it.
+    Index(
+        "ix_tweets_quoted_tweet_id_id",
+        "quoted_tweet_id",
+        "id",
+        postgresql_where=text("quoted_tweet_id IS NOT NULL"),
+        sqlite_where=text("quoted_tweet_id IS NOT NULL"),
+    ),
     Index(
         "ix_tweets_not_fanned_out",
         "author_id",

@@ -8,11 +8,9 @@ from sqlalchemy import Select, bindparam
 
 from adapters.sql.database import Reads
 from adapters.sql.keyset import newest_first, page_params
-from adapters.sql.media import keyed_with_media
 from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import tweet_hashtags, tweets
-from adapters.sql.tweet_entities import keyed_with_mentions
-from adapters.sql.tweet_reader import _tweet_views, _view, _viewer
+from adapters.sql.tweet_reader import _tweet_views, _viewer, keyed_views
 from application.ports.tag_reader import TagReader
 from application.ports.tweet_reader import KeyedTweets
 
@@ -46,5 +44,4 @@ class SqlTagReader(TagReader):
             **_viewer(viewer_id),
             **page_params(before, limit),
         )
-        keyed = await keyed_with_mentions(self._reads, [(row.id, _view(row)) for row in rows], rows)
-        return await keyed_with_media(self._reads, keyed)
+        return await keyed_views(self._reads, [row.id for row in rows], rows, viewer_id)

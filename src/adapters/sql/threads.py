@@ -30,11 +30,9 @@ from sqlalchemy import (
 
 from adapters.sql.database import Reads
 from adapters.sql.keyset import oldest_first, oldest_page_params
-from adapters.sql.media import keyed_with_media, with_media
 from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import tweets
-from adapters.sql.tweet_entities import keyed_with_mentions, with_mentions
-from adapters.sql.tweet_reader import _tweet_views, _view, _viewer
+from adapters.sql.tweet_reader import _tweet_views, _viewer, complete_views, keyed_views
 from application.ports.thread_reader import ThreadReader, TweetContext
 from application.ports.tweet_reader import KeyedTweets
 from domain.tweets import MAX_ANCESTORS, MAX_DESCENDANT_DEPTH, MAX_DESCENDANTS
@@ -145,8 +143,7 @@ class SqlThreadReader(ThreadReader):
             **_viewer(viewer_id),
             **oldest_page_params(after, limit),
         )
-        keyed = await keyed_with_mentions(self._reads, [(row.id, _view(row)) for row in rows], rows)
-        return await keyed_with_media(self._reads, keyed)
+        return await keyed_views(self._reads, [row.id for row in rows], rows, viewer_id)
 
     async def context(self, tweet_id: int, viewer_id: int | None) -> TweetContext | None:
         signed_in = viewer_id is not None
@@ -158,7 +155,5 @@ class SqlThreadReader(ThreadReader):
             _DESCENDANTS[signed_in], tweet=tweet_id, **_viewer(viewer_id)
         )
         rows = [*ancestors, *descendants]
-        views = await with_media(
-            self._reads, await with_mentions(self._reads, [_view(row) for row in rows], rows)
-        )
+        views = await complete_views(self._reads, rows, viewer_id)
         return TweetContext(views[: len(ancestors)], views[len(ancestors) :])

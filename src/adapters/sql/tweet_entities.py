@@ -14,7 +14,7 @@ from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import Id, tweet_hashtags, tweet_mentions, tweets, users
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.tweet_entities import TweetEntities
-from application.ports.tweet_reader import KeyedTweets, TweetView
+from application.ports.tweet_reader import TweetView
 from application.ports.user_reader import UserSummary
 from domain.tweet_entities import MAX_HASHTAGS, MAX_MENTIONS
 
@@ -158,9 +158,3 @@ async def with_mentions(
         view._replace(mentions=tuple(found[view.id])) if view.id in found else view
         for view in views
     ]
-
-
-async def keyed_with_mentions(reads: Reads, keyed: KeyedTweets, rows: Sequence[Any]) -> KeyedTweets:
-    """``with_mentions`` for a list of (key, tweet) rows."""
-    views = await with_mentions(reads, [view for _, view in keyed], rows)
-    return [(key, view) for (key, _), view in zip(keyed, views, strict=True)]

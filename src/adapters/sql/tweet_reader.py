@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -19,10 +20,10 @@ from sqlalchemy import (
 from adapters.sql.database import Reads
 from adapters.sql.home_timelines import horizon, reaches_feed_of
 from adapters.sql.keyset import newest_first, page_params
-from adapters.sql.media import keyed_with_media, with_media
+from adapters.sql.media import with_media
 from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import Id, follows, likes, reposts, timeline_entries, tweets, users
-from adapters.sql.tweet_entities import hashtags_of, keyed_with_mentions, with_mentions
+from adapters.sql.tweet_entities import hashtags_of, with_mentions
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
@@ -266,7 +267,75 @@ def _view(row: Any) -> TweetView:
         in_reply_to_id=row.in_reply_to_id,
         in_reply_to_username=row.in_reply_to_username,
         reply_count=row.reply_count,
+        quote_count=row.quote_count,
+        quoted_tweet_id=row.quoted_tweet_id,
     )
+
+
+# The tweets that a page's tweets quote, up to this many per statement (a page is at most
+# 101 rows), the rest of the placeholders NULL, as for media and mentions.
+_QUOTED_BATCHES = (4, 20, 100)
+_QUOTED = {
+    (signed_in, size): ReadQuery(
+        _tweet_views(signed_in).where(
+            tweets.c.id.in_([bindparam(f"t{i}", type_=Id) for i in range(size)])
+        )
+    )
+    for signed_in in (False, True)
+    for size in _QUOTED_BATCHES
+}
+
+
+async def _quoted_rows(reads: Reads, ids: list[int], viewer_id: int | None) -> list[Any]:
+    rows = []
+    largest = _QUOTED_BATCHES[-1]
+    for start in range(0, len(ids), largest):
+        batch = ids[start : start + largest]
+        size = next(size for size in _QUOTED_BATCHES if size >= len(batch))
+        params = {f"t{i}": batch[i] if i < len(batch) else None for i in range(size)}
+        rows += await reads.all(
+            _QUOTED[viewer_id is not None, size], **params, **_viewer(viewer_id)
+        )
+    return rows
+
+
+async def complete_views(
+    reads: Reads, rows: Sequence[Any], viewer_id: int | None
+) -> list[TweetView]:
+    """The views of a page's tweet rows (``_tweet_views``), each with its mentions, media and
+    the tweet it quotes (with its own mentions and media, its ``quoted`` and ``reposted_by``
+    None; None when it was deleted). The quoted tweets not on the page cost one statement,
+    none when no tweet on the page quotes another; their mentions and media are read with
+    the page's, in the same statements."""
+    on_page = {row.id for row in rows}
+    wanted = list(
+        dict.fromkeys(
+            row.quoted_tweet_id
+            for row in rows
+            if row.quoted_tweet_id is not None and row.quoted_tweet_id not in on_page
+        )
+    )
+    quoted_rows = await _quoted_rows(reads, wanted, viewer_id) if wanted else []
+    every_row = [*rows, *quoted_rows]
+    views = await with_mentions(reads, [_view(row) for row in every_row], every_row)
+    views = await with_media(reads, views)
+    by_id = {view.id: view for view in views}
+    return [
+        view
+        if view.quoted_tweet_id is None or view.quoted_tweet_id not in by_id
+        else view._replace(
+            quoted=by_id[view.quoted_tweet_id]._replace(quoted=None, reposted_by=None)
+        )
+        for view in views[: len(rows)]
+    ]
+
+
+async def keyed_views(
+    reads: Reads, keys: Sequence[int], rows: Sequence[Any], viewer_id: int | None
+) -> KeyedTweets:
+    """``complete_views`` keyed: ``keys`` in the order of ``rows``."""
+    views = await complete_views(reads, rows, viewer_id)
+    return list(zip(keys, views, strict=True))
 
 
 _EXISTS = ReadQuery(select(tweets.c.id).where(tweets.c.id == bindparam("tweet")))
@@ -288,8 +357,7 @@ class SqlTweetReader(TweetReader):
         )
         if row is None:
             return None
-        views = await with_mentions(self._reads, [_view(row)], [row])
-        return (await with_media(self._reads, views))[0]
+        return (await complete_views(self._reads, [row], viewer_id))[0]
 
     async def by_author(
         self,
@@ -308,10 +376,8 @@ class SqlTweetReader(TweetReader):
             **_viewer(viewer_id),
             **page_params(before, limit),
         )
-        keyed = await keyed_with_mentions(
-            self._reads, [(getattr(row, "position", row.id), _view(row)) for row in rows], rows
-        )
-        return await keyed_with_media(self._reads, keyed)
+        keys = [getattr(row, "position", row.id) for row in rows]
+        return await keyed_views(self._reads, keys, rows, viewer_id)
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
         rows = await self._reads.all(
@@ -323,10 +389,7 @@ class SqlTweetReader(TweetReader):
                 viewer=reader_id,
                 **page_params(before, limit - len(rows)),
             )
-        keyed = [(row.position, _view(row)) for row in rows]
-        return await keyed_with_media(
-            self._reads, await keyed_with_mentions(self._reads, keyed, rows)
-        )
+        return await keyed_views(self._reads, [row.position for row in rows], rows, reader_id)
 
     async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
         rows = await self._reads.all(

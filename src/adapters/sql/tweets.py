@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Text, Update, bindparam, delete, insert, select, update
 
-from adapters.sql.counts import REPLIES, TWEETS, record
+from adapters.sql.counts import QUOTES, REPLIES, TWEETS, current, record
 from adapters.sql.positions import next_tweet_id
 from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import UtcDateTime, tweet_versions, tweets
@@ -79,12 +79,15 @@ class SqlTweetRepository(TweetRepository):
                 fanned_out=tweet.fanned_out,
                 in_reply_to_id=tweet.in_reply_to_id,
                 in_reply_to_user_id=tweet.in_reply_to_user_id,
+                quoted_tweet_id=tweet.quoted_tweet_id,
             )
             or 0
         )
         await record(self._statements, TWEETS, tweet.author_id, +1)
         if tweet.in_reply_to_id is not None:
             await record(self._statements, REPLIES, tweet.in_reply_to_id, +1)
+        if tweet.quoted_tweet_id is not None:
+            await record(self._statements, QUOTES, tweet.quoted_tweet_id, +1)
         return tweet
 
     async def get(self, tweet_id: int) -> Tweet | None:
@@ -105,6 +108,8 @@ class SqlTweetRepository(TweetRepository):
             in_reply_to_id=row.in_reply_to_id,
             in_reply_to_user_id=row.in_reply_to_user_id,
             reply_count=row.reply_count,
+            quoted_tweet_id=row.quoted_tweet_id,
+            quote_count=row.quote_count,
         )
 
     async def record_edit(self, tweet: Tweet, replaced: TweetVersion) -> bool:
@@ -144,3 +149,8 @@ class SqlTweetRepository(TweetRepository):
             await record(self._statements, TWEETS, tweet.author_id, -1)
             if tweet.in_reply_to_id is not None:
                 await record(self._statements, REPLIES, tweet.in_reply_to_id, -1)
+            if tweet.quoted_tweet_id is not None:
+                await record(self._statements, QUOTES, tweet.quoted_tweet_id, -1)
+
+    async def quote_count(self, tweet_id: int) -> int | None:
+        return await current(self._statements, QUOTES, tweet_id)

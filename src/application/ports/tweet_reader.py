@@ -8,7 +8,11 @@ from application.ports.user_reader import UserSummary
 
 
 class TweetView(NamedTuple):
-    """A tweet as a reader sees it; ``liked_by_me`` is None for an anonymous reader."""
+    """A tweet as a reader sees it; ``liked_by_me`` is None for an anonymous reader.
+
+    ``quoted`` is the tweet it quotes as the same reader sees it, one level deep (its own
+    ``quoted`` is None); None as well when that tweet was deleted (``quoted_tweet_id`` stays).
+    """
 
     id: int
     text: str
@@ -28,6 +32,9 @@ class TweetView(NamedTuple):
     in_reply_to_id: int | None = None  # the tweet replied to, kept when it is deleted
     in_reply_to_username: str | None = None  # its author's (current) username
     reply_count: int = 0  # direct replies
+    quote_count: int = 0
+    quoted_tweet_id: int | None = None
+    quoted: TweetView | None = None
 
 
 # Lists come back as (key, item) rows, newest (largest key) first, at most ``limit`` rows,

@@ -3,12 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.authorization import active_user
+from application.lookups import existing_tweet
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.media import MediaRepository, views_of
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_entities import TweetEntities
-from application.ports.tweet_reader import TweetView
+from application.ports.tweet_reader import TweetReader, TweetView
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserSummary
@@ -28,6 +29,7 @@ class PostTweetCommand:
     image: bytes | None = field(default=None, repr=False)
     media_ids: tuple[str, ...] = ()
     in_reply_to_id: int | None = None
+    quoted_tweet_id: int | None = None
 
 
 class PostTweet:
@@ -52,6 +54,10 @@ class PostTweet:
     - ``in_reply_to_id`` makes it a reply: to a tweet that exists (``tweet_not_found``);
       the parent's ``reply_count`` counts it (folded by the workers). A reply reaches a
       follower's feed only by ``domain.tweets.reaches_feed_of``.
+    - A quote (``quoted_tweet_id``) names an existing tweet (a positive id, else a
+      validation error; ``tweet_not_found`` when there is none) and embeds it one level
+      deep, as its author sees it; the workers count it in the original's ``quote_count``,
+      which the response already shows.
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
@@ -65,7 +71,9 @@ class PostTweet:
         outbox: Outbox,
         media: MediaRepository,
         entities: TweetEntities,
+        reader: TweetReader,
     ) -> None:
+        self._reader = reader
         self._entities = entities
         self._users = users
         self._outbox = outbox
@@ -81,6 +89,7 @@ class PostTweet:
         chosen = await self._uploads_to_attach(command)
         has_media = command.image is not None or bool(chosen)
         text = TweetText.parse(command.text, has_image=has_media)
+        quoted_id = await self._tweet_to_quote(command.quoted_tweet_id)
         image = (
             None
             if command.image is None
@@ -96,6 +105,7 @@ class PostTweet:
                     created_at=now,
                     in_reply_to_id=parent.id if parent else None,
                     in_reply_to_user_id=parent.author_id if parent else None,
+                    quoted_tweet_id=quoted_id,
                 )
             )
             if image is not None:
@@ -109,6 +119,7 @@ class PostTweet:
                 TweetPosted(tweet.id, tweet.author_id),
                 *([TweetTagsChanged(tweet.id)] if tags else []),
             )
+            quote_count = None if quoted_id is None else await self._tweets.quote_count(quoted_id)
             await self._tx.commit()
         except BaseException:
             await self._uploads.discard(image.name if image else None)
@@ -129,6 +140,8 @@ class PostTweet:
             reposted_by_me=False,
             in_reply_to_id=tweet.in_reply_to_id,
             in_reply_to_username=await self._username(tweet.in_reply_to_user_id),
+            quoted_tweet_id=quoted_id,
+            quoted=await self._quoted(quoted_id, quote_count, command.author_id),
         )
 
     async def _parent(self, tweet_id: int | None) -> Tweet | None:
@@ -144,6 +157,26 @@ class PostTweet:
     async def _username(self, user_id: int | None) -> str | None:
         user = None if user_id is None else await self._users.get(user_id)
         return None if user is None else user.username
+
+    async def _tweet_to_quote(self, quoted_tweet_id: int | None) -> int | None:
+        if quoted_tweet_id is None:
+            return None
+        if not is_id(quoted_tweet_id):
+            raise ValidationError.single("quoted_tweet_id", "must be a positive integer")
+        await existing_tweet(self._tweets, quoted_tweet_id)
+        return quoted_tweet_id
+
+    async def _quoted(
+        self, quoted_id: int | None, quote_count: int | None, author_id: int
+    ) -> TweetView | None:
+        """The quoted tweet as the author sees it, counting this quote (null if it was
+        deleted meanwhile)."""
+        if quoted_id is None:
+            return None
+        view = await self._reader.tweet(quoted_id, author_id)
+        if view is None or quote_count is None:
+            return None
+        return view._replace(quote_count=quote_count, quoted=None)
 
     async def _uploads_to_attach(self, command: PostTweetCommand) -> list[Media]:
         """The uploads ``media_ids`` names, checked before anything is written (``attach``

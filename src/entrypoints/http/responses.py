@@ -182,6 +182,10 @@ class TweetResponse(msgspec.Struct):
     reply_count: int
     in_reply_to_id: int | None
     in_reply_to_username: str | None
+    quote_count: int
+    quoted_tweet_id: int | None
+    # One level deep: a quoted tweet's own ``quoted_tweet`` is always null.
+    quoted_tweet: TweetResponse | None
 
     @classmethod
     def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
@@ -207,6 +211,9 @@ class TweetResponse(msgspec.Struct):
             reply_count=tweet.reply_count,
             in_reply_to_id=tweet.in_reply_to_id,
             in_reply_to_username=tweet.in_reply_to_username,
+            quote_count=tweet.quote_count,
+            quoted_tweet_id=tweet.quoted_tweet_id,
+            quoted_tweet=None if tweet.quoted is None else cls.of(tweet.quoted, links),
         )
 
 

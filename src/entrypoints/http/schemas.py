@@ -83,6 +83,9 @@ InReplyToField = Annotated[
     int,
     KwargDefinition(ge=1, le=MAX_ID, description="The id of the tweet this one replies to."),
 ]
+QuotedTweetIdField = Annotated[
+    int, KwargDefinition(ge=1, le=MAX_ID, description="The id of the tweet this one quotes.")
+]
 
 
 NULL = Schema(type=OpenAPIType.NULL)
@@ -266,6 +269,7 @@ class PostTweetRequest(RequestBody):
     text: TweetTextField = ""
     media_ids: MediaIdsField = msgspec.field(default_factory=list)
     in_reply_to_id: InReplyToField | None = None
+    quoted_tweet_id: QuotedTweetIdField | None = None
 
     schema_extra: ClassVar[dict[str, Any]] = {"examples": [{"text": "Hello, Chirp!"}]}
 

@@ -14,6 +14,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from domain.ids import MAX_ID
 from domain.media import MAX_ALT_LENGTH, MAX_MEDIA_PER_TWEET
 from domain.text import INVISIBLE_BMP, NUL, WHITESPACE
 from domain.tweets import MAX_TWEET_LENGTH
@@ -47,6 +48,13 @@ _MEDIA_IDS = Schema(
     description="Ids of your own uploads (POST /media) that no tweet has attached, in the "
     "order the tweet shows them.",
 )
+_QUOTED_TWEET_ID = Schema(
+    one_of=[
+        Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=MAX_ID),
+        Schema(type=OpenAPIType.NULL),
+    ],
+    description="The id of the tweet this one quotes (it embeds it as `quoted_tweet`).",
+)
 _ALT = Schema(
     type=OpenAPIType.STRING,
     pattern=f"^[^{NUL}]*$",
@@ -61,13 +69,17 @@ class PostTweetOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True,
-            description="JSON with `text` and/or `media_ids`, or a multipart form with `text` "
-            "and/or `image`.",
+            description="JSON with `text` and/or `media_ids` (and `quoted_tweet_id` for a "
+            "quote), or a multipart form with `text` and/or `image`.",
             content={
                 "application/json": OpenAPIMediaType(
                     schema=Schema(
                         type=OpenAPIType.OBJECT,
-                        properties={"text": _TEXT, "media_ids": _MEDIA_IDS},
+                        properties={
+                            "text": _TEXT,
+                            "media_ids": _MEDIA_IDS,
+                            "quoted_tweet_id": _QUOTED_TWEET_ID,
+                        },
                         additional_properties=False,
                         # Text that is only whitespace (or none) needs media.
                         all_of=[

@@ -49,6 +49,7 @@ PUBLIC: dict[Route, int] = {
     ("GET", f"{API}/tweets/{{tweet_id:int}}/context"): 200,
     ("GET", f"{API}/tweets/{{tweet_id:int}}/history"): 200,
     ("GET", f"{API}/tweets/{{tweet_id:int}}/reposts"): 200,
+    ("GET", f"{API}/tweets/{{tweet_id:int}}/quotes"): 200,
     ("GET", f"{API}/tags/{{tag:str}}/tweets"): 200,
     ("GET", f"{API}/tags/trending"): 200,
     ("GET", "/health"): 200,

@@ -17,6 +17,7 @@ from application.use_cases.get_tweet_context import GetTweetContext, GetTweetCon
 from application.use_cases.get_tweet_history import GetTweetHistory, GetTweetHistoryQuery
 from application.use_cases.like_tweet import LikeCommand, LikeTweet
 from application.use_cases.list_likers import ListLikers, ListLikersQuery
+from application.use_cases.list_quotes import ListQuotes, ListQuotesQuery
 from application.use_cases.list_replies import ListReplies, ListRepliesQuery
 from application.use_cases.post_tweet import PostTweet, PostTweetCommand
 from application.use_cases.unlike_tweet import UnlikeTweet
@@ -64,8 +65,8 @@ class TweetsController(Controller):
         links: FromDishka[Links],
         settings: FromDishka[SettingsReader],
     ) -> Response[TweetResponse]:
-        """Post a tweet: JSON ``{"text", "media_ids"}`` (either may be left out, not both),
-        or multipart with ``text`` and/or ``image``."""
+        """Post a tweet: JSON ``{"text", "media_ids", "quoted_tweet_id"}`` (text or media,
+        or both), or multipart with ``text`` and/or ``image``."""
         if is_multipart(request):
             form = await read_form(
                 request,
@@ -83,6 +84,7 @@ class TweetsController(Controller):
                 body.text,
                 media_ids=tuple(body.media_ids),
                 in_reply_to_id=body.in_reply_to_id,
+                quoted_tweet_id=body.quoted_tweet_id,
             )
         tweet = await post_tweet(command)
         return Response(
@@ -210,6 +212,20 @@ class TweetsController(Controller):
             ancestors=[TweetResponse.of(tweet, links) for tweet in context.ancestors],
             descendants=[TweetResponse.of(tweet, links) for tweet in context.descendants],
         )
+
+    @get("/{tweet_id:int}/quotes", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
+    async def quotes(
+        self,
+        tweet_id: TweetId,
+        viewer: FromDishka[Viewer],
+        list_quotes: FromDishka[ListQuotes],
+        links: FromDishka[Links],
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Response[TweetPage]:
+        """The tweets quoting the tweet, newest first (signing in is optional)."""
+        query = ListQuotesQuery(tweet_id, page_request(limit, cursor), viewer.user_id)
+        return paged(await list_quotes(query), TweetResponse.of, links, TweetPage)
 
 
 class FeedController(Controller):
