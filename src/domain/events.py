@@ -41,4 +41,19 @@ class TweetTagsChanged:
     tweet_id: int
 
 
-Event = TweetPosted | UserFollowed | UserUnfollowed | TweetTagsChanged
+@dataclass(frozen=True, slots=True)
+class TweetEdited:
+    """A tweet's text was changed by an edit."""
+
+    kind: ClassVar[str] = "tweet_edited"
+    tweet_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TweetDeleted:
+    kind: ClassVar[str] = "tweet_deleted"
+    tweet_id: int
+    author_id: int
+
+
+Event = TweetPosted | UserFollowed | UserUnfollowed | TweetTagsChanged | TweetEdited | TweetDeleted

@@ -50,6 +50,7 @@ from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.media import SqlMediaRepository
 from adapters.sql.replicas import Replica, RoutedReads
+from adapters.sql.search import SqlSearchIndex, SqlTweetSearch, SqlUserSearch
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
 from adapters.sql.tag_reader import SqlTagReader
@@ -81,6 +82,7 @@ from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
 from application.ports.recent_writes import RecentWrites
 from application.ports.revoked_tokens import RevokedTokens
+from application.ports.search_index import SearchIndex
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.settings_publisher import SettingsPublisher
@@ -92,9 +94,11 @@ from application.ports.trending_tags import TagUses, TrendingTags
 from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
+from application.ports.tweet_search import TweetSearch
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserReader
+from application.ports.user_search import UserSearch
 from application.ports.users import UserRepository
 from application.read_routing import ReadYourWrites
 from entrypoints.config import AppConfig
@@ -184,6 +188,8 @@ class DatabaseProvider(Provider):
     tweet_history = provide(SqlTweetHistory, provides=TweetHistory)
     tag_reader = provide(SqlTagReader, provides=TagReader)
     trending_tags = provide(SqlTrendingTags, provides=TrendingTags)
+    tweet_search = provide(SqlTweetSearch, provides=TweetSearch)
+    user_search = provide(SqlUserSearch, provides=UserSearch)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
@@ -305,6 +311,7 @@ class RepositoryProvider(Provider):
     media = provide(SqlMediaRepository, provides=MediaRepository)
     tweet_entities = provide(SqlTweetEntities, provides=TweetEntities)
     tag_uses = provide(SqlTagUses, provides=TagUses)
+    search_index = provide(SqlSearchIndex, provides=SearchIndex)
 
     @provide
     def job_queue(self, uow: SqlUnitOfWork, clock: Clock, signal: JobSignal) -> JobQueue:

@@ -43,6 +43,8 @@ from application.use_cases.post_tweet import PostTweet
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.remove_avatar import RemoveAvatar
 from application.use_cases.rotate_refresh_token import RotateRefreshToken
+from application.use_cases.search_tweets import SearchTweets
+from application.use_cases.search_users import SearchUsers
 from application.use_cases.set_avatar import SetAvatar
 from application.use_cases.unfollow_user import UnfollowUser
 from application.use_cases.unlike_tweet import UnlikeTweet
@@ -108,4 +110,6 @@ class UseCaseProvider(Provider):
         DescribeMedia,
         ListTagTweets,
         ListTrendingTags,
+        SearchTweets,
+        SearchUsers,
     )

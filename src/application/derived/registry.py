@@ -15,8 +15,17 @@ from application.derived.follow_feeds import (
     FollowChange,
     RemoveFolloweeFromFeed,
 )
+from application.derived.index_tweet import INDEX_TWEET, IndexTweet, TweetToIndex
 from application.derived.tally_tag_uses import TALLY_TAG_USES, TagsChanged, TallyTagUses
-from domain.events import Event, TweetPosted, TweetTagsChanged, UserFollowed, UserUnfollowed
+from domain.events import (
+    Event,
+    TweetDeleted,
+    TweetEdited,
+    TweetPosted,
+    TweetTagsChanged,
+    UserFollowed,
+    UserUnfollowed,
+)
 
 
 class Handler(Protocol):
@@ -41,6 +50,7 @@ TRIM_WORK = Work(TRIM, Trim, TrimTimeline)
 # is gone by the time the job runs.
 DELETE_MEDIA_WORK = Work(DELETE_MEDIA, MediaGone, DeleteMedia)
 TALLY_TAG_USES_WORK = Work(TALLY_TAG_USES, TagsChanged, TallyTagUses)
+INDEX_TWEET_WORK = Work(INDEX_TWEET, TweetToIndex, IndexTweet)
 
 WORK: dict[str, Work] = {
     work.kind: work
@@ -51,15 +61,18 @@ WORK: dict[str, Work] = {
         TRIM_WORK,
         DELETE_MEDIA_WORK,
         TALLY_TAG_USES_WORK,
+        INDEX_TWEET_WORK,
     )
 }
 
 # An event's payload (its fields) must build each subscriber's payload type.
 SUBSCRIBERS: dict[type[Event], tuple[Work, ...]] = {
-    TweetPosted: (FAN_OUT_WORK,),
+    TweetPosted: (FAN_OUT_WORK, INDEX_TWEET_WORK),
     UserFollowed: (ADD_FOLLOWEE_WORK,),
     UserUnfollowed: (REMOVE_FOLLOWEE_WORK,),
     TweetTagsChanged: (TALLY_TAG_USES_WORK,),
+    TweetEdited: (INDEX_TWEET_WORK,),
+    TweetDeleted: (INDEX_TWEET_WORK,),
 }
 
 HANDLERS: tuple[type[Handler], ...] = tuple({work.handler: None for work in WORK.values()})

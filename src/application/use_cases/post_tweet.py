@@ -46,7 +46,8 @@ class PostTweet:
       workers have not yet put in every timeline (``TweetPosted``), or never will (an author
       with more than ``fanout_max_followers`` followers).
     - Its mentions (of active users) and hashtags are read from the text and stored with it;
-      the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``).
+      the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``) and
+      index its words for ``/search/tweets`` (``TweetPosted``).
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
