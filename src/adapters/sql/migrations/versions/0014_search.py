@@ -1,7 +1,8 @@
 """Search: the words of every tweet (``tweet_search``), and folded names for user prefixes.
 
 ``tweet_search`` holds ``domain.search.index_words`` of each tweet's text: on PostgreSQL a
-tsvector of those words taken verbatim (``array_to_tsvector``) with a GIN index; on SQLite an
+tsvector of those words taken verbatim (``array_to_tsvector``), and the tweet's id bucket
+(``!<id >> 13>``, see ``adapters.sql.search``), with a GIN index; on SQLite an
 FTS5 table with the ``ascii`` tokenizer, which splits the space-separated words back exactly
 as they were (it folds only ASCII letters, which are already folded, and treats every
 non-ASCII character as part of a word). So neither database's own word rules decide what
@@ -72,7 +73,8 @@ def upgrade() -> None:
         )
         _index_tweets(
             "INSERT INTO tweet_search (tweet_id, document, version)"
-            " VALUES (:id, array_to_tsvector(string_to_array(:words, ' ')), :version)"
+            " VALUES (:id, array_to_tsvector(array_append(string_to_array(:words, ' '),"
+            " '!' || (:id >> 13))), :version)"
         )
         op.execute("CREATE INDEX ix_tweet_search_document ON tweet_search USING gin (document)")
     else:
