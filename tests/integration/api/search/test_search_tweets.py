@@ -10,7 +10,10 @@ from litestar import Litestar
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.database import Database
+from adapters.sql.search import SqlSearchIndex
 from adapters.sql.tables import tweet_search
+from adapters.sql.unit_of_work import transaction
 from tests.support.accounts import insert_users
 from tests.support.api import API, Account, assert_problem
 from tests.support.app import serve
@@ -241,3 +244,23 @@ async def test_matches_far_apart_in_ids_page_newest_first(
     assert await found(client, "older") == [ids[1]]
     assert await found(client, "needle at 16384") == []  # "16384" is no word of theirs
     assert await found(client, f"needle {8192 * 3}") == [ids[7]]
+
+
+async def test_words_of_an_older_version_never_replace_newer_ones(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    [alice] = await insert_users(engine, "alice")
+    tweet = await post(client, alice, "second")
+    database = Database(engine)
+    try:
+        async with transaction(database) as uow:
+            index = SqlSearchIndex(uow)
+            await index.put(tweet, 1, ["second"])
+            await index.put(tweet, 0, ["first"])  # a job that read the text before an edit
+            await index.put(tweet + 1000, 0, ["ghost"])  # a tweet gone: nothing to index
+            await index.remove(tweet + 2000)  # nothing held: nothing to do
+    finally:
+        await database.close()
+
+    assert (await found(client, "first"), await found(client, "second")) == ([], [tweet])
+    assert await index_rows(engine) == 1
