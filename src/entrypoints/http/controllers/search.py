@@ -10,10 +10,12 @@ from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.search_tweets import SearchTweets, SearchTweetsQuery
 from application.use_cases.search_users import (
     DEFAULT_USER_RESULTS,
+    MAX_USER_QUERY_LENGTH,
     MAX_USER_RESULTS,
     SearchUsers,
     SearchUsersQuery,
 )
+from domain.search import MAX_QUERY_LENGTH, MIN_QUERY_LENGTH
 from entrypoints.http.auth import Viewer
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
@@ -24,15 +26,19 @@ from entrypoints.http.responses import TweetPage, TweetResponse, UserPublic
 TweetQuery = Annotated[
     str,
     Parameter(
+        min_length=MIN_QUERY_LENGTH,
+        max_length=MAX_QUERY_LENGTH,
         description="1-200 characters: words (every one must be in the tweet, compared "
-        "case-insensitively, after NFKC, without accents), `from:username` and `#tag`."
+        "case-insensitively, after NFKC, without accents), `from:username` and `#tag`.",
     ),
 ]
 UserQuery = Annotated[
     str,
     Parameter(
+        min_length=1,
+        max_length=MAX_USER_QUERY_LENGTH,
         description="1-100 characters: the start of a username, first or last name "
-        "(case-insensitive, after NFKC, without accents)."
+        "(case-insensitive, after NFKC, without accents).",
     ),
 ]
 
