@@ -126,12 +126,14 @@ FROM (
 _USERS = """
 INSERT INTO users (
     id, username, username_canonical, email, email_canonical, password_hash,
-    first_name, last_name, bio, created_at, followers_count, following_count, tweets_count
+    first_name, last_name, bio, created_at, followers_count, following_count, tweets_count,
+    first_name_canonical, last_name_canonical
 )
 SELECT u, username, username_canonical, email, email_canonical, $1,
        'Bench', 'User ' || u, 'Benchmark account number ' || u,
        $2::timestamptz + u * interval '1 minute',
-       coalesce(followers.n, 0), coalesce(following.n, 0), coalesce(written.n, 0)
+       coalesce(followers.n, 0), coalesce(following.n, 0), coalesce(written.n, 0),
+       'bench', 'user ' || u
 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])
      WITH ORDINALITY AS names (username, username_canonical, email, email_canonical, u)
 LEFT JOIN (SELECT followee_id, count(*) AS n FROM follows GROUP BY followee_id) AS followers
@@ -140,6 +142,18 @@ LEFT JOIN (SELECT follower_id, count(*) AS n FROM follows GROUP BY follower_id) 
        ON following.follower_id = u
 LEFT JOIN (SELECT author_id, count(*) AS n FROM tweets GROUP BY author_id) AS written
        ON written.author_id = u
+"""
+
+# The search index of the tweets (adapters.sql.search): their texts are ASCII, so lower() and
+# a split on anything but [a-z0-9] give exactly domain.search's words; with the id bucket.
+_SEARCH_INDEX = """
+INSERT INTO tweet_search (tweet_id, document, version)
+SELECT id,
+       array_to_tsvector(array_append(
+           array_remove(regexp_split_to_array(lower(text), '[^a-z0-9]+'), ''),
+           '!' || (id >> 13))),
+       0
+FROM tweets
 """
 
 _TIMELINE_COUNT = """
@@ -246,6 +260,7 @@ async def load(database_url: str, size: Size, hashed_password: str) -> dict[str,
             BIG_ACCOUNT_ID,
         )
         timings["likes"] += await _step(connection, "likes", _LIKES)
+        timings["search_index"] = await _step(connection, "search index", _SEARCH_INDEX)
         timings["users"] = await _step(
             connection,
             "users",

@@ -58,6 +58,28 @@ class RepostUndone:
     position: int
 
 
+@dataclass(frozen=True, slots=True)
+class TweetEdited:
+    """A tweet's text was changed by an edit."""
+
+    kind: ClassVar[str] = "tweet_edited"
+    tweet_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TweetDeleted:
+    kind: ClassVar[str] = "tweet_deleted"
+    tweet_id: int
+    author_id: int
+
+
 Event = (
-    TweetPosted | UserFollowed | UserUnfollowed | TweetTagsChanged | TweetReposted | RepostUndone
+    TweetPosted
+    | UserFollowed
+    | UserUnfollowed
+    | TweetTagsChanged
+    | TweetReposted
+    | RepostUndone
+    | TweetEdited
+    | TweetDeleted
 )

@@ -52,6 +52,7 @@ from adapters.sql.media import SqlMediaRepository
 from adapters.sql.quote_reader import SqlQuoteReader
 from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.reposts import SqlRepostRepository
+from adapters.sql.search import SqlSearchIndex, SqlTweetSearch, SqlUserSearch
 from adapters.sql.sessions import SqlSessionRepository
 from adapters.sql.settings import SqlSettingsRepository, SqlStoredSettings
 from adapters.sql.tag_reader import SqlTagReader
@@ -86,6 +87,7 @@ from application.ports.quote_reader import QuoteReader
 from application.ports.recent_writes import RecentWrites
 from application.ports.reposts import RepostRepository
 from application.ports.revoked_tokens import RevokedTokens
+from application.ports.search_index import SearchIndex
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.settings_publisher import SettingsPublisher
@@ -98,9 +100,11 @@ from application.ports.trending_tags import TagUses, TrendingTags
 from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
+from application.ports.tweet_search import TweetSearch
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserReader
+from application.ports.user_search import UserSearch
 from application.ports.users import UserRepository
 from application.read_routing import ReadYourWrites
 from entrypoints.config import AppConfig
@@ -192,6 +196,8 @@ class DatabaseProvider(Provider):
     thread_reader = provide(SqlThreadReader, provides=ThreadReader)
     trending_tags = provide(SqlTrendingTags, provides=TrendingTags)
     quote_reader = provide(SqlQuoteReader, provides=QuoteReader)
+    tweet_search = provide(SqlTweetSearch, provides=TweetSearch)
+    user_search = provide(SqlUserSearch, provides=UserSearch)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
@@ -314,6 +320,7 @@ class RepositoryProvider(Provider):
     media = provide(SqlMediaRepository, provides=MediaRepository)
     tweet_entities = provide(SqlTweetEntities, provides=TweetEntities)
     tag_uses = provide(SqlTagUses, provides=TagUses)
+    search_index = provide(SqlSearchIndex, provides=SearchIndex)
 
     @provide
     def job_queue(self, uow: SqlUnitOfWork, clock: Clock, signal: JobSignal) -> JobQueue:

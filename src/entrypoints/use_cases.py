@@ -48,6 +48,8 @@ from application.use_cases.register_user import RegisterUser
 from application.use_cases.remove_avatar import RemoveAvatar
 from application.use_cases.repost_tweet import RepostTweet
 from application.use_cases.rotate_refresh_token import RotateRefreshToken
+from application.use_cases.search_tweets import SearchTweets
+from application.use_cases.search_users import SearchUsers
 from application.use_cases.set_avatar import SetAvatar
 from application.use_cases.undo_repost import UndoRepost
 from application.use_cases.unfollow_user import UnfollowUser
@@ -120,4 +122,6 @@ class UseCaseProvider(Provider):
         ListReplies,
         GetTweetContext,
         ListQuotes,
+        SearchTweets,
+        SearchUsers,
     )

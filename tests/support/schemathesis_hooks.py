@@ -19,7 +19,9 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.transport.serialization import Binary
 
+from domain.errors import ValidationError
 from domain.media import MAX_ALT_LENGTH
+from domain.search import MAX_QUERY_LENGTH, SearchTerms
 from domain.tweets import MAX_TWEET_LENGTH
 from tests.support.image_samples import gif_bytes, jpeg_bytes, png_bytes, webp_bytes
 
@@ -43,6 +45,19 @@ for media_type, sample in {
 def _uncommon(password: str) -> str:
     """``password`` made unlike any common password, username or email, length 8-128."""
     return (password + "~" + hashlib.sha256(password.encode()).hexdigest()[:12])[-128:]
+
+
+def _search_for_something(operation: str, case: schemathesis.Case) -> None:
+    """A search query needs a word, from:username or #tag, which the schema cannot say."""
+    query = case.query
+    if operation != "GET /api/v1/search/tweets" or not isinstance(query, dict):
+        return
+    q = query.get("q")
+    if isinstance(q, str):
+        try:
+            SearchTerms.parse(q)
+        except ValidationError:
+            query["q"] = q[: MAX_QUERY_LENGTH - len(" chirp")] + " chirp"
 
 
 @schemathesis.hook
@@ -102,6 +117,7 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
     ):
         # As for a tweet's text: the limit counts code points after NFC and trimming.
         body["alt"] = unicodedata.normalize("NFC", body["alt"]).strip()[:MAX_ALT_LENGTH]
+    _search_for_something(operation, case)
     username = (case.path_parameters or {}).get("username")
     if (
         operation in ("POST /api/v1/users/{username}/follow", "PATCH /api/v1/users/{username}")

@@ -11,6 +11,7 @@ from adapters.memory.idempotency_keys import InMemoryIdempotencyKeys
 from adapters.memory.jobs import InMemoryJobQueue, InMemoryJobWorker
 from adapters.memory.media import InMemoryMediaRepository
 from adapters.memory.readers import InMemoryQuoteReader, InMemoryTweetReader, InMemoryUserReader
+from adapters.memory.search import InMemorySearchIndex, InMemoryTweetSearch, InMemoryUserSearch
 from adapters.memory.sessions import InMemorySessionRepository
 from adapters.memory.settings import InMemorySettingsRepository
 from adapters.memory.social import (
@@ -39,6 +40,7 @@ from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
 from application.ports.quote_reader import QuoteReader
 from application.ports.reposts import RepostRepository
+from application.ports.search_index import SearchIndex
 from application.ports.sessions import SessionRepository
 from application.ports.settings import SettingsRepository, StoredSettings
 from application.ports.tag_reader import TagReader
@@ -48,9 +50,11 @@ from application.ports.trending_tags import TagUses, TrendingTags
 from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_history import TweetHistory
 from application.ports.tweet_reader import TweetReader
+from application.ports.tweet_search import TweetSearch
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.ports.user_reader import UserReader
+from application.ports.user_search import UserSearch
 from application.ports.users import UserRepository
 
 
@@ -80,6 +84,8 @@ class InMemoryProvider(Provider):
     trending_tags = provide(InMemoryTrendingTags, provides=TrendingTags, scope=Scope.APP)
     thread_reader = provide(InMemoryThreadReader, provides=ThreadReader, scope=Scope.APP)
     quote_reader = provide(InMemoryQuoteReader, provides=QuoteReader, scope=Scope.APP)
+    tweet_search = provide(InMemoryTweetSearch, provides=TweetSearch, scope=Scope.APP)
+    user_search = provide(InMemoryUserSearch, provides=UserSearch, scope=Scope.APP)
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 
@@ -102,3 +108,4 @@ class InMemoryProvider(Provider):
     media = provide(InMemoryMediaRepository, provides=MediaRepository)
     tweet_entities = provide(InMemoryTweetEntities, provides=TweetEntities)
     tag_uses = provide(InMemoryTagUses, provides=TagUses)
+    search_index = provide(InMemorySearchIndex, provides=SearchIndex)

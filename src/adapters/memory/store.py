@@ -36,6 +36,8 @@ class MemoryStore:
     tweet_hashtags: dict[int, list[str]] = field(default_factory=dict)
     # (tweet_id, tag) -> (author_id, used_at): what /tags/trending counts (workers keep it)
     tag_uses: dict[tuple[int, str], tuple[int, datetime]] = field(default_factory=dict)
+    # tweet_id -> (version, words): what /search/tweets matches (workers keep it)
+    search_index: dict[int, tuple[int, frozenset[str]]] = field(default_factory=dict)
     # Jobs waiting for a worker, oldest first; and those parked after failing too often.
     jobs: deque[Job] = field(default_factory=deque)
     failed_jobs: list[Job] = field(default_factory=list)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -55,6 +56,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def CodePointString(length: int) -> String:
+    """Compared in code point order on PostgreSQL too (its "C" collation), as on SQLite and
+    in Python: a range ``>= prefix AND < next`` is then exactly the strings with that prefix."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+CodePointText = Text().with_variant(Text(collation="C"), "postgresql")
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -70,7 +80,8 @@ users = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("username", String(30), nullable=False),
-    Column("username_canonical", String(30), nullable=False, unique=True),
+    # Code point order on PostgreSQL too, as on SQLite: ``/search/users``' prefix ranges.
+    Column("username_canonical", CodePointString(30), nullable=False, unique=True),
     Column("email", String(254), nullable=False),
     Column("email_canonical", String(254), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
@@ -87,7 +98,12 @@ users = Table(
     Column("followers_count", Integer, nullable=False, server_default="0"),
     Column("following_count", Integer, nullable=False, server_default="0"),
     Column("tweets_count", Integer, nullable=False, server_default="0"),
+    # ``domain.search.fold`` of first_name and last_name, for ``/search/users``' prefixes.
+    Column("first_name_canonical", CodePointText, nullable=False, server_default=""),
+    Column("last_name_canonical", CodePointText, nullable=False, server_default=""),
     Index("ix_users_last_login", "last_login"),
+    Index("ix_users_first_name_canonical", "first_name_canonical"),
+    Index("ix_users_last_name_canonical", "last_name_canonical"),
     Index(
         "ix_users_deactivated_at",
         "deactivated_at",
@@ -378,4 +394,18 @@ tag_uses = Table(
     Column("used_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("tweet_id", "tag"),
     Index("ix_tag_uses_used_at", "used_at", "tag", "author_id"),
+)
+
+# The words of each tweet (``domain.search.index_words``) for ``/search/tweets``, kept by the
+# workers (``IndexTweet``); ``version`` is the tweet's ``edit_count`` they were read at, so a
+# late job never puts back older words. On PostgreSQL ``document`` is a tsvector with a GIN
+# index; on SQLite the table is an FTS5 virtual table of these columns (rowid = tweet_id,
+# migration 0014), so no foreign key there: the workers remove a deleted tweet's row.
+tweet_search = Table(
+    "tweet_search",
+    metadata,
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), primary_key=True),
+    Column("document", Text().with_variant(TSVECTOR(), "postgresql"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_tweet_search_document", "document", postgresql_using="gin"),
 )

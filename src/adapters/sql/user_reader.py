@@ -12,7 +12,8 @@ from application.ports.user_reader import ActiveUser, ProfileView, UserReader, U
 from domain.users import User
 
 
-def _profile(signed_in: bool) -> Select[Any]:
+def profiles(signed_in: bool) -> Select[Any]:
+    """Users with ``followed_by_me`` (of ``:viewer``; NULL for an anonymous viewer)."""
     followed: Any = (
         exists().where(
             follows.c.follower_id == bindparam("viewer"), follows.c.followee_id == users.c.id
@@ -20,7 +21,23 @@ def _profile(signed_in: bool) -> Select[Any]:
         if signed_in
         else null()
     )
-    return select(users, followed.label("followed_by_me")).where(users.c.id == bindparam("user"))
+    return select(users, followed.label("followed_by_me"))
+
+
+def profile_of(row: Any) -> ProfileView:
+    return ProfileView(
+        id=row.id,
+        username=row.username,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        bio=row.bio,
+        avatar=row.avatar,
+        created_at=row.created_at,
+        followers_count=row.followers_count,
+        following_count=row.following_count,
+        tweets_count=row.tweets_count,
+        followed_by_me=None if row.followed_by_me is None else bool(row.followed_by_me),
+    )
 
 
 def _follow_list(owner: Any, other: Any, paged: bool) -> Select[Any]:
@@ -32,7 +49,10 @@ def _follow_list(owner: Any, other: Any, paged: bool) -> Select[Any]:
     return newest_first(statement, follows.c.id, paged)
 
 
-_PROFILE = {signed_in: ReadQuery(_profile(signed_in)) for signed_in in (False, True)}
+_PROFILE = {
+    signed_in: ReadQuery(profiles(signed_in).where(users.c.id == bindparam("user")))
+    for signed_in in (False, True)
+}
 _FOLLOWERS = {
     paged: ReadQuery(_follow_list(follows.c.followee_id, follows.c.follower_id, paged))
     for paged in (False, True)
@@ -58,21 +78,7 @@ class SqlUserReader(SqlUserLookup, UserReader):
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None:
         viewer = {} if viewer_id is None else {"viewer": viewer_id}
         row = await self._reads.first(_PROFILE[viewer_id is not None], user=user_id, **viewer)
-        if row is None:
-            return None
-        return ProfileView(
-            id=row.id,
-            username=row.username,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            bio=row.bio,
-            avatar=row.avatar,
-            created_at=row.created_at,
-            followers_count=row.followers_count,
-            following_count=row.following_count,
-            tweets_count=row.tweets_count,
-            followed_by_me=None if row.followed_by_me is None else bool(row.followed_by_me),
-        )
+        return None if row is None else profile_of(row)
 
     async def followers(
         self, user_id: int, before: int | None, limit: int

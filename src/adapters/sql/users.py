@@ -14,6 +14,7 @@ from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports.user_lookup import UserLookup
 from application.ports.users import UserRepository
 from domain.errors import Conflict, EmailTaken, UsernameTaken, UserNotFound
+from domain.search import fold
 from domain.users import Profile, User, canonical_email, canonical_username
 
 
@@ -47,6 +48,8 @@ def _new_row(user: User) -> dict[str, Any]:
         "email_canonical": canonical_email(user.email),
         "password_hash": user.password_hash,
         "first_name": user.first_name,
+        "first_name_canonical": fold(user.first_name),
+        "last_name_canonical": fold(user.last_name),
         "last_name": user.last_name,
         "bio": user.bio,
         "avatar": user.avatar,
@@ -182,7 +185,12 @@ class SqlUserRepository(_UserQueries, UserRepository):
 
     async def change_profile(self, user_id: int, profile: Profile) -> None:
         await self._set(
-            user_id, first_name=profile.first_name, last_name=profile.last_name, bio=profile.bio
+            user_id,
+            first_name=profile.first_name,
+            last_name=profile.last_name,
+            bio=profile.bio,
+            first_name_canonical=fold(profile.first_name),
+            last_name_canonical=fold(profile.last_name),
         )
 
     async def set_admin(self, user_id: int, is_admin: bool) -> None:

@@ -23,10 +23,13 @@ from application.derived.follow_feeds import (
     FollowChange,
     RemoveFolloweeFromFeed,
 )
+from application.derived.index_tweet import INDEX_TWEET, IndexTweet, TweetToIndex
 from application.derived.tally_tag_uses import TALLY_TAG_USES, TagsChanged, TallyTagUses
 from domain.events import (
     Event,
     RepostUndone,
+    TweetDeleted,
+    TweetEdited,
     TweetPosted,
     TweetReposted,
     TweetTagsChanged,
@@ -59,6 +62,7 @@ DELETE_MEDIA_WORK = Work(DELETE_MEDIA, MediaGone, DeleteMedia)
 TALLY_TAG_USES_WORK = Work(TALLY_TAG_USES, TagsChanged, TallyTagUses)
 FAN_OUT_REPOST_WORK = Work(FAN_OUT_REPOST, RepostFanOut, FanOutRepost)
 REMOVE_REPOST_WORK = Work(REMOVE_REPOST, RepostGone, RemoveRepostEntries)
+INDEX_TWEET_WORK = Work(INDEX_TWEET, TweetToIndex, IndexTweet)
 
 WORK: dict[str, Work] = {
     work.kind: work
@@ -71,17 +75,20 @@ WORK: dict[str, Work] = {
         TALLY_TAG_USES_WORK,
         FAN_OUT_REPOST_WORK,
         REMOVE_REPOST_WORK,
+        INDEX_TWEET_WORK,
     )
 }
 
 # An event's payload (its fields) must build each subscriber's payload type.
 SUBSCRIBERS: dict[type[Event], tuple[Work, ...]] = {
-    TweetPosted: (FAN_OUT_WORK,),
+    TweetPosted: (FAN_OUT_WORK, INDEX_TWEET_WORK),
     UserFollowed: (ADD_FOLLOWEE_WORK,),
     UserUnfollowed: (REMOVE_FOLLOWEE_WORK,),
     TweetTagsChanged: (TALLY_TAG_USES_WORK,),
     TweetReposted: (FAN_OUT_REPOST_WORK,),
     RepostUndone: (REMOVE_REPOST_WORK,),
+    TweetEdited: (INDEX_TWEET_WORK,),
+    TweetDeleted: (INDEX_TWEET_WORK,),
 }
 
 HANDLERS: tuple[type[Handler], ...] = tuple({work.handler: None for work in WORK.values()})

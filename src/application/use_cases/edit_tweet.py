@@ -14,7 +14,7 @@ from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
 from application.tweet_entities import Entities, read_entities
 from domain.errors import NotAuthor, TweetNotFound
-from domain.events import TweetTagsChanged
+from domain.events import TweetEdited, TweetTagsChanged
 from domain.tweets import Tweet, TweetText, TweetVersion
 
 
@@ -34,7 +34,8 @@ class EditTweet:
       each other never pass the limit: each is saved only if no other was since its read.
     - Every version is kept (``GetTweetHistory``): an edit keeps the one it replaces.
     - An edit reads the mentions and hashtags of the new text again, in its transaction;
-      the workers then count its hashtags anew for ``/tags/trending``.
+      the workers then count its hashtags anew for ``/tags/trending`` and index its words
+      anew for ``/search/tweets`` (``TweetEdited``).
     - The same text again is no edit: the tweet is answered as it is.
     """
 
@@ -97,5 +98,5 @@ class EditTweet:
         mentions, tags = await read_entities(self._entities, tweet.text)
         await self._entities.replace(tweet.id, [user.id for user in mentions], tags)
         # Whether it had hashtags before is not known here: the job finds out.
-        await self._outbox.emit(TweetTagsChanged(tweet.id))
+        await self._outbox.emit(TweetTagsChanged(tweet.id), TweetEdited(tweet.id))
         return mentions, tags

@@ -50,7 +50,8 @@ class PostTweet:
       workers have not yet put in every timeline (``TweetPosted``), or never will (an author
       with more than ``fanout_max_followers`` followers).
     - Its mentions (of active users) and hashtags are read from the text and stored with it;
-      the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``).
+      the workers count its hashtags for ``/tags/trending`` (``TweetTagsChanged``) and
+      index its words for ``/search/tweets`` (``TweetPosted``).
     - ``in_reply_to_id`` makes it a reply: to a tweet that exists (``tweet_not_found``);
       the parent's ``reply_count`` counts it (folded by the workers). A reply reaches a
       follower's feed only by ``domain.tweets.reaches_feed_of``.

@@ -101,11 +101,18 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
         if empty_database_url.startswith("postgresql")
         else {"jobs"}
     )
+    # The search index: FTS5's own tables beside it on SQLite.
+    search = {"tweet_search"} | (
+        set()
+        if empty_database_url.startswith("postgresql")
+        else {f"tweet_search_{part}" for part in ("data", "idx", "content", "docsize", "config")}
+    )
     assert tables == {
         *("users", "sessions", "refresh_tokens", "settings", "alembic_version"),
         *("tweets", "likes", "follows", "timeline_entries", "timeline_horizons"),
         *("count_changes", "idempotency_keys", "media", "tweet_versions"),
         *("tweet_mentions", "tweet_hashtags", "tag_uses", "reposts"),
+        *search,
         *queue,
     }
     assert (await asyncio.to_thread(chirp, env, "db", "upgrade")).returncode == 0  # idempotent

@@ -52,6 +52,8 @@ PUBLIC: dict[Route, int] = {
     ("GET", f"{API}/tweets/{{tweet_id:int}}/quotes"): 200,
     ("GET", f"{API}/tags/{{tag:str}}/tweets"): 200,
     ("GET", f"{API}/tags/trending"): 200,
+    ("GET", f"{API}/search/tweets"): 200,
+    ("GET", f"{API}/search/users"): 200,
     ("GET", "/health"): 200,
     ("GET", "/health/ready"): 200,
     ("GET", "/media/{name:str}"): 200,
@@ -113,6 +115,12 @@ BODIES: dict[Route, dict[str, Any]] = {
     ("PATCH", f"{API}/media/{{media_id:str}}"): {"alt": "changed"},
 }
 
+# The query parameters a well-formed call needs.
+QUERIES: dict[Route, dict[str, str]] = {
+    ("GET", f"{API}/search/tweets"): {"q": "hi"},
+    ("GET", f"{API}/search/users"): {"q": "oth"},
+}
+
 PARAMETER = re.compile(r"\{(\w+):\w+\}")
 
 
@@ -168,6 +176,8 @@ class World:
             request["json"] = {"refresh_token": self.refresh_tokens.pop()}
         elif (method, path) in BODIES:
             request["json"] = BODIES[method, path]
+        if (method, path) in QUERIES:
+            request["params"] = QUERIES[method, path]
         return await self.client.request(
             method, self.url(path, username=username), headers=headers, **request
         )
