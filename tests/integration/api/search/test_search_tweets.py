@@ -17,8 +17,8 @@ from adapters.sql.unit_of_work import transaction
 from tests.support.accounts import insert_users
 from tests.support.api import API, Account, assert_problem
 from tests.support.app import serve
-from tests.support.contract import assert_tweet
 from tests.support.jobs import drain
+from tests.support.tweet_pages import tweet_page
 
 
 async def post(client: httpx.AsyncClient, author: Account, body: str) -> int:
@@ -31,15 +31,7 @@ async def post(client: httpx.AsyncClient, author: Account, body: str) -> int:
 async def search(
     client: httpx.AsyncClient, q: str, who: Account | None = None, **params: Any
 ) -> dict[str, Any]:
-    response = await client.get(
-        f"{API}/search/tweets", params={"q": q, **params}, headers=who.auth if who else None
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"items", "next_cursor"}
-    for item in body["items"]:
-        assert_tweet(item)
-    return body
+    return await tweet_page(client, "/search/tweets", who, q=q, **params)
 
 
 async def found(client: httpx.AsyncClient, q: str, **params: Any) -> list[int]:

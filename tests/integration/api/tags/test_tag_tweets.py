@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.accounts import insert_users
 from tests.support.api import API, Account, assert_problem
-from tests.support.contract import assert_tweet
+from tests.support.tweet_pages import tweet_page
 
 
 async def post(client: httpx.AsyncClient, author: Account, body: str) -> int:
@@ -23,15 +23,7 @@ async def post(client: httpx.AsyncClient, author: Account, body: str) -> int:
 async def page(
     client: httpx.AsyncClient, tag: str, who: Account | None = None, **params: Any
 ) -> dict[str, Any]:
-    response = await client.get(
-        f"{API}/tags/{quote(tag)}/tweets", params=params, headers=who.auth if who else None
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"items", "next_cursor"}
-    for item in body["items"]:
-        assert_tweet(item)
-    return body
+    return await tweet_page(client, f"/tags/{quote(tag)}/tweets", who, **params)
 
 
 async def test_pages_of_a_tag_newest_first_without_repeats_or_gaps_while_tweets_come(

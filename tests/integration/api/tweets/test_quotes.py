@@ -18,6 +18,7 @@ from tests.support.accounts import insert_users
 from tests.support.api import API, Account, assert_problem, error_fields
 from tests.support.contract import assert_tweet
 from tests.support.jobs import drain
+from tests.support.tweet_pages import tweet_page
 
 
 async def post(client: httpx.AsyncClient, author: Account, body: dict[str, Any]) -> dict[str, Any]:
@@ -41,15 +42,7 @@ async def get(client: httpx.AsyncClient, tweet_id: int, who: Account | None = No
 async def quotes(
     client: httpx.AsyncClient, tweet_id: int, who: Account | None = None, **params: Any
 ) -> dict[str, Any]:
-    response = await client.get(
-        f"{API}/tweets/{tweet_id}/quotes", params=params, headers=who.auth if who else None
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"items", "next_cursor"}
-    for item in body["items"]:
-        assert_tweet(item)
-    return body
+    return await tweet_page(client, f"/tweets/{tweet_id}/quotes", who, **params)
 
 
 async def test_a_quote_embeds_the_original_and_the_original_counts_it(

@@ -17,6 +17,7 @@ from tests.support.accounts import insert_users
 from tests.support.api import API, Account, assert_problem
 from tests.support.contract import assert_tweet
 from tests.support.jobs import drain
+from tests.support.tweet_pages import tweet_page
 
 
 async def post(
@@ -33,15 +34,7 @@ async def post(
 async def replies_page(
     client: httpx.AsyncClient, tweet_id: int, who: Account | None = None, **params: Any
 ) -> dict[str, Any]:
-    response = await client.get(
-        f"{API}/tweets/{tweet_id}/replies", params=params, headers=who.auth if who else None
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"items", "next_cursor"}
-    for item in body["items"]:
-        assert_tweet(item)
-    return body
+    return await tweet_page(client, f"/tweets/{tweet_id}/replies", who, **params)
 
 
 async def context(
