@@ -146,7 +146,7 @@ LEFT JOIN (SELECT author_id, count(*) AS n FROM tweets GROUP BY author_id) AS wr
 
 # The search index of the tweets (adapters.sql.search): their texts are ASCII, so lower() and
 # a split on anything but [a-z0-9] give exactly domain.search's words; with the id bucket.
-_SEARCH_INDEX = """
+SEARCH_INDEX = """
 INSERT INTO tweet_search (tweet_id, document, version)
 SELECT id,
        array_to_tsvector(array_append(
@@ -260,7 +260,7 @@ async def load(database_url: str, size: Size, hashed_password: str) -> dict[str,
             BIG_ACCOUNT_ID,
         )
         timings["likes"] += await _step(connection, "likes", _LIKES)
-        timings["search_index"] = await _step(connection, "search index", _SEARCH_INDEX)
+        timings["search_index"] = await _step(connection, "search index", SEARCH_INDEX)
         timings["users"] = await _step(
             connection,
             "users",

@@ -22,6 +22,7 @@ class Plan:
     mode: str
     database_url: str | None = None
     replica: bool = False  # the read replica comparison and replica lag instead
+    conversations: bool = False  # issue 15's reads (bench.conversations) instead
 
 
 def parser(description: str | None) -> argparse.ArgumentParser:
@@ -67,6 +68,12 @@ def parser(description: str | None) -> argparse.ArgumentParser:
         help="instead of the usual run: on a PostgreSQL primary with a streaming replica, "
         "the read scenarios through chirp with CHIRP_READ_REPLICA_URLS and through chirp on "
         "the primary alone, then the replica's lag under the write scenarios",
+    )
+    parser.add_argument(
+        "--conversations",
+        action="store_true",
+        help="instead of the usual run: threads, reposts, hashtags and search added to the "
+        "dataset, then /context, /tags, /search and the feed with and without reposts",
     )
     return parser
 
@@ -122,4 +129,5 @@ def plan_of(args: argparse.Namespace) -> Plan:
         mode=mode,
         database_url=args.database_url,
         replica=args.replica,
+        conversations=args.conversations,
     )

@@ -26,8 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import loadgen, replica, replica_lag, report, scenarios
-from bench.dataset import Size
+from bench import conversations, dataset, loadgen, replica, replica_lag, report, scenarios
+from bench.dataset import PAGE_SIZE, Size
 from bench.deployment import DATABASE, POSTGRES_SETTINGS, ROOT, SERVER_WORKERS, Deployment
 from bench.measurements import Measurements
 from bench.phases import Phases
@@ -201,6 +201,84 @@ def _replica_document(
     }
 
 
+def _measure_conversations(
+    plan: Plan, workdir: Path, phases: Phases
+) -> tuple[dict[str, loadgen.Measurement], dict[str, Any]]:
+    """``--conversations``: the dataset plus threads, hashtags and search words; the reads;
+    the feed before and after the reposts are loaded."""
+    with contextlib.ExitStack() as stack:
+        deployment = Deployment(plan, stack, workdir, phases)
+        with phases.timed("postgres_start"):
+            url = plan.database_url or (
+                stack.enter_context(throwaway_cluster(DATABASE, POSTGRES_SETTINGS)).socket_url
+            )
+        deployment.prepare_database(url)
+        with phases.timed("load_conversations"):
+            data = conversations.load_sync(deployment.url, plan.size)
+        log(f"conversations loaded in {phases.seconds['load_conversations']:.1f} s: {data.counts}")
+        deployment.start_servers()
+        feed = next(s for s in scenarios.prepare(deployment).all if s.key == "feed_page1")
+        files = workdir / "conversation-files"
+        files.mkdir()
+        results = conversations.run_reads(deployment.app.url, data, files, plan.wrk)
+        feed_run = (feed.url, feed.script, feed.args, plan.wrk)
+        results["feed_without_reposts"] = loadgen.wrk("feed_without_reposts", *feed_run)
+        with phases.timed("load_reposts"):
+            data.counts |= asyncio.run(conversations.load_reposts(deployment.url, plan.size))
+        readers = dataset.cohorts(plan.size).readers
+        share = asyncio.run(
+            conversations.reposts_on_first_pages(deployment.url, readers, PAGE_SIZE)
+        )
+        log(f"reposts loaded: {data.counts}; {share:.0%} of the readers' first pages are reposts")
+        results["feed_with_reposts"] = loadgen.wrk("feed_with_reposts", *feed_run)
+        extra = {
+            "dataset": {**deployment.dataset, **data.counts},
+            "reposts_on_first_pages": round(share, 3),
+            "phases_seconds": phases.seconds,
+        }
+    return results, extra
+
+
+def _conversations_main(plan: Plan) -> int:
+    started_at = datetime.now(UTC)
+    wall = time.perf_counter()
+    log(
+        f"size {plan.size.name}, {plan.mode} run of the conversation reads: "
+        f"{plan.wrk.connections} connections ({cpu_count()} cores)"
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="chirp-bench-"))
+    try:
+        results, extra = _measure_conversations(plan, workdir, Phases())
+    except KeyboardInterrupt:
+        log("interrupted: everything the harness started has been stopped")
+        return 130
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    found = conversations.ratios(results)
+    print()
+    print(conversations.markdown(results, found))
+    print()
+    if plan.save:
+        date = started_at.astimezone().date().isoformat()
+        path = report.RESULTS_DIR / f"{date}-{plan.size.name}-conversations.json"
+        document = {
+            "schema": 1,
+            "kind": "conversations",
+            "size": plan.size.name,
+            "started_at": started_at.isoformat(),
+            "wall_seconds": round(time.perf_counter() - wall, 1),
+            "mode": plan.mode,
+            "connections": plan.wrk.connections,
+            "machine": report.machine({}),
+            **extra,
+            "reads": {key: result.as_json() for key, result in results.items()},
+            "ratios": found,
+        }
+        report.write(path, document)
+        log(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
 def _replica_main(plan: Plan, pg_bin: Path) -> int:
     started_at = datetime.now(UTC)
     wall = time.perf_counter()
@@ -287,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     if plan.replica:
         return _replica_main(plan, pg_bin)
+    if plan.conversations:
+        return _conversations_main(plan)
     started_at = datetime.now(UTC)
     wall = time.perf_counter()
     log(
