@@ -6,10 +6,15 @@ Ancestors: a recursive CTE up the ``in_reply_to_id`` chain from the tweet (its r
 whether it exists), one primary-key probe per level, at most ``MAX_ANCESTORS`` levels; a
 deleted tweet has no row, so the chain ends there.
 
-Descendants: ``MAX_DESCENDANT_DEPTH`` levels down the index, each level keeping its first
-``MAX_DESCENDANTS`` tweets by the path of zero-padded ids from the tweet (lexical order is
-depth-first order, siblings oldest first), each tweet expanding at most its
-``MAX_DESCENDANTS`` oldest replies (only those can be among the first in depth-first order).
+Descendants: a recursive CTE down the index, at most ``MAX_DESCENDANT_DEPTH`` levels, each
+node expanding at most its ``MAX_DESCENDANTS`` oldest replies (only those can be among the
+first ``MAX_DESCENDANTS`` in depth-first order), sorted by the path of zero-padded ids from
+the tweet (lexical order is depth-first order, siblings oldest first).
+
+Twenty chained CTEs, each keeping only its level's first 60 by path, would bound a bushy
+thread's cost tighter (at most 60 x 60 replies looked at per level), but measured on
+PostgreSQL they cost 4 times as much for the threads there are most of: 1.73 ms against
+0.42 ms for a chain, 0.78 ms against 0.21 ms for a 3-tweet thread.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from sqlalchemy import (
     literal,
     select,
     type_coerce,
-    union_all,
 )
 
 from adapters.sql.database import Reads
@@ -87,32 +91,18 @@ def _oldest_replies(parent: Any) -> Any:
 
 
 def _descendants(signed_in: bool) -> Select[Any]:
-    """The first ``MAX_DESCENDANTS`` descendants in depth-first order, one query of
-    ``MAX_DESCENDANT_DEPTH`` levels, each level a CTE holding its first ``MAX_DESCENDANTS``
-    tweets in path order. Exact: a tweet among the first 60 overall is among the first 60
-    of its level (the tweets before it on its level are before it overall), and so are its
-    ancestors on theirs. Bounded: a level looks at most at 60 replies of each of the 60
-    tweets kept on the level above, whatever the thread's size."""
     below = tweets.alias("below")
-    level = (
-        select(below.c.id, _padded(below.c.id).label("path"))
+    down = (
+        select(below.c.id, literal(1).label("depth"), _padded(below.c.id).label("path"))
         .where(below.c.id.in_(_oldest_replies(bindparam("tweet"))))
-        .cte("level_1")
+        .cte("down", recursive=True)
     )
-    levels = [level]
-    for depth in range(2, MAX_DESCENDANT_DEPTH + 1):
-        child = tweets.alias(f"child_{depth}")
-        path = level.c.path.concat(_padded(child.c.id))
-        level = (
-            select(child.c.id, path.label("path"))
-            .join(level, child.c.in_reply_to_id == level.c.id)
-            .where(child.c.id.in_(_oldest_replies(level.c.id)))
-            .order_by(path)
-            .limit(MAX_DESCENDANTS)
-            .cte(f"level_{depth}")
-        )
-        levels.append(level)
-    down = union_all(*(select(level.c.id, level.c.path) for level in levels)).subquery("down")
+    child = tweets.alias("child")
+    down = down.union_all(
+        select(child.c.id, down.c.depth + 1, down.c.path.concat(_padded(child.c.id)))
+        .join(down, child.c.in_reply_to_id == down.c.id)
+        .where(down.c.depth < MAX_DESCENDANT_DEPTH, child.c.id.in_(_oldest_replies(down.c.id)))
+    )
     return (
         _tweet_views(signed_in)
         .join(down, down.c.id == tweets.c.id)
