@@ -4,7 +4,6 @@ does); a page with no image on it costs none."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
@@ -18,25 +17,15 @@ from tests.support.api import API, Account
 from tests.support.app import make_app, serve
 from tests.support.contract import assert_tweet
 from tests.support.jobs import drain
-from tests.support.statements import StatementLog, counting_engine
+from tests.support.statements import StatementLog, counting_engine, sent_by
 
-NOT_COUNTED = re.compile(
-    r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b|.*\bFROM settings\b"
-    r"|.*\bFROM users\s+WHERE users\.deactivated_at >=",
-    re.I | re.S,
-)
 WITH_MEDIA = 20  # 50 uploads: under uploads_per_user_per_hour
 
 
 async def statements(
     http: httpx.AsyncClient, log: StatementLog, url: str, account: Account
 ) -> list[str]:
-    await asyncio.sleep(0)
-    log.statements.clear()
-    response = await http.get(url, headers=account.auth)
-    assert response.status_code == 200, response.text
-    await asyncio.sleep(0)
-    return [sql for sql in log.statements if not NOT_COUNTED.match(sql)]
+    return (await sent_by(http, log, url, headers=account.auth))[1]
 
 
 async def count(http: httpx.AsyncClient, log: StatementLog, url: str, account: Account) -> int:

@@ -5,8 +5,6 @@ own statements. Counted where the driver sees them, as test_statement_counts doe
 
 from __future__ import annotations
 
-import asyncio
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +17,7 @@ from tests.support.api import API, Account
 from tests.support.app import make_app, serve
 from tests.support.contract import assert_tweet
 from tests.support.jobs import drain
-from tests.support.statements import StatementLog, counting_engine
-
-NOT_COUNTED = re.compile(
-    r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b|.*\bFROM settings\b"
-    r"|.*\bFROM users\s+WHERE users\.deactivated_at >=",
-    re.I | re.S,
-)
+from tests.support.statements import StatementLog, counting_engine, sent_by
 
 
 async def post(client: httpx.AsyncClient, author: Account, body: dict[str, Any]) -> int:
@@ -42,16 +34,7 @@ async def statements(
     url: str,
     body: dict[str, Any] | None = None,
 ) -> list[str]:
-    await asyncio.sleep(0)
-    log.statements.clear()
-    if body is None:
-        response = await http.get(url, headers=account.auth)
-        assert response.status_code == 200, response.text
-    else:
-        response = await http.post(url, json=body, headers=account.auth)
-        assert response.status_code == 201, response.text
-    await asyncio.sleep(0)
-    return [sql for sql in log.statements if not NOT_COUNTED.match(sql)]
+    return (await sent_by(http, log, url, headers=account.auth, body=body))[1]
 
 
 async def count(http: httpx.AsyncClient, log: StatementLog, account: Account, url: str) -> int:

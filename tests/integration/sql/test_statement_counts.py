@@ -19,21 +19,15 @@ from tests.support.api import API, Account
 from tests.support.app import make_app, serve
 from tests.support.contract import assert_tweet
 from tests.support.jobs import drain
-from tests.support.statements import StatementLog, counting_engine
+from tests.support.statements import NOT_COUNTED, StatementLog, counting_engine
 
 AUTHORS = 50
 PAGE_SIZES = (1, 50)
 
+
 # Transaction control is not a query; the settings and the recent deactivations (which
 # token checks read) go through caches that reload them every few seconds of real time,
 # whatever the request.
-NOT_COUNTED = re.compile(
-    r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b|.*\bFROM settings\b"
-    r"|.*\bFROM users\s+WHERE users\.deactivated_at >=",
-    re.I | re.S,
-)
-
-
 @dataclass
 class Counted:
     """The app on a counting engine, and the data every listing below pages through."""

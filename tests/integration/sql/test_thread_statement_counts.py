@@ -5,8 +5,6 @@ the driver sees them, as test_statement_counts does."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,23 +17,13 @@ from adapters.sql.tables import tweets
 from tests.support.accounts import insert_users
 from tests.support.api import API
 from tests.support.app import make_app, serve
-from tests.support.statements import StatementLog, counting_engine
-
-NOT_COUNTED = re.compile(
-    r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b|.*\bFROM settings\b"
-    r"|.*\bFROM users\s+WHERE users\.deactivated_at >=",
-    re.I | re.S,
-)
+from tests.support.statements import StatementLog, counting_engine, sent_by
 
 
 async def statements(http: httpx.AsyncClient, log: StatementLog, url: str) -> tuple[Any, int]:
     await http.get(url)  # warm: connections, prepared statements
-    await asyncio.sleep(0)
-    log.statements.clear()
-    response = await http.get(url)
-    assert response.status_code == 200, response.text
-    await asyncio.sleep(0)
-    return response.json(), len([sql for sql in log.statements if not NOT_COUNTED.match(sql)])
+    response, sent = await sent_by(http, log, url)
+    return response.json(), len(sent)
 
 
 def thread_rows(author: int, start: int, parents: list[int | None]) -> list[dict[str, Any]]:
