@@ -104,7 +104,7 @@ async def test_a_tweet_is_at_most_once_in_a_feed(
     assert await feed(world, cat) == [(followed_authors.id, "ben"), (original.id, None)]
 
 
-async def test_undoing_a_repost_removes_the_entry_it_made_at_once(
+async def test_undoing_a_repost_removes_the_entry_it_made(
     world: World, ann: User, ben: User, cat: User
 ) -> None:
     await world.follow(ann, "ben")
@@ -113,8 +113,8 @@ async def test_undoing_a_repost_removes_the_entry_it_made_at_once(
     await world.run_workers()
 
     await undo(world, ben, original.id)
-    assert await feed(world, ann) == []  # hidden before the workers remove it
     await world.run_workers()
+    assert await feed(world, ann) == []
     assert world.store.repost_entries[ann.id] == {}
 
     await repost(world, ben, original.id)  # again: a new repost, entered anew

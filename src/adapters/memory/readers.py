@@ -111,11 +111,7 @@ class InMemoryTweetReader(TweetReader):
             and (t.author_id in followed or t.author_id == reader_id)
             and reaches(self._store, t, reader_id)
         }
-        reposted = {
-            tweet_id: entry
-            for tweet_id, entry in self._store.repost_entries.get(reader_id, {}).items()
-            if self._store.reposts.get((entry[1], tweet_id), (0, 0))[1] == entry[0]
-        }
+        reposted = self._store.repost_entries.get(reader_id, {})
         entries = (self._store.timelines.get(reader_id, set()) | merged) - set(reposted)
         rows = [(i, self._view(self._store.tweets[i], reader_id)) for i in entries]
         rows += [

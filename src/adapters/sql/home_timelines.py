@@ -186,15 +186,14 @@ _REMOVE_AUTHOR = WriteStatement(
     )
 )
 
-# Whether the repost is there still (NULL: undone), and where its batch ends (as ``_BATCH``).
+# The repost (no row: undone) and where its batch ends (as ``_BATCH``), locked FOR SHARE on PostgreSQL until the batch commits: an
+# undo waits for the batch in flight, so the removal job it queues finds every entry the
+# batch wrote (SQLite runs one writing transaction at a time anyway). Only the reposter's
+# own undo ever waits for it.
 _REPOST_BATCH = ReadQuery(
-    select(
-        select(reposts.c.tweet_id)
-        .where(reposts.c.id == bindparam("repost"))
-        .scalar_subquery()
-        .label("tweet_id"),
-        _BATCH_END.label("end"),
-    )
+    select(reposts.c.tweet_id, _BATCH_END.label("end"))
+    .where(reposts.c.id == bindparam("repost"))
+    .with_for_update(read=True)
 )
 _authors_follower = follows.alias("authors_follower")
 # The batch's followers' entries at the repost's position, but for the tweet's author and
@@ -290,7 +289,7 @@ class SqlHomeTimelines(HomeTimelines):
         state = await self._statements.first(
             _REPOST_BATCH, repost=repost_id, author=reposter_id, after=after, skip=limit - 1
         )
-        if state is None or state.tweet_id is None:
+        if state is None:
             return FannedOut(None)  # undone (or its tweet deleted)
         batch = {"author": reposter_id, "after": after, "upto": state.end or _END}
         try:

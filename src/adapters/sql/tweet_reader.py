@@ -10,7 +10,6 @@ from sqlalchemy import (
     false,
     func,
     null,
-    or_,
     select,
     true,
     union,
@@ -141,9 +140,7 @@ def _home(paged: bool) -> Select[Any]:
     # only those tweets, per account. A tweet may be in both while its fan-out runs: UNION
     # keeps it once. Each row then joins its tweet, author and like by primary key: cost grows with
     # the page and the accounts followed. Each row also carries the horizon, below which
-    # the feed is computed (``_BELOW_HORIZON``). An entry a repost made shows while that
-    # repost stands (a probe of the reposts' unique index): an undone repost's entries are
-    # hidden before the workers remove them.
+    # the feed is computed (``_BELOW_HORIZON``).
     viewer = bindparam("viewer", type_=Id)
     entries = newest_first(
         select(
@@ -153,16 +150,6 @@ def _home(paged: bool) -> Select[Any]:
         ).where(
             timeline_entries.c.user_id == viewer,
             timeline_entries.c.position > horizon(viewer),
-            or_(
-                timeline_entries.c.reposted_by.is_(None),
-                select(reposts.c.id)
-                .where(
-                    reposts.c.user_id == timeline_entries.c.reposted_by,
-                    reposts.c.tweet_id == timeline_entries.c.tweet_id,
-                    reposts.c.position == timeline_entries.c.position,
-                )
-                .exists(),
-            ),
         ),
         timeline_entries.c.position,
         paged,

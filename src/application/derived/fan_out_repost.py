@@ -25,8 +25,8 @@ class FanOutRepost:
       the tweet already (the reader wrote it, follows its author, or another followee's
       repost brought it) gets nothing: a tweet appears once in a feed.
     - Reposts are fanned out whatever the reposter's follower count.
-    - Idempotent: a repeated batch adds nothing; a repost undone meanwhile is skipped (and
-      feeds hide any entry of an undone repost until its removal job has run).
+    - Idempotent: a repeated batch adds nothing; a repost undone meanwhile is skipped, and
+      an undo waits for a batch in flight, so its removal job finds what the batch wrote.
     """
 
     def __init__(self, timelines: HomeTimelines, queue: JobQueue, tx: TransactionManager) -> None:

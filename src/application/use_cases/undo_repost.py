@@ -16,7 +16,7 @@ class UndoRepost:
 
     - The count in the answer no longer counts it.
     - The workers remove the feed entries that repost made, and only those
-      (``RepostUndone``); feeds stop showing them at once.
+      (``RepostUndone``).
     """
 
     def __init__(
