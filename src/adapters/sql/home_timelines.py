@@ -186,10 +186,10 @@ _REMOVE_AUTHOR = WriteStatement(
     )
 )
 
-# The repost (no row: undone) and where its batch ends (as ``_BATCH``), locked FOR SHARE on PostgreSQL until the batch commits: an
-# undo waits for the batch in flight, so the removal job it queues finds every entry the
-# batch wrote (SQLite runs one writing transaction at a time anyway). Only the reposter's
-# own undo ever waits for it.
+# The repost (no row: undone) and where its batch ends (as ``_BATCH``), locked FOR SHARE on
+# PostgreSQL until the batch commits: an undo waits for the batch in flight, so the removal
+# job it queues finds every entry the batch wrote (SQLite runs one writing transaction at a
+# time anyway). Only the reposter's own undo ever waits for it.
 _REPOST_BATCH = ReadQuery(
     select(reposts.c.tweet_id, _BATCH_END.label("end"))
     .where(reposts.c.id == bindparam("repost"))
