@@ -8,17 +8,24 @@ have written it:
 - 200,000 hashtag uses (3 per tweet, from 5,000 tags), the tag ``daily`` on 1% of tweets and
   ``solstice`` on 5; the word ``zebra`` in 1% of tweets and ``quokka`` in 5, indexed for
   search as the workers would;
-- after the feed has been measured without them, 50,000 reposts fanned out into the
-  reposters' followers' timelines (the earliest repost of a tweet per feed; none for the
-  tweet's author or the author's followers), then the same feed again.
+- 50,000 reposts fanned out into the reposters' followers' timelines (the earliest repost
+  of a tweet per feed; none for the tweet's author or the author's followers), except the
+  timelines of every other feed reader: the readers whose feeds hold no repost.
 
-Then it drives each read with wrk and prints the issue's ratios against its goals.
+Then it drives each read with wrk, the reads in turn for ``ROUNDS`` rounds (each figure is
+the median of its rounds: this machine's runs vary by a quarter), and prints the issue's
+ratios against its goals. The feed with reposts and the feed without are two halves of one
+cohort of readers, read on the same database one after the other: neither the reposts'
+load nor the order of the runs takes sides.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +47,7 @@ COMMON_WORD, RARE_WORD = "zebra", "quokka"
 COMMON_TAG, RARE_TAG = "daily", "solstice"
 RARE_COUNT = 5
 SEED = 1515
+ROUNDS = 3
 
 # Goals of issue 15: (numerator, denominator, measure, goal, "max" or "min").
 GOALS = (
@@ -160,12 +168,19 @@ async def load(url: str, size: Size) -> ConversationData:
     return ConversationData(threads, counts)
 
 
-async def load_reposts(url: str, size: Size) -> dict[str, int]:
+def feed_cohorts(readers: Sequence[int]) -> tuple[list[int], list[int]]:
+    """The readers whose feeds get the reposts, and those whose feeds get none: every
+    other reader, so that both halves are alike."""
+    return list(readers[::2]), list(readers[1::2])
+
+
+async def load_reposts(url: str, size: Size, spared: Sequence[int]) -> dict[str, int]:
+    """The reposts, fanned out into every timeline but those of ``spared``."""
     connection = await _connect(url)
     try:
         await connection.execute("SELECT setseed(0.1515)")
         await connection.execute(_REPOSTS, REPOSTS, size.users, size.tweets)
-        await connection.execute(_REPOST_ENTRIES)
+        await connection.execute(_REPOST_ENTRIES, list(spared))
         await connection.execute(_REPOST_COUNTS)
         # As the base load does: the visibility map, GIN's pending list, the statistics.
         await connection.execute("VACUUM ANALYZE")
@@ -238,6 +253,7 @@ FROM reposts AS r
 JOIN follows AS f ON f.followee_id = r.user_id
 JOIN tweets AS t ON t.id = r.tweet_id
 WHERE f.follower_id <> t.author_id
+  AND f.follower_id <> ALL($1::bigint[])
   AND NOT EXISTS (SELECT 1 FROM follows AS g
                   WHERE g.follower_id = f.follower_id AND g.followee_id = t.author_id)
 ORDER BY r.position
@@ -302,29 +318,64 @@ def markdown(results: dict[str, loadgen.Measurement], found: list[dict[str, Any]
     return "\n".join(lines)
 
 
-def run_reads(
+Run = Callable[[], loadgen.Measurement]
+
+
+def public_reads(
     base_url: str, data: ConversationData, files: Path, settings: loadgen.WrkSettings
-) -> dict[str, loadgen.Measurement]:
-    """Every read but the feed's, anonymous."""
+) -> dict[str, Run]:
+    """Every read but the feed's, anonymous, by name."""
     api = "/api/v1"
     threads = data.threads
-    results: dict[str, loadgen.Measurement] = {}
-    for key, ids in (
-        ("context_short", threads.short),
-        ("context_deep", threads.deep),
-        ("context_wide", threads.wide),
-    ):
-        rows = rows_file(files / f"{key}.tsv", list(ids))
-        results[key] = public_page(key, base_url, rows, f"{api}/tweets/", "/context", settings)
-    for key, value, prefix, suffix in (
-        ("tag_common", COMMON_TAG, f"{api}/tags/", "/tweets"),
-        ("tag_rare", RARE_TAG, f"{api}/tags/", "/tweets"),
-        ("search_common", COMMON_WORD, f"{api}/search/tweets?q=", ""),
-        ("search_rare", RARE_WORD, f"{api}/search/tweets?q=", ""),
-    ):
-        rows = rows_file(files / f"{key}.tsv", [value])
-        results[key] = public_page(key, base_url, rows, prefix, suffix, settings)
-    return results
+    pages: list[tuple[str, list[object], str, str]] = [
+        ("context_short", list(threads.short), f"{api}/tweets/", "/context"),
+        ("context_deep", list(threads.deep), f"{api}/tweets/", "/context"),
+        ("context_wide", list(threads.wide), f"{api}/tweets/", "/context"),
+        ("tag_common", [COMMON_TAG], f"{api}/tags/", "/tweets"),
+        ("tag_rare", [RARE_TAG], f"{api}/tags/", "/tweets"),
+        ("search_common", [COMMON_WORD], f"{api}/search/tweets?q=", ""),
+        ("search_rare", [RARE_WORD], f"{api}/search/tweets?q=", ""),
+    ]
+    runs: dict[str, Run] = {}
+    for key, values, prefix, suffix in pages:
+        rows = rows_file(files / f"{key}.tsv", values)
+        runs[key] = functools.partial(public_page, key, base_url, rows, prefix, suffix, settings)
+    return runs
+
+
+def in_rounds(runs: dict[str, Run], rounds: int = ROUNDS) -> dict[str, loadgen.Measurement]:
+    """Each run ``rounds`` times, the runs in turn within a round; per run the median of
+    each figure over its rounds (the rounds' own figures in ``extra``)."""
+    measured: dict[str, list[loadgen.Measurement]] = {key: [] for key in runs}
+    for _ in range(rounds):
+        for key, run in runs.items():
+            measured[key].append(run())
+    return {key: median_of(key, found) for key, found in measured.items()}
+
+
+def median_of(name: str, found: list[loadgen.Measurement]) -> loadgen.Measurement:
+    statuses: dict[str, int] = {}
+    socket_errors: dict[str, int] = {}
+    for one in found:
+        for status, count in one.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+        for error, count in one.socket_errors.items():
+            socket_errors[error] = socket_errors.get(error, 0) + count
+    return loadgen.Measurement(
+        name,
+        rps=statistics.median(one.rps for one in found),
+        p50_ms=statistics.median(one.p50_ms for one in found),
+        p99_ms=statistics.median(one.p99_ms for one in found),
+        requests=sum(one.requests for one in found),
+        statuses=statuses,
+        non_2xx=sum(one.non_2xx for one in found),
+        socket_errors=socket_errors,
+        first_error=next((one.first_error for one in found if one.first_error), None),
+        command=found[0].command,
+        extra={
+            "rounds": [{"rps": round(one.rps, 1), "p99_ms": round(one.p99_ms, 3)} for one in found]
+        },
+    )
 
 
 def load_sync(url: str, size: Size) -> ConversationData:

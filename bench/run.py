@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib.metadata
 import os
 import shutil
@@ -204,8 +205,9 @@ def _replica_document(
 def _measure_conversations(
     plan: Plan, workdir: Path, phases: Phases
 ) -> tuple[dict[str, loadgen.Measurement], dict[str, Any]]:
-    """``--conversations``: the dataset plus threads, hashtags and search words; the reads;
-    the feed before and after the reposts are loaded."""
+    """``--conversations``: the dataset plus threads, hashtags, search words and reposts;
+    the reads in rounds, the feed of the readers with reposts beside that of those
+    without."""
     with contextlib.ExitStack() as stack:
         deployment = Deployment(plan, stack, workdir, phases)
         with phases.timed("postgres_start"):
@@ -215,25 +217,41 @@ def _measure_conversations(
         deployment.prepare_database(url)
         with phases.timed("load_conversations"):
             data = conversations.load_sync(deployment.url, plan.size)
-        log(f"conversations loaded in {phases.seconds['load_conversations']:.1f} s: {data.counts}")
         deployment.start_servers()
+        # Before the reposts: preparing checks the feed's page 50 against the entries.
         feed = next(s for s in scenarios.prepare(deployment).all if s.key == "feed_page1")
+        readers = dataset.cohorts(plan.size).readers
+        with_reposts, without = conversations.feed_cohorts(readers)
+        with phases.timed("load_reposts"):
+            data.counts |= asyncio.run(
+                conversations.load_reposts(deployment.url, plan.size, spared=without)
+            )
+        shares = {
+            name: round(
+                asyncio.run(
+                    conversations.reposts_on_first_pages(deployment.url, cohort, PAGE_SIZE)
+                ),
+                3,
+            )
+            for name, cohort in (("with", with_reposts), ("without", without))
+        }
+        log(f"conversations loaded: {data.counts}; reposts on first feed pages: {shares}")
         files = workdir / "conversation-files"
         files.mkdir()
-        results = conversations.run_reads(deployment.app.url, data, files, plan.wrk)
-        feed_run = (feed.url, feed.script, feed.args, plan.wrk)
-        results["feed_without_reposts"] = loadgen.wrk("feed_without_reposts", *feed_run)
-        with phases.timed("load_reposts"):
-            data.counts |= asyncio.run(conversations.load_reposts(deployment.url, plan.size))
-        readers = dataset.cohorts(plan.size).readers
-        share = asyncio.run(
-            conversations.reposts_on_first_pages(deployment.url, readers, PAGE_SIZE)
-        )
-        log(f"reposts loaded: {data.counts}; {share:.0%} of the readers' first pages are reposts")
-        results["feed_with_reposts"] = loadgen.wrk("feed_with_reposts", *feed_run)
+        runs = conversations.public_reads(deployment.app.url, data, files, plan.wrk)
+        tokens = Path(feed.args[0]).read_text().splitlines(keepends=True)
+        for key, part in (
+            ("feed_with_reposts", tokens[::2]),
+            ("feed_without_reposts", tokens[1::2]),
+        ):
+            (files / f"{key}.tsv").write_text("".join(part))
+            args = [str(files / f"{key}.tsv")]
+            runs[key] = functools.partial(loadgen.wrk, key, feed.url, feed.script, args, plan.wrk)
+        results = conversations.in_rounds(runs)
         extra = {
             "dataset": {**deployment.dataset, **data.counts},
-            "reposts_on_first_pages": round(share, 3),
+            "reposts_on_first_pages": shares,
+            "rounds": conversations.ROUNDS,
             "phases_seconds": phases.seconds,
         }
     return results, extra

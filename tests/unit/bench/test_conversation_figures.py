@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from functools import partial
 
 from bench import conversations
 from bench.conversations import _thread_rows, ratios, thread_tweets
@@ -59,3 +60,23 @@ def test_the_mode_is_chosen_on_the_command_line() -> None:
     plan = plan_of(parser(None).parse_args(["--conversations", "--quick"]))
     assert plan.conversations
     assert not plan_of(parser(None).parse_args([])).conversations
+
+
+def test_a_figure_is_the_median_of_its_rounds_and_every_round_is_kept() -> None:
+    calls: list[str] = []
+    figures = {"a": iter([(100, 9.0), (300, 1.0), (200, 5.0)]), "b": iter([(7, 1.0)] * 3)}
+
+    def run(key: str) -> Measurement:
+        calls.append(key)
+        rps, p99 = next(figures[key])
+        return measurement(key, rps, p99)
+
+    results = conversations.in_rounds({key: partial(run, key) for key in "ab"}, rounds=3)
+
+    assert calls == ["a", "b"] * 3
+    assert (results["a"].rps, results["a"].p99_ms, results["a"].requests) == (200, 5.0, 300)
+    assert [r["rps"] for r in results["a"].extra["rounds"]] == [100, 300, 200]
+
+
+def test_the_feed_cohorts_split_the_readers_alternately() -> None:
+    assert conversations.feed_cohorts([1, 3, 5, 7, 9]) == ([1, 5, 9], [3, 7])
