@@ -230,6 +230,38 @@ follows = Table(
     Index("ix_follows_follower_id_id", "follower_id", "id"),
 )
 
+# Blocks (API.md "Relationships, safety and attention"): a block separates two accounts
+# both ways, so a list probes it in both directions: the unique index for "the viewer
+# blocks the author", ``ix_blocks_blocked_id_blocker_id`` for "the author blocks the viewer".
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("blocker_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("blocked_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("blocker_id", "blocked_id", name="uq_blocks_blocker_id_blocked_id"),
+    CheckConstraint("blocker_id <> blocked_id", name="no_self_block"),
+    Index("ix_blocks_blocked_id_blocker_id", "blocked_id", "blocker_id"),
+    Index("ix_blocks_blocker_id_id", "blocker_id", "id"),
+)
+
+# Mutes: only the muter's reads are filtered, while ``expires_at`` (NULL: never) is ahead
+# of the reader's clock; ``notifications``: the muted account's notifications go too.
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("muter_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("muted_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("notifications", Boolean, nullable=False),
+    UniqueConstraint("muter_id", "muted_id", name="uq_mutes_muter_id_muted_id"),
+    CheckConstraint("muter_id <> muted_id", name="no_self_mute"),
+    Index("ix_mutes_muter_id_id", "muter_id", "id"),
+)
+
 # Uploaded images (API.md "Media"): unattached (tweet_id NULL) until a tweet of the
 # uploader's attaches them at a position (0-3); unattached ones expire. ``id`` is random and
 # opaque; ``name`` is the stored object's.
