@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from application.ports.relationships import BlockRepository
 from application.ports.user_lookup import UserLookup
-from domain.errors import AdminRequired, InvalidAccessToken
+from domain.errors import AdminRequired, Blocked, InvalidAccessToken
 from domain.users import User
 
 
@@ -21,3 +22,10 @@ async def active_admin(users: UserLookup, user_id: int) -> User:
     if not user.is_admin:
         raise AdminRequired
     return user
+
+
+async def unblocked(blocks: BlockRepository, user_id: int, other_id: int) -> None:
+    """Refuses (``blocked``) what a block between the two accounts forbids: following,
+    and liking, reposting, bookmarking, replying to or quoting the other's tweets."""
+    if user_id != other_id and await blocks.between(user_id, other_id):
+        raise Blocked

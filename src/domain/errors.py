@@ -50,6 +50,16 @@ class CannotFollowSelf(DomainError):
     default_detail = "You cannot follow yourself."
 
 
+class CannotBlockSelf(DomainError):
+    code = "cannot_block_self"
+    default_detail = "You cannot block yourself."
+
+
+class CannotMuteSelf(DomainError):
+    code = "cannot_mute_self"
+    default_detail = "You cannot mute yourself."
+
+
 class InvalidCursor(DomainError):
     code = "invalid_cursor"
     default_detail = "The cursor is not one this API gave out."
@@ -187,6 +197,11 @@ class EditWindowClosed(Forbidden):
 class EditLimitReached(Forbidden):
     code = "edit_limit_reached"
     default_detail = "This tweet has been edited as many times as allowed."
+
+
+class Blocked(Forbidden):
+    code = "blocked"
+    default_detail = "A block between you and this account forbids it."
 
 
 class NotFound(DomainError):

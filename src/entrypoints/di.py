@@ -37,6 +37,7 @@ from adapters.redis_recent_writes import RedisRecentWrites
 from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.s3_media_storage import S3MediaStorage
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
+from adapters.sql.blocks import SqlBlockRepository, SqlMuteRepository
 from adapters.sql.counts import SqlCounts
 from adapters.sql.database import Database, ReadConnections, Reads
 from adapters.sql.deactivations import SqlDeactivations
@@ -50,6 +51,7 @@ from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.media import SqlMediaRepository
 from adapters.sql.quote_reader import SqlQuoteReader
+from adapters.sql.relationships import SqlRelationshipReader
 from adapters.sql.replicas import Replica, RoutedReads
 from adapters.sql.reposts import SqlRepostRepository
 from adapters.sql.search import SqlSearchIndex, SqlTweetSearch, SqlUserSearch
@@ -85,6 +87,7 @@ from application.ports.media_storage import MediaStorage
 from application.ports.password_hasher import PasswordHasher
 from application.ports.quote_reader import QuoteReader
 from application.ports.recent_writes import RecentWrites
+from application.ports.relationships import BlockRepository, MuteRepository, RelationshipReader
 from application.ports.reposts import RepostRepository
 from application.ports.revoked_tokens import RevokedTokens
 from application.ports.search_index import SearchIndex
@@ -198,6 +201,7 @@ class DatabaseProvider(Provider):
     quote_reader = provide(SqlQuoteReader, provides=QuoteReader)
     tweet_search = provide(SqlTweetSearch, provides=TweetSearch)
     user_search = provide(SqlUserSearch, provides=UserSearch)
+    relationship_reader = provide(SqlRelationshipReader, provides=RelationshipReader)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
@@ -321,6 +325,8 @@ class RepositoryProvider(Provider):
     tweet_entities = provide(SqlTweetEntities, provides=TweetEntities)
     tag_uses = provide(SqlTagUses, provides=TagUses)
     search_index = provide(SqlSearchIndex, provides=SearchIndex)
+    blocks = provide(SqlBlockRepository, provides=BlockRepository)
+    mutes = provide(SqlMuteRepository, provides=MuteRepository)
 
     @provide
     def job_queue(self, uow: SqlUnitOfWork, clock: Clock, signal: JobSignal) -> JobQueue:

@@ -15,6 +15,7 @@ from application.password_policy import PasswordPolicy
 from application.throttle import Throttle
 from application.token_issuer import TokenIssuer
 from application.uploads import ImageUploads
+from application.use_cases.block_user import BlockUser
 from application.use_cases.build_feed import BuildFeed
 from application.use_cases.change_user_status import ChangeUserStatus
 from application.use_cases.create_superuser import CreateSuperuser
@@ -24,14 +25,17 @@ from application.use_cases.edit_tweet import EditTweet
 from application.use_cases.follow_user import FollowUser
 from application.use_cases.get_current_user import GetCurrentUser
 from application.use_cases.get_profile import GetProfile
+from application.use_cases.get_relationships import GetRelationships
 from application.use_cases.get_settings import GetSettings
 from application.use_cases.get_tweet import GetTweet
 from application.use_cases.get_tweet_context import GetTweetContext
 from application.use_cases.get_tweet_history import GetTweetHistory
 from application.use_cases.like_tweet import LikeTweet
 from application.use_cases.list_active_users import ListActiveUsers
+from application.use_cases.list_blocks import ListBlocks
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
+from application.use_cases.list_mutes import ListMutes
 from application.use_cases.list_quotes import ListQuotes
 from application.use_cases.list_replies import ListReplies
 from application.use_cases.list_reposters import ListReposters
@@ -42,6 +46,7 @@ from application.use_cases.list_users import ListUsers
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.log_out_everywhere import LogOutEverywhere
+from application.use_cases.mute_user import MuteUser
 from application.use_cases.open_media import OpenMedia
 from application.use_cases.post_tweet import PostTweet
 from application.use_cases.register_user import RegisterUser
@@ -51,9 +56,11 @@ from application.use_cases.rotate_refresh_token import RotateRefreshToken
 from application.use_cases.search_tweets import SearchTweets
 from application.use_cases.search_users import SearchUsers
 from application.use_cases.set_avatar import SetAvatar
+from application.use_cases.unblock_user import UnblockUser
 from application.use_cases.undo_repost import UndoRepost
 from application.use_cases.unfollow_user import UnfollowUser
 from application.use_cases.unlike_tweet import UnlikeTweet
+from application.use_cases.unmute_user import UnmuteUser
 from application.use_cases.update_current_user import UpdateCurrentUser
 from application.use_cases.update_settings import UpdateSettings
 from application.use_cases.upload_media import UploadMedia
@@ -124,4 +131,11 @@ class UseCaseProvider(Provider):
         ListQuotes,
         SearchTweets,
         SearchUsers,
+        BlockUser,
+        UnblockUser,
+        MuteUser,
+        UnmuteUser,
+        ListBlocks,
+        ListMutes,
+        GetRelationships,
     )

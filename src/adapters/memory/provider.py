@@ -11,6 +11,11 @@ from adapters.memory.idempotency_keys import InMemoryIdempotencyKeys
 from adapters.memory.jobs import InMemoryJobQueue, InMemoryJobWorker
 from adapters.memory.media import InMemoryMediaRepository
 from adapters.memory.readers import InMemoryQuoteReader, InMemoryTweetReader, InMemoryUserReader
+from adapters.memory.relationships import (
+    InMemoryBlockRepository,
+    InMemoryMuteRepository,
+    InMemoryRelationshipReader,
+)
 from adapters.memory.search import InMemorySearchIndex, InMemoryTweetSearch, InMemoryUserSearch
 from adapters.memory.sessions import InMemorySessionRepository
 from adapters.memory.settings import InMemorySettingsRepository
@@ -39,6 +44,7 @@ from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
 from application.ports.quote_reader import QuoteReader
+from application.ports.relationships import BlockRepository, MuteRepository, RelationshipReader
 from application.ports.reposts import RepostRepository
 from application.ports.search_index import SearchIndex
 from application.ports.sessions import SessionRepository
@@ -86,6 +92,9 @@ class InMemoryProvider(Provider):
     quote_reader = provide(InMemoryQuoteReader, provides=QuoteReader, scope=Scope.APP)
     tweet_search = provide(InMemoryTweetSearch, provides=TweetSearch, scope=Scope.APP)
     user_search = provide(InMemoryUserSearch, provides=UserSearch, scope=Scope.APP)
+    relationship_reader = provide(
+        InMemoryRelationshipReader, provides=RelationshipReader, scope=Scope.APP
+    )
 
     user_lookup = provide(InMemoryUserRepository, provides=UserLookup, scope=Scope.APP)
 
@@ -109,3 +118,5 @@ class InMemoryProvider(Provider):
     tweet_entities = provide(InMemoryTweetEntities, provides=TweetEntities)
     tag_uses = provide(InMemoryTagUses, provides=TagUses)
     search_index = provide(InMemorySearchIndex, provides=SearchIndex)
+    blocks = provide(InMemoryBlockRepository, provides=BlockRepository)
+    mutes = provide(InMemoryMuteRepository, provides=MuteRepository)

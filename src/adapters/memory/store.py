@@ -6,6 +6,7 @@ from datetime import datetime
 
 from application.ports.job_queue import Job
 from domain.media import Media
+from domain.relationships import Mute
 from domain.sessions import RefreshToken, Session
 from domain.tweets import Tweet, TweetVersion
 from domain.users import User
@@ -38,6 +39,9 @@ class MemoryStore:
     tag_uses: dict[tuple[int, str], tuple[int, datetime]] = field(default_factory=dict)
     # tweet_id -> (version, words): what /search/tweets matches (workers keep it)
     search_index: dict[int, tuple[int, frozenset[str]]] = field(default_factory=dict)
+    # (blocker_id, blocked_id) -> block id; (muter_id, muted_id) -> (mute id, the mute)
+    blocks: dict[tuple[int, int], int] = field(default_factory=dict)
+    mutes: dict[tuple[int, int], tuple[int, Mute]] = field(default_factory=dict)
     # Jobs waiting for a worker, oldest first; and those parked after failing too often.
     jobs: deque[Job] = field(default_factory=deque)
     failed_jobs: list[Job] = field(default_factory=list)
@@ -47,3 +51,10 @@ class MemoryStore:
     def next_id(self) -> int:
         self._last_id += 1
         return self._last_id
+
+    def blocked_between(self, user_id: int, other_id: int) -> bool:
+        return (user_id, other_id) in self.blocks or (other_id, user_id) in self.blocks
+
+    def muting(self, viewer_id: int, other_id: int, now: datetime) -> bool:
+        found = self.mutes.get((viewer_id, other_id))
+        return found is not None and found[1].in_force(now)

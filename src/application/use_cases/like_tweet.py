@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.authorization import active_user
+from application.authorization import active_user, unblocked
 from application.lookups import existing_tweet
 from application.ports.clock import Clock
 from application.ports.likes import LikeRepository
+from application.ports.relationships import BlockRepository
 from application.ports.transaction import TransactionManager
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
@@ -24,7 +25,8 @@ class LikeResult:
 
 
 class LikeTweet:
-    """Like a tweet; liking it again changes nothing (idempotent)."""
+    """Like a tweet; liking it again changes nothing (idempotent). A block between the
+    liker and the author refuses it (``blocked``, even where the tweet exists)."""
 
     def __init__(
         self,
@@ -33,8 +35,10 @@ class LikeTweet:
         clock: Clock,
         tx: TransactionManager,
         users: UserLookup,
+        blocks: BlockRepository,
     ) -> None:
         self._users = users
+        self._blocks = blocks
         self._tweets = tweets
         self._likes = likes
         self._clock = clock
@@ -42,7 +46,8 @@ class LikeTweet:
 
     async def __call__(self, command: LikeCommand) -> LikeResult:
         await active_user(self._users, command.user_id)
-        await existing_tweet(self._tweets, command.tweet_id)
+        tweet = await existing_tweet(self._tweets, command.tweet_id)
+        await unblocked(self._blocks, command.user_id, tweet.author_id)
         count = await self._likes.like(command.user_id, command.tweet_id, self._clock.now())
         await self._tx.commit()
         return LikeResult(liked=True, like_count=count)

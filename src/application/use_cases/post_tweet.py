@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from application.authorization import active_user
+from application.authorization import active_user, unblocked
 from application.lookups import existing_tweet
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.media import MediaRepository, views_of
+from application.ports.relationships import BlockRepository
 from application.ports.transaction import TransactionManager
 from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_reader import TweetReader, TweetView
@@ -59,6 +60,7 @@ class PostTweet:
       validation error; ``tweet_not_found`` when there is none) and embeds it one level
       deep, as its author sees it; the workers count it in the original's ``quote_count``,
       which the response already shows.
+    - Replying to or quoting a tweet across a block, either way, is refused (``blocked``).
     - A deactivated account's token is refused (``invalid_token``), as by every write.
     """
 
@@ -73,7 +75,9 @@ class PostTweet:
         media: MediaRepository,
         entities: TweetEntities,
         reader: TweetReader,
+        blocks: BlockRepository,
     ) -> None:
+        self._blocks = blocks
         self._reader = reader
         self._entities = entities
         self._users = users
@@ -86,11 +90,11 @@ class PostTweet:
 
     async def __call__(self, command: PostTweetCommand) -> TweetView:
         author = await active_user(self._users, command.author_id)
-        parent = await self._parent(command.in_reply_to_id)
+        parent = await self._parent(command.in_reply_to_id, command.author_id)
         chosen = await self._uploads_to_attach(command)
         has_media = command.image is not None or bool(chosen)
         text = TweetText.parse(command.text, has_image=has_media)
-        quoted_id = await self._tweet_to_quote(command.quoted_tweet_id)
+        quoted_id = await self._tweet_to_quote(command.quoted_tweet_id, command.author_id)
         image = (
             None
             if command.image is None
@@ -145,7 +149,7 @@ class PostTweet:
             quoted=await self._quoted(quoted_id, quote_count, command.author_id),
         )
 
-    async def _parent(self, tweet_id: int | None) -> Tweet | None:
+    async def _parent(self, tweet_id: int | None, author_id: int) -> Tweet | None:
         if tweet_id is None:
             return None
         if not is_id(tweet_id):
@@ -153,18 +157,20 @@ class PostTweet:
         parent = await self._tweets.get(tweet_id)
         if parent is None:
             raise TweetNotFound("The tweet replied to does not exist.")
+        await unblocked(self._blocks, author_id, parent.author_id)
         return parent
 
     async def _username(self, user_id: int | None) -> str | None:
         user = None if user_id is None else await self._users.get(user_id)
         return None if user is None else user.username
 
-    async def _tweet_to_quote(self, quoted_tweet_id: int | None) -> int | None:
+    async def _tweet_to_quote(self, quoted_tweet_id: int | None, author_id: int) -> int | None:
         if quoted_tweet_id is None:
             return None
         if not is_id(quoted_tweet_id):
             raise ValidationError.single("quoted_tweet_id", "must be a positive integer")
-        await existing_tweet(self._tweets, quoted_tweet_id)
+        quoted = await existing_tweet(self._tweets, quoted_tweet_id)
+        await unblocked(self._blocks, author_id, quoted.author_id)
         return quoted_tweet_id
 
     async def _quoted(

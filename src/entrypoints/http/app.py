@@ -23,6 +23,7 @@ from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.me import MeController
 from entrypoints.http.controllers.media import MediaController
+from entrypoints.http.controllers.relationships import RelationshipsController
 from entrypoints.http.controllers.reposts import RepostsController
 from entrypoints.http.controllers.search import SearchController
 from entrypoints.http.controllers.tags import TagsController
@@ -138,6 +139,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
             _own(MediaUploadsController),
             _own(TagsController),
             _own(RepostsController),
+            _own(RelationshipsController),
             _own(SearchController),
         ],
         middleware=[authentication, write_limit.middleware, *([route_reads] if replicas else [])],

@@ -17,7 +17,9 @@ from msgspec import UNSET, UnsetType
 from application.errors import DependencyUnavailable
 from domain.errors import (
     AuthenticationFailed,
+    CannotBlockSelf,
     CannotFollowSelf,
+    CannotMuteSelf,
     Conflict,
     DomainError,
     FieldError,
@@ -43,6 +45,8 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], HTTPStatus]] = [
     (ValidationError, HTTPStatus.BAD_REQUEST),
     (WrongCurrentPassword, HTTPStatus.BAD_REQUEST),
     (CannotFollowSelf, HTTPStatus.BAD_REQUEST),
+    (CannotBlockSelf, HTTPStatus.BAD_REQUEST),
+    (CannotMuteSelf, HTTPStatus.BAD_REQUEST),
     (InvalidCursor, HTTPStatus.BAD_REQUEST),
     (InvalidImage, HTTPStatus.BAD_REQUEST),
     (InvalidMedia, HTTPStatus.BAD_REQUEST),

@@ -7,9 +7,11 @@ from datetime import datetime
 import msgspec
 
 from application.ports.media import MediaView
+from application.ports.relationships import MutedUser
 from application.ports.tweet_reader import TweetView
 from application.ports.user_reader import ProfileView, UserSummary
 from application.token_issuer import TokenPair
+from domain.relationships import Relationship
 from domain.settings import RuntimeSettings
 from domain.tweets import TweetVersion
 from domain.users import (
@@ -235,6 +237,45 @@ class TweetPage(msgspec.Struct):
 
 class UserSummaryPage(msgspec.Struct):
     items: list[UserSummaryResponse]
+    next_cursor: str | None
+
+
+class RelationshipResponse(msgspec.Struct):
+    username: str
+    following: bool
+    followed_by: bool
+    blocking: bool
+    blocked_by: bool
+    muting: bool
+
+    @classmethod
+    def of(cls, relationship: Relationship) -> RelationshipResponse:
+        return cls(
+            username=relationship.username,
+            following=relationship.following,
+            followed_by=relationship.followed_by,
+            blocking=relationship.blocking,
+            blocked_by=relationship.blocked_by,
+            muting=relationship.muting,
+        )
+
+
+class MuteResponse(msgspec.Struct):
+    user: UserSummaryResponse
+    expires_at: datetime | None
+    notifications: bool
+
+    @classmethod
+    def of(cls, muted: MutedUser, links: Links) -> MuteResponse:
+        return cls(
+            user=UserSummaryResponse.of(muted.user, links),
+            expires_at=muted.expires_at,
+            notifications=muted.notifications,
+        )
+
+
+class MutePage(msgspec.Struct):
+    items: list[MuteResponse]
     next_cursor: str | None
 
 

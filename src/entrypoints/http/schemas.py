@@ -17,6 +17,7 @@ from msgspec import UNSET, UnsetType
 
 from domain.ids import MAX_ID
 from domain.media import MAX_ALT_LENGTH, MAX_MEDIA_PER_TWEET
+from domain.relationships import MAX_MUTE_SECONDS, MIN_MUTE_SECONDS, MuteTerms
 from domain.settings import SETTING_RANGES, RuntimeSettings
 from domain.text import NUL
 from domain.tweets import MAX_TWEET_LENGTH
@@ -291,3 +292,20 @@ G = TypeVar("G")
 def given(value: G | UnsetType) -> G | None:
     """An optional request field as the use cases take it: None when absent."""
     return None if isinstance(value, UnsetType) else value
+
+
+class MuteRequest(RequestBody):
+    """A mute's terms; each omitted one takes its default (a new mute replaces them all)."""
+
+    duration_seconds: (
+        Annotated[int, msgspec.Meta(ge=MIN_MUTE_SECONDS, le=MAX_MUTE_SECONDS)] | UnsetType | None
+    ) = UNSET
+    notifications: bool | UnsetType = UNSET
+
+    def terms(self) -> MuteTerms:
+        duration = self.duration_seconds
+        notifications = self.notifications
+        return MuteTerms(
+            duration_seconds=None if isinstance(duration, UnsetType) else duration,
+            notifications=True if isinstance(notifications, UnsetType) else notifications,
+        )

@@ -119,6 +119,7 @@ BODIES: dict[Route, dict[str, Any]] = {
 QUERIES: dict[Route, dict[str, str]] = {
     ("GET", f"{API}/search/tweets"): {"q": "hi"},
     ("GET", f"{API}/search/users"): {"q": "oth"},
+    ("GET", f"{API}/users/relationships"): {"usernames": "other"},
 }
 
 PARAMETER = re.compile(r"\{(\w+):\w+\}")
