@@ -17,10 +17,13 @@ USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
 USER_PUBLIC_KEYS = frozenset(
     {
         *("id", "username", "first_name", "last_name", "bio", "avatar_url", "created_at"),
-        *("followers_count", "following_count", "tweets_count", "followed_by_me"),
+        *("followers_count", "following_count", "tweets_count"),
     }
 )
-USER_PRIVATE_KEYS = (USER_PUBLIC_KEYS - {"followed_by_me"}) | {"email", "is_admin", "last_login"}
+# How the viewer stands with the user: null when the request is anonymous.
+VIEWER_FLAGS = frozenset({"followed_by_me", "follows_me", "blocking", "blocked_by", "muting"})
+USER_PUBLIC_KEYS = USER_PUBLIC_KEYS | VIEWER_FLAGS
+USER_PRIVATE_KEYS = (USER_PUBLIC_KEYS - VIEWER_FLAGS) | {"email", "is_admin", "last_login"}
 
 
 def assert_timestamp(value: Any) -> datetime:
@@ -110,5 +113,6 @@ def assert_user_public(body: Any) -> dict[str, Any]:
     assert_timestamp(body["created_at"])
     for count in ("followers_count", "following_count", "tweets_count"):
         assert isinstance(body[count], int)
-    assert body["followed_by_me"] in (None, True, False)
+    flags = {body[flag] for flag in VIEWER_FLAGS}
+    assert flags <= {True, False} or flags == {None}, body
     return dict(body)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TypeVar
 
 from adapters.memory.media import media_of
+from adapters.memory.relationships import profile_view
 from adapters.memory.social import reaches
 from adapters.memory.store import MemoryStore
 from adapters.memory.users import InMemoryUserRepository
+from application.ports.clock import Clock
 from application.ports.quote_reader import QuoteReader
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
@@ -154,8 +156,9 @@ class InMemoryQuoteReader(QuoteReader):
 
 
 class InMemoryUserReader(UserReader):
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
         self._users = InMemoryUserRepository(store)
 
     async def get(self, user_id: int) -> User | None:
@@ -168,20 +171,7 @@ class InMemoryUserReader(UserReader):
         user = self._store.users.get(user_id)
         if user is None:
             return None
-        followed = None if viewer_id is None else (viewer_id, user_id) in self._store.follows
-        return ProfileView(
-            id=user.id,
-            username=user.username,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            bio=user.bio,
-            avatar=user.avatar,
-            created_at=user.created_at,
-            followers_count=user.followers_count,
-            following_count=user.following_count,
-            tweets_count=user.tweets_count,
-            followed_by_me=followed,
-        )
+        return profile_view(self._store, user, viewer_id, self._clock.now())
 
     async def followers(
         self, user_id: int, before: int | None, limit: int

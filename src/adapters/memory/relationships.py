@@ -11,9 +11,9 @@ from application.ports.relationships import (
     MuteRepository,
     RelationshipReader,
 )
-from application.ports.user_reader import UserSummary
+from application.ports.user_reader import ProfileView, UserSummary
 from domain.relationships import Mute, Relationship
-from domain.users import canonical_username, is_username
+from domain.users import User, canonical_username, is_username
 
 
 class InMemoryBlockRepository(BlockRepository):
@@ -97,3 +97,31 @@ class InMemoryRelationshipReader(RelationshipReader):
             if muter == viewer_id and mute.in_force(now) and (before is None or mute_id < before)
         ]
         return sorted(rows, key=lambda row: row[0], reverse=True)[:limit]
+
+
+def profile_view(
+    store: MemoryStore, user: User, viewer_id: int | None, now: datetime
+) -> ProfileView:
+    """The user's public profile, with how the viewer stands with them (None: anonymous)."""
+
+    def flag(value: bool) -> bool | None:
+        return None if viewer_id is None else value
+
+    viewer, other = viewer_id or 0, user.id
+    return ProfileView(
+        id=user.id,
+        username=user.username,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        bio=user.bio,
+        avatar=user.avatar,
+        created_at=user.created_at,
+        followers_count=user.followers_count,
+        following_count=user.following_count,
+        tweets_count=user.tweets_count,
+        followed_by_me=flag((viewer, other) in store.follows),
+        follows_me=flag((other, viewer) in store.follows),
+        blocking=flag((viewer, other) in store.blocks),
+        blocked_by=flag((other, viewer) in store.blocks),
+        muting=flag(store.muting(viewer, other, now)),
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.memory.readers import InMemoryTweetReader
+from adapters.memory.relationships import profile_view
 from adapters.memory.store import MemoryStore
+from application.ports.clock import Clock
 from application.ports.search_index import SearchIndex
 from application.ports.tweet_reader import KeyedTweets
 from application.ports.tweet_search import TweetSearch
@@ -63,8 +65,9 @@ class InMemoryTweetSearch(TweetSearch):
 
 
 class InMemoryUserSearch(UserSearch):
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
 
     async def by_prefix(
         self, prefix: str, upper: str | None, viewer_id: int | None, limit: int
@@ -85,21 +88,5 @@ class InMemoryUserSearch(UserSearch):
         found.sort(
             key=lambda u: (canonical_username(u.username) != prefix, -u.followers_count, u.id)
         )
-        return [
-            ProfileView(
-                id=user.id,
-                username=user.username,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                bio=user.bio,
-                avatar=user.avatar,
-                created_at=user.created_at,
-                followers_count=user.followers_count,
-                following_count=user.following_count,
-                tweets_count=user.tweets_count,
-                followed_by_me=None
-                if viewer_id is None
-                else (viewer_id, user.id) in self._store.follows,
-            )
-            for user in found[:limit]
-        ]
+        now = self._clock.now()
+        return [profile_view(self._store, user, viewer_id, now) for user in found[:limit]]

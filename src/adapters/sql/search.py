@@ -45,7 +45,8 @@ from adapters.sql.statements import ReadQuery, WriteStatement
 from adapters.sql.tables import Id, tweet_hashtags, tweet_search, tweets, users
 from adapters.sql.tweet_reader import _tweet_views, keyed_views
 from adapters.sql.unit_of_work import SqlUnitOfWork
-from adapters.sql.user_reader import profile_of, profiles
+from adapters.sql.user_reader import profile_of, profiles, viewer_params
+from application.ports.clock import Clock
 from application.ports.search_index import SearchIndex
 from application.ports.tweet_reader import KeyedTweets
 from application.ports.tweet_search import TweetSearch
@@ -367,8 +368,9 @@ _BY_PREFIX = {
 
 
 class SqlUserSearch(UserSearch):
-    def __init__(self, connections: Reads) -> None:
+    def __init__(self, connections: Reads, clock: Clock) -> None:
         self._reads = connections
+        self._clock = clock
 
     async def by_prefix(
         self, prefix: str, upper: str | None, viewer_id: int | None, limit: int
@@ -376,7 +378,6 @@ class SqlUserSearch(UserSearch):
         params: dict[str, Any] = {"prefix": prefix, "limit": limit}
         if upper is not None:
             params["upper"] = upper
-        if viewer_id is not None:
-            params["viewer"] = viewer_id
+        params |= viewer_params(viewer_id, self._clock)
         rows = await self._reads.all(_BY_PREFIX[viewer_id is not None, upper is not None], **params)
         return [profile_of(row) for row in rows]

@@ -2,26 +2,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, null, select
+from sqlalchemy import Select, and_, bindparam, exists, null, select
 
+from adapters.sql.database import Reads
 from adapters.sql.keyset import newest_first, page_params
+from adapters.sql.relationships import mute_in_force
 from adapters.sql.statements import ReadQuery
-from adapters.sql.tables import follows, users
+from adapters.sql.tables import Id, UtcDateTime, blocks, follows, users
 from adapters.sql.users import SqlUserLookup, user_from_row
+from application.ports.clock import Clock
 from application.ports.user_reader import ActiveUser, ProfileView, UserReader, UserSummary
 from domain.users import User
 
+_followers = follows.alias("followers")
+_blocked_by = blocks.alias("blocked_by")
+
 
 def profiles(signed_in: bool) -> Select[Any]:
-    """Users with ``followed_by_me`` (of ``:viewer``; NULL for an anonymous viewer)."""
-    followed: Any = (
-        exists().where(
-            follows.c.follower_id == bindparam("viewer"), follows.c.followee_id == users.c.id
-        )
-        if signed_in
-        else null()
+    """Users with how ``:viewer`` stands with each (``followed_by_me``, ``follows_me``,
+    ``blocking``, ``blocked_by``, ``muting`` at ``:now``; NULL for an anonymous viewer),
+    one index probe each."""
+    if not signed_in:
+        flags = [null().label(name) for name in _FLAGS]
+        return select(users, *flags)
+    viewer, other = bindparam("viewer", type_=Id), users.c.id
+    conditions = (
+        and_(follows.c.follower_id == viewer, follows.c.followee_id == other),
+        and_(_followers.c.follower_id == other, _followers.c.followee_id == viewer),
+        and_(blocks.c.blocker_id == viewer, blocks.c.blocked_id == other),
+        and_(_blocked_by.c.blocker_id == other, _blocked_by.c.blocked_id == viewer),
+        mute_in_force(viewer, other, bindparam("now", type_=UtcDateTime)),
     )
-    return select(users, followed.label("followed_by_me"))
+    return select(
+        users,
+        *(exists().where(c).label(name) for name, c in zip(_FLAGS, conditions, strict=True)),
+    )
+
+
+_FLAGS = ("followed_by_me", "follows_me", "blocking", "blocked_by", "muting")
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def profile_of(row: Any) -> ProfileView:
@@ -36,7 +58,11 @@ def profile_of(row: Any) -> ProfileView:
         followers_count=row.followers_count,
         following_count=row.following_count,
         tweets_count=row.tweets_count,
-        followed_by_me=None if row.followed_by_me is None else bool(row.followed_by_me),
+        followed_by_me=_flag(row.followed_by_me),
+        follows_me=_flag(row.follows_me),
+        blocking=_flag(row.blocking),
+        blocked_by=_flag(row.blocked_by),
+        muting=_flag(row.muting),
     )
 
 
@@ -72,11 +98,21 @@ _RECENTLY_ACTIVE = ReadQuery(
 )
 
 
+def viewer_params(viewer_id: int | None, clock: Clock) -> dict[str, Any]:
+    """The parameters of ``profiles`` for a viewer (none when anonymous)."""
+    return {} if viewer_id is None else {"viewer": viewer_id, "now": clock.now()}
+
+
 class SqlUserReader(SqlUserLookup, UserReader):
-    """Profiles and lists of users, as committed, outside any transaction."""
+    """Profiles and lists of users, as committed, outside any transaction; a mute counts
+    while it is in force by ``clock``."""
+
+    def __init__(self, connections: Reads, clock: Clock) -> None:
+        super().__init__(connections)
+        self._clock = clock
 
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None:
-        viewer = {} if viewer_id is None else {"viewer": viewer_id}
+        viewer = viewer_params(viewer_id, self._clock)
         row = await self._reads.first(_PROFILE[viewer_id is not None], user=user_id, **viewer)
         return None if row is None else profile_of(row)
 

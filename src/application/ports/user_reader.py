@@ -19,7 +19,8 @@ class UserSummary(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class ProfileView:
-    """A public profile; ``followed_by_me`` is None for an anonymous viewer."""
+    """A public profile; how the viewer stands with the user (``followed_by_me`` ...
+    ``muting``) is None for an anonymous viewer."""
 
     id: int
     username: str
@@ -32,6 +33,10 @@ class ProfileView:
     following_count: int
     tweets_count: int
     followed_by_me: bool | None
+    follows_me: bool | None = None
+    blocking: bool | None = None
+    blocked_by: bool | None = None
+    muting: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

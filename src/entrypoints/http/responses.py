@@ -118,6 +118,10 @@ class UserPublic(msgspec.Struct):
     following_count: int
     tweets_count: int
     followed_by_me: bool | None
+    follows_me: bool | None
+    blocking: bool | None
+    blocked_by: bool | None
+    muting: bool | None
 
     @classmethod
     def of(cls, profile: ProfileView, links: Links) -> UserPublic:
@@ -133,6 +137,10 @@ class UserPublic(msgspec.Struct):
             following_count=profile.following_count,
             tweets_count=profile.tweets_count,
             followed_by_me=profile.followed_by_me,
+            follows_me=profile.follows_me,
+            blocking=profile.blocking,
+            blocked_by=profile.blocked_by,
+            muting=profile.muting,
         )
 
 

@@ -193,3 +193,27 @@ async def test_muting_refuses_oneself_and_unknown_accounts(
     assert_problem(await call(client, "POST", "/users/ann/mute", ann), 400, "cannot_mute_self")
     for method in ("POST", "DELETE"):
         assert_problem(await call(client, method, "/users/nobody/mute", ann), 404, "user_not_found")
+
+
+async def test_a_profile_says_how_the_caller_stands_with_the_user(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    ann, ben = await insert_users(engine, "ann", "ben")
+    await call(client, "POST", "/users/ann/follow", ben)
+    await call(client, "POST", "/users/ben/mute", ann)
+    flags = ("followed_by_me", "follows_me", "blocking", "blocked_by", "muting")
+
+    async def seen(who: Account, username: str) -> list[tuple[str, Any]]:
+        profile = (await call(client, "GET", f"/users/{username}", who)).json()
+        found = (await call(client, "GET", "/search/users", who, params={"q": username})).json()
+        assert [{f: user[f] for f in flags} for user in found] == [{f: profile[f] for f in flags}]
+        return [(flag, profile[flag]) for flag in flags if profile[flag]]
+
+    assert await seen(ann, "ben") == [("follows_me", True), ("muting", True)]
+    assert await seen(ben, "ann") == [("followed_by_me", True)]
+    await call(client, "POST", "/users/ann/block", ben)
+    # The profile stays visible across a block.
+    assert await seen(ann, "ben") == [("blocked_by", True), ("muting", True)]
+    assert await seen(ben, "ann") == [("blocking", True)]
+    anonymous = (await client.get(f"{API}/users/ben")).json()
+    assert {anonymous[flag] for flag in flags} == {None}

@@ -10,20 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.accounts import insert_users
 from tests.support.api import API, Account, assert_problem
-
-PROFILE_KEYS = {
-    "id",
-    "username",
-    "first_name",
-    "last_name",
-    "bio",
-    "avatar_url",
-    "created_at",
-    "followers_count",
-    "following_count",
-    "tweets_count",
-    "followed_by_me",
-}
+from tests.support.contract import assert_user_public
 
 
 async def name(client: httpx.AsyncClient, who: Account, first: str, last: str = "") -> None:
@@ -47,7 +34,7 @@ async def search(
     assert response.status_code == 200, response.text
     body: list[dict[str, Any]] = response.json()
     for user in body:
-        assert set(user) == PROFILE_KEYS
+        assert_user_public(user)
     return body
 
 

@@ -64,7 +64,8 @@ async def test_a_profile_is_the_public_view_of_the_user(client: httpx.AsyncClien
         "followers_count": 0,
         "following_count": 0,
         "tweets_count": 0,
-        "followed_by_me": None,  # anonymous
+        # How the caller stands with the user: anonymous.
+        **dict.fromkeys(("followed_by_me", "follows_me", "blocking", "blocked_by", "muting")),
     }
     # Lookups by username are case-insensitive; the stored spelling is kept.
     assert await profile(client, "aLiCe") == body
