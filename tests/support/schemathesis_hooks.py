@@ -120,14 +120,23 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
     _search_for_something(operation, case)
     username = (case.path_parameters or {}).get("username")
     if (
-        operation in ("POST /api/v1/users/{username}/follow", "PATCH /api/v1/users/{username}")
+        operation in _NOT_ONESELF
         and isinstance(username, str)
         and own_username[0]
         and username.lower() == own_username[0]
     ):
-        # One cannot follow oneself, and an admin cannot deactivate or demote oneself.
+        # One cannot follow, block or mute oneself, and an admin cannot deactivate or
+        # demote oneself.
         case.path_parameters = {**(case.path_parameters or {}), "username": OTHER_USERNAME}
     return case
+
+
+_NOT_ONESELF = {
+    "POST /api/v1/users/{username}/follow",
+    "POST /api/v1/users/{username}/block",
+    "POST /api/v1/users/{username}/mute",
+    "PATCH /api/v1/users/{username}",
+}
 
 
 def _negative_on_the_wire(case: schemathesis.Case) -> schemathesis.Case:

@@ -29,11 +29,28 @@ def _newest(rows: list[tuple[int, T]], before: int | None, limit: int) -> list[t
 
 
 class InMemoryTweetReader(TweetReader):
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
 
-    async def exists(self, tweet_id: int) -> bool:
-        return tweet_id in self._store.tweets
+    def visible(self, tweet: Tweet, viewer_id: int | None) -> bool:
+        """Whether no block separates the viewer from the tweet's author."""
+        return viewer_id is None or not self._store.blocked_between(viewer_id, tweet.author_id)
+
+    def unmuted(self, tweet: Tweet, viewer_id: int | None, reposter: int | None = None) -> bool:
+        """Whether the viewer mutes neither the tweet's author nor the reposter, at ``now``."""
+        if viewer_id is None:
+            return True
+        now = self._clock.now()
+        return not any(
+            self._store.muting(viewer_id, user_id, now)
+            for user_id in (tweet.author_id, reposter)
+            if user_id is not None
+        )
+
+    async def exists(self, tweet_id: int, viewer_id: int | None = None) -> bool:
+        tweet = self._store.tweets.get(tweet_id)
+        return tweet is not None and self.visible(tweet, viewer_id)
 
     def _view(
         self,
@@ -44,6 +61,8 @@ class InMemoryTweetReader(TweetReader):
         embed: bool = True,
     ) -> TweetView:
         quoted = self._store.tweets.get(tweet.quoted_tweet_id or 0) if embed else None
+        if quoted is not None and not self.visible(quoted, viewer_id):
+            quoted = None
         return TweetView(
             id=tweet.id,
             text=tweet.text,
@@ -79,7 +98,9 @@ class InMemoryTweetReader(TweetReader):
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
         tweet = self._store.tweets.get(tweet_id)
-        return None if tweet is None else self._view(tweet, viewer_id)
+        if tweet is None or not self.visible(tweet, viewer_id):
+            return None
+        return self._view(tweet, viewer_id)
 
     async def by_author(
         self,
@@ -100,7 +121,7 @@ class InMemoryTweetReader(TweetReader):
             rows += [
                 (position, self._view(self._store.tweets[tweet_id], viewer_id, author_id))
                 for (user_id, tweet_id), (_, position) in self._store.reposts.items()
-                if user_id == author_id
+                if user_id == author_id and self.visible(self._store.tweets[tweet_id], viewer_id)
             ]
         return _newest(rows, before, limit)
 
@@ -115,34 +136,57 @@ class InMemoryTweetReader(TweetReader):
         }
         reposted = self._store.repost_entries.get(reader_id, {})
         entries = (self._store.timelines.get(reader_id, set()) | merged) - set(reposted)
-        rows = [(i, self._view(self._store.tweets[i], reader_id)) for i in entries]
-        rows += [
-            (position, self._view(self._store.tweets[i], reader_id, reposter))
+        found: list[tuple[int, Tweet, int | None]] = [
+            (i, self._store.tweets[i], None) for i in entries
+        ]
+        found += [
+            (position, self._store.tweets[i], reposter)
             for i, (position, reposter) in reposted.items()
+        ]
+        rows = [
+            (position, self._view(tweet, reader_id, reposter))
+            for position, tweet, reposter in found
+            if self.visible(tweet, reader_id)
+            and (reposter is None or not self._store.blocked_between(reader_id, reposter))
+            and self.unmuted(tweet, reader_id, reposter)
         ]
         return _newest(rows, before, limit)
 
-    async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
-        rows = [
-            (like_id, _summary(self._store.users[user_id]))
+    async def likers(
+        self, tweet_id: int, before: int | None, limit: int, viewer_id: int | None = None
+    ) -> KeyedUsers:
+        made = [
+            (like_id, user_id)
             for (user_id, liked), like_id in self._store.likes.items()
             if liked == tweet_id
         ]
-        return _newest(rows, before, limit)
+        return self._users_who(made, before, limit, viewer_id)
 
-    async def reposters(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
-        rows = [
-            (repost_id, _summary(self._store.users[user_id]))
+    async def reposters(
+        self, tweet_id: int, before: int | None, limit: int, viewer_id: int | None = None
+    ) -> KeyedUsers:
+        made = [
+            (repost_id, user_id)
             for (user_id, reposted), (repost_id, _) in self._store.reposts.items()
             if reposted == tweet_id
+        ]
+        return self._users_who(made, before, limit, viewer_id)
+
+    def _users_who(
+        self, made: list[tuple[int, int]], before: int | None, limit: int, viewer_id: int | None
+    ) -> KeyedUsers:
+        rows = [
+            (key, _summary(self._store.users[user_id]))
+            for key, user_id in made
+            if viewer_id is None or not self._store.blocked_between(viewer_id, user_id)
         ]
         return _newest(rows, before, limit)
 
 
 class InMemoryQuoteReader(QuoteReader):
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, clock: Clock) -> None:
         self._store = store
-        self._reader = InMemoryTweetReader(store)
+        self._reader = InMemoryTweetReader(store, clock)
 
     async def quotes(
         self, tweet_id: int, viewer_id: int | None, before: int | None, limit: int
@@ -150,7 +194,7 @@ class InMemoryQuoteReader(QuoteReader):
         rows = [
             (tweet.id, self._reader._view(tweet, viewer_id))
             for tweet in self._store.tweets.values()
-            if tweet.quoted_tweet_id == tweet_id
+            if tweet.quoted_tweet_id == tweet_id and self._reader.visible(tweet, viewer_id)
         ]
         return _newest(rows, before, limit)
 
@@ -174,24 +218,27 @@ class InMemoryUserReader(UserReader):
         return profile_view(self._store, user, viewer_id, self._clock.now())
 
     async def followers(
-        self, user_id: int, before: int | None, limit: int
+        self, user_id: int, before: int | None, limit: int, viewer_id: int | None = None
     ) -> list[tuple[int, UserSummary]]:
         rows = [
             (follow_id, _summary(self._store.users[follower]))
             for (follower, followee), follow_id in self._store.follows.items()
-            if followee == user_id
+            if followee == user_id and self._shown(follower, viewer_id)
         ]
         return _newest(rows, before, limit)
 
     async def following(
-        self, user_id: int, before: int | None, limit: int
+        self, user_id: int, before: int | None, limit: int, viewer_id: int | None = None
     ) -> list[tuple[int, UserSummary]]:
         rows = [
             (follow_id, _summary(self._store.users[followee]))
             for (follower, followee), follow_id in self._store.follows.items()
-            if follower == user_id
+            if follower == user_id and self._shown(followee, viewer_id)
         ]
         return _newest(rows, before, limit)
+
+    def _shown(self, user_id: int, viewer_id: int | None) -> bool:
+        return viewer_id is None or not self._store.blocked_between(viewer_id, user_id)
 
     async def recently_active(self, limit: int) -> list[ActiveUser]:
         logged_in = [

@@ -56,6 +56,13 @@ class InMemoryRelationshipReader(RelationshipReader):
     async def blocked_between(self, user_id: int, other_id: int) -> bool:
         return self._store.blocked_between(user_id, other_id)
 
+    async def user_named(self, username: str, viewer_id: int) -> tuple[User, bool] | None:
+        wanted = canonical_username(username) if is_username(username) else None
+        for user in self._store.users.values():
+            if canonical_username(user.username) == wanted:
+                return user, self._store.blocked_between(viewer_id, user.id)
+        return None
+
     async def relationships(
         self, viewer_id: int, usernames: list[str], now: datetime
     ) -> list[Relationship]:

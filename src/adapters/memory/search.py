@@ -31,9 +31,9 @@ class InMemorySearchIndex(SearchIndex):
 
 
 class InMemoryTweetSearch(TweetSearch):
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, clock: Clock) -> None:
         self._store = store
-        self._reader = InMemoryTweetReader(store)
+        self._reader = InMemoryTweetReader(store, clock)
 
     async def tweets(
         self,
@@ -53,6 +53,8 @@ class InMemoryTweetSearch(TweetSearch):
                 and (not words or (held is not None and held[1].issuperset(words)))
                 and (author_id is None or tweet.author_id == author_id)
                 and set(tags) <= set(self._store.tweet_hashtags.get(tweet_id, ()))
+                and self._reader.visible(tweet, viewer_id)
+                and self._reader.unmuted(tweet, viewer_id)
             )
 
         ids = sorted(filter(matches, self._store.tweets), reverse=True)[:limit]

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from adapters.memory.readers import InMemoryTweetReader
 from adapters.memory.store import MemoryStore
+from application.ports.clock import Clock
 from application.ports.tag_reader import TagReader
 from application.ports.tweet_entities import TweetEntities
 from application.ports.tweet_reader import KeyedTweets
@@ -40,9 +41,9 @@ class InMemoryTweetEntities(TweetEntities):
 
 
 class InMemoryTagReader(TagReader):
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, clock: Clock) -> None:
         self._store = store
-        self._reader = InMemoryTweetReader(store)
+        self._reader = InMemoryTweetReader(store, clock)
 
     async def tweets(
         self, tag: str, viewer_id: int | None, before: int | None, limit: int
@@ -51,7 +52,10 @@ class InMemoryTagReader(TagReader):
             (
                 tweet_id
                 for tweet_id, tags in self._store.tweet_hashtags.items()
-                if tag in tags and (before is None or tweet_id < before)
+                if tag in tags
+                and (before is None or tweet_id < before)
+                and self._reader.visible(tweet := self._store.tweets[tweet_id], viewer_id)
+                and self._reader.unmuted(tweet, viewer_id)
             ),
             reverse=True,
         )[:limit]

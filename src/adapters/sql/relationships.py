@@ -18,10 +18,11 @@ from adapters.sql.database import Reads
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import Id, UtcDateTime, blocks, follows, mutes, users
+from adapters.sql.users import user_from_row
 from application.ports.relationships import MutedUser, RelationshipReader
 from application.ports.user_reader import UserSummary
 from domain.relationships import MAX_RELATIONSHIP_NAMES, Relationship
-from domain.users import canonical_username, is_username
+from domain.users import User, canonical_username, is_username
 
 
 def blocked_between(viewer: Any, other: Any) -> Any:
@@ -119,6 +120,14 @@ BETWEEN = ReadQuery(
 )
 
 
+_USER_NAMED = ReadQuery(
+    select(
+        users,
+        blocked_between(bindparam("viewer", type_=Id), users.c.id).label("blocked"),
+    ).where(users.c.username_canonical == bindparam("name"))
+)
+
+
 class SqlRelationshipReader(RelationshipReader):
     def __init__(self, connections: Reads) -> None:
         self._reads = connections
@@ -126,6 +135,14 @@ class SqlRelationshipReader(RelationshipReader):
     async def blocked_between(self, user_id: int, other_id: int) -> bool:
         row = await self._reads.first(BETWEEN, user=user_id, other=other_id)
         return bool(row is not None and row.blocked)
+
+    async def user_named(self, username: str, viewer_id: int) -> tuple[User, bool] | None:
+        if not is_username(username):
+            return None
+        row = await self._reads.first(
+            _USER_NAMED, name=canonical_username(username), viewer=viewer_id
+        )
+        return None if row is None else (user_from_row(row), bool(row.blocked))
 
     async def relationships(
         self, viewer_id: int, usernames: list[str], now: datetime

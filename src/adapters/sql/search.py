@@ -41,8 +41,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from adapters.sql.database import Database, Reads
 from adapters.sql.keyset import newest_first, page_params
+from adapters.sql.relationships import unblocked, unmuted
 from adapters.sql.statements import ReadQuery, WriteStatement
-from adapters.sql.tables import Id, tweet_hashtags, tweet_search, tweets, users
+from adapters.sql.tables import Id, UtcDateTime, tweet_hashtags, tweet_search, tweets, users
 from adapters.sql.tweet_reader import _tweet_views, keyed_views
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.sql.user_reader import profile_of, profiles, viewer_params
@@ -162,9 +163,10 @@ def _words_only_postgresql(signed_in: bool, paged: bool) -> Select[Any]:
         if paged
         else select(func.max(key)).scalar_subquery()
     )
+    shown = [_shown(key)] if signed_in else []
     early = (
         select(key.label("id"))
-        .where(_Matches(upto), unindexed <= upto)
+        .where(_Matches(upto), unindexed <= upto, *shown)
         .order_by(unindexed.desc())
         .limit(bindparam("limit"))
         .cte("early")
@@ -175,7 +177,7 @@ def _words_only_postgresql(signed_in: bool, paged: bool) -> Select[Any]:
     below_buckets = oldest_bucket.op("<<")(bits)
     late = (
         select(key.label("id"))
-        .where(_Matches(), unindexed < below_buckets, found_early < bindparam("limit"))
+        .where(_Matches(), unindexed < below_buckets, found_early < bindparam("limit"), *shown)
         .order_by(unindexed.desc())
         .limit(bindparam("limit"))
     )
@@ -188,6 +190,21 @@ def _words_only_postgresql(signed_in: bool, paged: bool) -> Select[Any]:
     )
 
 
+def _shown(key: Any) -> Any:
+    """Whether the viewer may find tweet ``key``: no block between the viewer and its
+    author, no mute of the author in force at ``:now``. For the searches that cut a page of
+    ids from the index before joining the tweets: the ids are judged before the cut."""
+    viewer = bindparam("viewer", type_=Id)
+    found = tweets.alias("found")
+    return (
+        select(found.c.id).where(found.c.id == key, *_unhidden(viewer, found.c.author_id)).exists()
+    )
+
+
+def _unhidden(viewer: Any, author: Any) -> list[Any]:
+    return [unblocked(viewer, author), unmuted(viewer, author, bindparam("now", type_=UtcDateTime))]
+
+
 def _search(words: bool, author: bool, tags: int, signed_in: bool, paged: bool) -> Select[Any]:
     """Driven by the rarest kind of term there is: words (the full-text index), else the
     first tag (``ix_tweet_hashtags_tag_tweet_id``), else the author (``ix_tweets_author_id_id``);
@@ -196,11 +213,10 @@ def _search(words: bool, author: bool, tags: int, signed_in: bool, paged: bool) 
     Words alone (on SQLite; PostgreSQL's is ``_words_only_postgresql``): the page's tweet
     ids are cut from the index first, then joined, so no tweet beyond the page is read."""
     if words and not author and not tags:
-        hits = newest_first(
-            select(_SearchKey().label("id")).select_from(tweet_search).where(_Matches()),
-            _SearchKey(),
-            paged,
-        ).subquery("hits")
+        matches = select(_SearchKey().label("id")).select_from(tweet_search).where(_Matches())
+        if signed_in:
+            matches = matches.where(_shown(_SearchKey()))
+        hits = newest_first(matches, _SearchKey(), paged).subquery("hits")
         return (
             _tweet_views(signed_in).join(hits, hits.c.id == tweets.c.id).order_by(hits.c.id.desc())
         )
@@ -219,6 +235,14 @@ def _search(words: bool, author: bool, tags: int, signed_in: bool, paged: bool) 
         key = tweets.c.id
     if author:
         statement = statement.where(tweets.c.author_id == bindparam("author"))
+    if signed_in:
+        statement = statement.where(
+            unmuted(
+                bindparam("viewer", type_=Id),
+                tweets.c.author_id,
+                bindparam("now", type_=UtcDateTime),
+            )
+        )
     for index in range(first_tag, tags):
         tagged = tweet_hashtags.alias(f"tagged{index}")
         statement = statement.where(
@@ -246,8 +270,9 @@ def _search_query(words: bool, author: bool, tags: int, signed_in: bool, paged: 
 
 
 class SqlTweetSearch(TweetSearch):
-    def __init__(self, connections: Reads, database: Database) -> None:
+    def __init__(self, connections: Reads, database: Database, clock: Clock) -> None:
         self._reads = connections
+        self._clock = clock
         self._postgresql = database.dialect.name == "postgresql"
 
     async def tweets(
@@ -270,7 +295,7 @@ class SqlTweetSearch(TweetSearch):
         if author_id is not None:
             params["author"] = author_id
         if viewer_id is not None:
-            params["viewer"] = viewer_id
+            params |= {"viewer": viewer_id, "now": self._clock.now()}
         rows = await self._reads.all(query, **params, **page_params(before, limit))
         return await keyed_views(self._reads, [row.id for row in rows], rows, viewer_id)
 

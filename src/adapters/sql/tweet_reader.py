@@ -5,11 +5,13 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    and_,
     bindparam,
     cast,
     false,
     func,
     null,
+    or_,
     select,
     true,
     union,
@@ -20,9 +22,20 @@ from adapters.sql.database import Reads
 from adapters.sql.home_timelines import horizon, reaches_feed_of
 from adapters.sql.keyset import newest_first, page_params
 from adapters.sql.media import with_media
+from adapters.sql.relationships import unblocked, unmuted
 from adapters.sql.statements import ReadQuery
-from adapters.sql.tables import Id, follows, likes, reposts, timeline_entries, tweets, users
+from adapters.sql.tables import (
+    Id,
+    UtcDateTime,
+    follows,
+    likes,
+    reposts,
+    timeline_entries,
+    tweets,
+    users,
+)
 from adapters.sql.tweet_entities import hashtags_of, with_mentions
+from application.ports.clock import Clock
 from application.ports.tweet_reader import KeyedTweets, KeyedUsers, TweetReader, TweetView
 from application.ports.user_reader import UserSummary
 
@@ -46,9 +59,11 @@ def _viewer_flag(table: Any) -> Any:
 
 def _tweet_views(signed_in: bool) -> Select[Any]:
     """Tweets with author, ``liked_by_me`` and ``reposted_by_me`` (NULL for an anonymous
-    viewer), in one statement (no N+1)."""
+    viewer), in one statement (no N+1). For a signed-in viewer, only tweets whose author and
+    the viewer are not separated by a block: a list built on this leaves them out before
+    its LIMIT."""
     flags = [_viewer_flag(likes), _viewer_flag(reposts)] if signed_in else [null(), null()]
-    return (
+    statement = (
         select(
             tweets,
             users.c.username,
@@ -60,6 +75,20 @@ def _tweet_views(signed_in: bool) -> Select[Any]:
         .join(users, users.c.id == tweets.c.author_id)
         .outerjoin(_parent_authors, _parent_authors.c.id == tweets.c.in_reply_to_user_id)
     )
+    if signed_in:
+        statement = statement.where(unblocked(bindparam("viewer", type_=Id), tweets.c.author_id))
+    return statement
+
+
+def _shown_in_feed(viewer: Any, author: Any, reposter: Any) -> list[Any]:
+    """A feed entry of ``author``'s tweet (put there by ``reposter``'s repost, or NULL) that
+    neither a block nor a mute in force at ``:now`` keeps out of the viewer's feed."""
+    now = bindparam("now", type_=UtcDateTime)
+    return [
+        unblocked(viewer, author),
+        unmuted(viewer, author, now),
+        or_(reposter.is_(None), and_(unblocked(viewer, reposter), unmuted(viewer, reposter, now))),
+    ]
 
 
 _reposter = users.alias("reposter")
@@ -105,16 +134,18 @@ def _by_author_with_reposts(signed_in: bool, paged: bool, exclude_replies: bool)
         tweets.c.id,
         paged,
     ).subquery()
-    reposted = newest_first(
-        select(
-            reposts.c.tweet_id.label("id"),
-            reposts.c.position,
-            reposts.c.user_id.label("reposted_by"),
-        ).where(reposts.c.user_id == bindparam("author", type_=Id)),
+    reposted_tweets = tweets.alias("reposted_tweets")
+    reposted = select(
+        reposts.c.tweet_id.label("id"),
         reposts.c.position,
-        paged,
-    ).subquery()
-    return _listed(union_all(select(own), select(reposted)).subquery(), signed_in)
+        reposts.c.user_id.label("reposted_by"),
+    ).where(reposts.c.user_id == bindparam("author", type_=Id))
+    if signed_in:
+        reposted = reposted.join(reposted_tweets, reposted_tweets.c.id == reposts.c.tweet_id).where(
+            unblocked(bindparam("viewer", type_=Id), reposted_tweets.c.author_id)
+        )
+    newest_reposts = newest_first(reposted, reposts.c.position, paged).subquery()
+    return _listed(union_all(select(own), select(newest_reposts)).subquery(), signed_in)
 
 
 def _held_by_a_repost(viewer: Any) -> Any:
@@ -142,14 +173,18 @@ def _home(paged: bool) -> Select[Any]:
     # the page and the accounts followed. Each row also carries the horizon, below which
     # the feed is computed (``_BELOW_HORIZON``).
     viewer = bindparam("viewer", type_=Id)
+    entered = tweets.alias("entered")
     entries = newest_first(
         select(
             timeline_entries.c.tweet_id.label("id"),
             timeline_entries.c.position,
             timeline_entries.c.reposted_by,
-        ).where(
+        )
+        .join(entered, entered.c.id == timeline_entries.c.tweet_id)
+        .where(
             timeline_entries.c.user_id == viewer,
             timeline_entries.c.position > horizon(viewer),
+            *_shown_in_feed(viewer, entered.c.author_id, timeline_entries.c.reposted_by),
         ),
         timeline_entries.c.position,
         paged,
@@ -164,6 +199,7 @@ def _home(paged: bool) -> Select[Any]:
             *merging,
             reaches_feed_of(viewer),
             ~_held_by_a_repost(viewer),
+            unmuted(viewer, tweets.c.author_id, bindparam("now", type_=UtcDateTime)),
         ),
         tweets.c.id,
         paged,
@@ -193,19 +229,23 @@ def _below_horizon(paged: bool) -> Select[Any]:
             tweets.c.id <= horizon(viewer),
             reaches_feed_of(viewer),
             ~_held_by_a_repost(viewer),
+            unmuted(viewer, tweets.c.author_id, bindparam("now", type_=UtcDateTime)),
         ),
         tweets.c.id,
         paged,
     )
 
 
-def _users_who(table: Any, paged: bool) -> Select[Any]:
-    """Who made a row of ``table`` (likes, reposts) about the tweet, most recent first."""
+def _users_who(table: Any, signed_in: bool, paged: bool) -> Select[Any]:
+    """Who made a row of ``table`` (likes, reposts) about the tweet, most recent first;
+    for a signed-in viewer, without the accounts a block separates from the viewer."""
     statement = (
         select(table.c.id.label("key"), users.c.id, users.c.username, users.c.avatar)
         .join(users, users.c.id == table.c.user_id)
         .where(table.c.tweet_id == bindparam("tweet"))
     )
+    if signed_in:
+        statement = statement.where(unblocked(bindparam("viewer", type_=Id), users.c.id))
     return newest_first(statement, table.c.id, paged)
 
 
@@ -221,8 +261,16 @@ _BY_AUTHOR = {
 }
 HOME = {paged: ReadQuery(_home(paged)) for paged in (False, True)}
 _BELOW_HORIZON = {paged: ReadQuery(_below_horizon(paged)) for paged in (False, True)}
-_LIKERS = {paged: ReadQuery(_users_who(likes, paged)) for paged in (False, True)}
-_REPOSTERS = {paged: ReadQuery(_users_who(reposts, paged)) for paged in (False, True)}
+_LIKERS = {
+    (signed_in, paged): ReadQuery(_users_who(likes, signed_in, paged))
+    for signed_in in (False, True)
+    for paged in (False, True)
+}
+_REPOSTERS = {
+    (signed_in, paged): ReadQuery(_users_who(reposts, signed_in, paged))
+    for signed_in in (False, True)
+    for paged in (False, True)
+}
 _BY_AUTHOR_WITH_REPOSTS = {
     (signed_in, paged, exclude_replies): ReadQuery(
         _by_author_with_reposts(signed_in, paged, exclude_replies)
@@ -325,18 +373,28 @@ async def keyed_views(
     return list(zip(keys, views, strict=True))
 
 
-_EXISTS = ReadQuery(select(tweets.c.id).where(tweets.c.id == bindparam("tweet")))
+_EXISTS = {
+    signed_in: ReadQuery(
+        select(tweets.c.id).where(
+            tweets.c.id == bindparam("tweet"),
+            *([unblocked(bindparam("viewer", type_=Id), tweets.c.author_id)] if signed_in else []),
+        )
+    )
+    for signed_in in (False, True)
+}
 
 
 class SqlTweetReader(TweetReader):
     """Read models of tweets, as committed, outside any transaction (on a replica when the
     request allows it)."""
 
-    def __init__(self, connections: Reads) -> None:
+    def __init__(self, connections: Reads, clock: Clock) -> None:
         self._reads = connections
+        self._clock = clock
 
-    async def exists(self, tweet_id: int) -> bool:
-        return await self._reads.first(_EXISTS, tweet=tweet_id) is not None
+    async def exists(self, tweet_id: int, viewer_id: int | None = None) -> bool:
+        query = _EXISTS[viewer_id is not None]
+        return await self._reads.first(query, tweet=tweet_id, **_viewer(viewer_id)) is not None
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
         row = await self._reads.first(
@@ -367,26 +425,42 @@ class SqlTweetReader(TweetReader):
         return await keyed_views(self._reads, keys, rows, viewer_id)
 
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
+        now = self._clock.now()
         rows = await self._reads.all(
-            HOME[before is not None], viewer=reader_id, **page_params(before, limit)
+            HOME[before is not None], viewer=reader_id, now=now, **page_params(before, limit)
         )
         if len(rows) < limit and (not rows or rows[0].horizon > 0):
             rows += await self._reads.all(
                 _BELOW_HORIZON[before is not None],
                 viewer=reader_id,
+                now=now,
                 **page_params(before, limit - len(rows)),
             )
         return await keyed_views(self._reads, [row.position for row in rows], rows, reader_id)
 
-    async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
-        rows = await self._reads.all(
-            _LIKERS[before is not None], tweet=tweet_id, **page_params(before, limit)
-        )
-        return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]
+    async def likers(
+        self, tweet_id: int, before: int | None, limit: int, viewer_id: int | None = None
+    ) -> KeyedUsers:
+        return await self._users_who(_LIKERS, tweet_id, before, limit, viewer_id)
 
-    async def reposters(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
+    async def reposters(
+        self, tweet_id: int, before: int | None, limit: int, viewer_id: int | None = None
+    ) -> KeyedUsers:
+        return await self._users_who(_REPOSTERS, tweet_id, before, limit, viewer_id)
+
+    async def _users_who(
+        self,
+        queries: dict[tuple[bool, bool], ReadQuery],
+        tweet_id: int,
+        before: int | None,
+        limit: int,
+        viewer_id: int | None,
+    ) -> KeyedUsers:
         rows = await self._reads.all(
-            _REPOSTERS[before is not None], tweet=tweet_id, **page_params(before, limit)
+            queries[viewer_id is not None, before is not None],
+            tweet=tweet_id,
+            **_viewer(viewer_id),
+            **page_params(before, limit),
         )
         return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]
 

@@ -6,7 +6,7 @@ from sqlalchemy import Select, and_, bindparam, exists, null, select
 
 from adapters.sql.database import Reads
 from adapters.sql.keyset import newest_first, page_params
-from adapters.sql.relationships import mute_in_force
+from adapters.sql.relationships import mute_in_force, unblocked
 from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import Id, UtcDateTime, blocks, follows, users
 from adapters.sql.users import SqlUserLookup, user_from_row
@@ -66,12 +66,15 @@ def profile_of(row: Any) -> ProfileView:
     )
 
 
-def _follow_list(owner: Any, other: Any, paged: bool) -> Select[Any]:
+def _follow_list(owner: Any, other: Any, signed_in: bool, paged: bool) -> Select[Any]:
+    """For a signed-in viewer, without the accounts a block separates from the viewer."""
     statement = (
         select(follows.c.id.label("key"), users.c.id, users.c.username, users.c.avatar)
         .join(users, users.c.id == other)
         .where(owner == bindparam("user"))
     )
+    if signed_in:
+        statement = statement.where(unblocked(bindparam("viewer", type_=Id), users.c.id))
     return newest_first(statement, follows.c.id, paged)
 
 
@@ -80,11 +83,17 @@ _PROFILE = {
     for signed_in in (False, True)
 }
 _FOLLOWERS = {
-    paged: ReadQuery(_follow_list(follows.c.followee_id, follows.c.follower_id, paged))
+    (signed_in, paged): ReadQuery(
+        _follow_list(follows.c.followee_id, follows.c.follower_id, signed_in, paged)
+    )
+    for signed_in in (False, True)
     for paged in (False, True)
 }
 _FOLLOWING = {
-    paged: ReadQuery(_follow_list(follows.c.follower_id, follows.c.followee_id, paged))
+    (signed_in, paged): ReadQuery(
+        _follow_list(follows.c.follower_id, follows.c.followee_id, signed_in, paged)
+    )
+    for signed_in in (False, True)
     for paged in (False, True)
 }
 _NEWEST = {
@@ -117,14 +126,16 @@ class SqlUserReader(SqlUserLookup, UserReader):
         return None if row is None else profile_of(row)
 
     async def followers(
-        self, user_id: int, before: int | None, limit: int
+        self, user_id: int, before: int | None, limit: int, viewer_id: int | None = None
     ) -> list[tuple[int, UserSummary]]:
-        return await self._summaries(_FOLLOWERS[before is not None], user_id, before, limit)
+        query = _FOLLOWERS[viewer_id is not None, before is not None]
+        return await self._summaries(query, user_id, before, limit, viewer_id)
 
     async def following(
-        self, user_id: int, before: int | None, limit: int
+        self, user_id: int, before: int | None, limit: int, viewer_id: int | None = None
     ) -> list[tuple[int, UserSummary]]:
-        return await self._summaries(_FOLLOWING[before is not None], user_id, before, limit)
+        query = _FOLLOWING[viewer_id is not None, before is not None]
+        return await self._summaries(query, user_id, before, limit, viewer_id)
 
     async def recently_active(self, limit: int) -> list[ActiveUser]:
         rows = await self._reads.all(_RECENTLY_ACTIVE, limit=limit)
@@ -135,7 +146,8 @@ class SqlUserReader(SqlUserLookup, UserReader):
         return [(row.id, user_from_row(row)) for row in rows]
 
     async def _summaries(
-        self, query: ReadQuery, user_id: int, before: int | None, limit: int
+        self, query: ReadQuery, user_id: int, before: int | None, limit: int, viewer_id: int | None
     ) -> list[tuple[int, UserSummary]]:
-        rows = await self._reads.all(query, user=user_id, **page_params(before, limit))
+        viewer = {} if viewer_id is None else {"viewer": viewer_id}
+        rows = await self._reads.all(query, user=user_id, **viewer, **page_params(before, limit))
         return [(row.key, UserSummary(row.id, row.username, row.avatar)) for row in rows]

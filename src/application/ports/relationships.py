@@ -5,6 +5,7 @@ from typing import NamedTuple, Protocol
 
 from application.ports.user_reader import UserSummary
 from domain.relationships import Mute, Relationship
+from domain.users import User
 
 
 class BlockRepository(Protocol):
@@ -48,6 +49,11 @@ class RelationshipReader(Protocol):
 
     async def blocked_between(self, user_id: int, other_id: int) -> bool:
         """Whether either of the two blocks the other."""
+        ...
+
+    async def user_named(self, username: str, viewer_id: int) -> tuple[User, bool] | None:
+        """The user named (case-insensitively), and whether a block separates them from the
+        viewer, in one read; None if there is no such user."""
         ...
 
     async def relationships(

@@ -46,8 +46,9 @@ KeyedUsers = list[tuple[int, UserSummary]]
 class TweetReader(Protocol):
     """Read models of tweets, one query per call (no N+1)."""
 
-    async def exists(self, tweet_id: int) -> bool:
-        """Whether the tweet exists (as committed)."""
+    async def exists(self, tweet_id: int, viewer_id: int | None = None) -> bool:
+        """Whether the tweet exists (as committed) and the viewer may see it: no block
+        separates them from its author."""
         ...
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None: ...
@@ -72,10 +73,16 @@ class TweetReader(Protocol):
         reposted), keyed by the position each entered it at."""
         ...
 
-    async def likers(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
-        """Who liked the tweet, most recent like first, keyed by the like."""
+    async def likers(
+        self, tweet_id: int, before: int | None, limit: int, viewer_id: int | None = None
+    ) -> KeyedUsers:
+        """Who liked the tweet, most recent like first, keyed by the like (without the
+        accounts a block separates from the viewer)."""
         ...
 
-    async def reposters(self, tweet_id: int, before: int | None, limit: int) -> KeyedUsers:
-        """Who reposted the tweet, most recent repost first, keyed by the repost."""
+    async def reposters(
+        self, tweet_id: int, before: int | None, limit: int, viewer_id: int | None = None
+    ) -> KeyedUsers:
+        """Who reposted the tweet, most recent repost first, keyed by the repost (without
+        the accounts a block separates from the viewer)."""
         ...

@@ -54,15 +54,17 @@ class UserReader(UserLookup, Protocol):
     async def profile(self, user_id: int, viewer_id: int | None) -> ProfileView | None: ...
 
     async def followers(
-        self, user_id: int, before: int | None, limit: int
+        self, user_id: int, before: int | None, limit: int, viewer_id: int | None = None
     ) -> list[tuple[int, UserSummary]]:
-        """Who follows the user, most recent follow first, keyed by the follow."""
+        """Who follows the user, most recent follow first, keyed by the follow (without the
+        accounts a block separates from the viewer)."""
         ...
 
     async def following(
-        self, user_id: int, before: int | None, limit: int
+        self, user_id: int, before: int | None, limit: int, viewer_id: int | None = None
     ) -> list[tuple[int, UserSummary]]:
-        """Whom the user follows, most recent follow first, keyed by the follow."""
+        """Whom the user follows, most recent follow first, keyed by the follow (without the
+        accounts a block separates from the viewer)."""
         ...
 
     async def recently_active(self, limit: int) -> list[ActiveUser]:

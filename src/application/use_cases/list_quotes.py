@@ -28,7 +28,9 @@ class ListQuotes:
         self._quotes = quotes
 
     async def __call__(self, query: ListQuotesQuery) -> Page[TweetView]:
-        if not (is_id(query.tweet_id) and await self._reader.exists(query.tweet_id)):
+        if not (
+            is_id(query.tweet_id) and await self._reader.exists(query.tweet_id, query.viewer_id)
+        ):
             raise TweetNotFound
         page = query.page
         rows = await self._quotes.quotes(query.tweet_id, query.viewer_id, page.before, page.fetch)

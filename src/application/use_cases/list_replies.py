@@ -25,7 +25,9 @@ class ListReplies:
         self._threads = threads
 
     async def __call__(self, query: ListRepliesQuery) -> Page[TweetView]:
-        if not (is_id(query.tweet_id) and await self._reader.exists(query.tweet_id)):
+        if not (
+            is_id(query.tweet_id) and await self._reader.exists(query.tweet_id, query.viewer_id)
+        ):
             raise TweetNotFound
         page = query.page
         rows = await self._threads.replies(query.tweet_id, query.viewer_id, page.after, page.fetch)

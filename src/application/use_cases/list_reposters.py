@@ -13,6 +13,7 @@ from domain.ids import is_id
 class ListRepostersQuery:
     tweet_id: int
     page: PageRequest
+    viewer_id: int | None = None
 
 
 class ListReposters:
@@ -22,7 +23,11 @@ class ListReposters:
         self._reader = reader
 
     async def __call__(self, query: ListRepostersQuery) -> Page[UserSummary]:
-        if not (is_id(query.tweet_id) and await self._reader.exists(query.tweet_id)):
+        if not (
+            is_id(query.tweet_id) and await self._reader.exists(query.tweet_id, query.viewer_id)
+        ):
             raise TweetNotFound
-        rows = await self._reader.reposters(query.tweet_id, query.page.before, query.page.fetch)
+        rows = await self._reader.reposters(
+            query.tweet_id, query.page.before, query.page.fetch, query.viewer_id
+        )
         return page_of(rows, query.page)

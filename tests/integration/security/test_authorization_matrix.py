@@ -28,10 +28,9 @@ from tests.support.api import API, PASSWORD, Account, assert_problem, assert_una
 from tests.support.app import make_app, serve
 from tests.support.image_samples import gif_bytes
 from tests.support.jobs import drain
+from tests.support.routes import Route, route_table
 from tests.support.tokens import forge_access_token, token_claims
 from tests.support.uploads import media_name
-
-Route = tuple[str, str]  # (method, path as the route table spells it)
 
 # What an anonymous caller may use (API.md), with the status a well-formed call gets.
 PUBLIC: dict[Route, int] = {
@@ -123,17 +122,6 @@ QUERIES: dict[Route, dict[str, str]] = {
 }
 
 PARAMETER = re.compile(r"\{(\w+):\w+\}")
-
-
-def route_table(app: Litestar) -> set[Route]:
-    """Every (method, path) of ``app`` but the OPTIONS answers Litestar adds by itself."""
-    return {
-        (method, route.path)
-        for route in app.routes
-        if isinstance(route, HTTPRoute)
-        for method in route.methods
-        if method != "OPTIONS"
-    }
 
 
 @dataclass

@@ -110,9 +110,10 @@ async def test_quoted_tweets_cost_a_page_one_statement_and_none_without_quotes(
     assert (single, single_plain) == (3, 1)
     # A quote: the original looked up, its count change recorded and its count read (with
     # this quote), and after the commit the original read as its author sees it (with its
-    # mentions when it has some).
+    # mentions when it has some). Quoting another's tweet also reads whether a block
+    # separates the two authors.
     assert written == {
         "plain": written["plain"],
         "quote": written["plain"] + 4,
-        "quote of a mention": written["plain"] + 5,
+        "quote of a mention": written["plain"] + 6,
     }

@@ -257,7 +257,11 @@ async def test_a_feed_page_reads_one_like_per_tweet_however_many_the_reader_like
         await driver.execute(GENERIC_PLANS)  # as on the read connections
         home = HOME[False].compiled(engine.dialect)
         await driver.execute(f"PREPARE home AS {home.sql}")
-        arguments = ", ".join(map(str, home.arguments({"viewer": 1, "limit": page})))
+        values = home.arguments({"viewer": 1, "limit": page, "now": datetime.now(UTC)})
+        arguments = ", ".join(
+            f"'{value.isoformat()}'::timestamptz" if isinstance(value, datetime) else str(value)
+            for value in values
+        )
         explained = await driver.fetchval(
             f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE home({arguments})"
         )

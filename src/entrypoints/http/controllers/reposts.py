@@ -7,7 +7,7 @@ from application.ports.access_tokens import AccessClaims
 from application.use_cases.list_reposters import ListReposters, ListRepostersQuery
 from application.use_cases.repost_tweet import RepostCommand, RepostTweet
 from application.use_cases.undo_repost import UndoRepost
-from entrypoints.http.auth import BEARER_SECURITY
+from entrypoints.http.auth import BEARER_SECURITY, Viewer
 from entrypoints.http.controllers.tweets import TweetId
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
@@ -24,7 +24,7 @@ class RepostsController(Controller):
         "/{tweet_id:int}/repost",
         status_code=200,
         security=BEARER_SECURITY,
-        responses=documented(401, 404),
+        responses=documented(401, 403, 404),
     )
     async def repost(
         self, tweet_id: TweetId, claims: FromDishka[AccessClaims], repost: FromDishka[RepostTweet]
@@ -50,11 +50,13 @@ class RepostsController(Controller):
     async def reposters(
         self,
         tweet_id: TweetId,
+        viewer: FromDishka[Viewer],
         list_reposters: FromDishka[ListReposters],
         links: FromDishka[Links],
         limit: Limit = 20,
         cursor: Cursor = None,
     ) -> Response[UserSummaryPage]:
         """Who reposted the tweet, most recent first."""
-        page = await list_reposters(ListRepostersQuery(tweet_id, page_request(limit, cursor)))
+        query = ListRepostersQuery(tweet_id, page_request(limit, cursor), viewer.user_id)
+        page = await list_reposters(query)
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)

@@ -53,7 +53,7 @@ class TweetsController(Controller):
         status_code=HTTP_201_CREATED,
         security=BEARER_SECURITY,
         request_max_body_size=MAX_UPLOAD_BODY_BYTES,
-        responses=documented(400, 401, 404, 409, 413, 415, 422, 429),
+        responses=documented(400, 401, 403, 404, 409, 413, 415, 422, 429),
         operation_class=PostTweetOperation,
         middleware=[idempotency_keys],
     )
@@ -106,11 +106,14 @@ class TweetsController(Controller):
 
     @get("/{tweet_id:int}/history", opt=PUBLIC_PAGE, responses=documented(401, 404))
     async def history(
-        self, tweet_id: TweetId, get_history: FromDishka[GetTweetHistory]
+        self,
+        tweet_id: TweetId,
+        viewer: FromDishka[Viewer],
+        get_history: FromDishka[GetTweetHistory],
     ) -> list[TweetVersionResponse]:
         """Every version of the tweet's text: the original first, the current one last
         (signing in is optional)."""
-        versions = await get_history(GetTweetHistoryQuery(tweet_id))
+        versions = await get_history(GetTweetHistoryQuery(tweet_id, viewer.user_id))
         return [TweetVersionResponse.of(version) for version in versions]
 
     @patch("/{tweet_id:int}", security=BEARER_SECURITY, responses=documented(400, 401, 403, 404))
@@ -147,7 +150,7 @@ class TweetsController(Controller):
         "/{tweet_id:int}/like",
         status_code=200,
         security=BEARER_SECURITY,
-        responses=documented(401, 404),
+        responses=documented(401, 403, 404),
     )
     async def like(
         self, tweet_id: TweetId, claims: FromDishka[AccessClaims], like: FromDishka[LikeTweet]
@@ -173,13 +176,15 @@ class TweetsController(Controller):
     async def likers(
         self,
         tweet_id: TweetId,
+        viewer: FromDishka[Viewer],
         list_likers: FromDishka[ListLikers],
         links: FromDishka[Links],
         limit: Limit = 20,
         cursor: Cursor = None,
     ) -> Response[UserSummaryPage]:
         """Who liked the tweet, most recent first."""
-        page = await list_likers(ListLikersQuery(tweet_id, page_request(limit, cursor)))
+        query = ListLikersQuery(tweet_id, page_request(limit, cursor), viewer.user_id)
+        page = await list_likers(query)
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
 
     @get("/{tweet_id:int}/replies", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))

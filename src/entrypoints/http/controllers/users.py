@@ -115,7 +115,7 @@ class UsersController(Controller):
         )
         return UserAdminView.of(user, links)
 
-    @get("/{username:str}/tweets", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
+    @get("/{username:str}/tweets", opt=PUBLIC_PAGE, responses=documented(400, 401, 403, 404))
     async def tweets(
         self,
         username: Username,
@@ -141,37 +141,41 @@ class UsersController(Controller):
         )
         return paged(page, TweetResponse.of, links, TweetPage)
 
-    @get("/{username:str}/followers", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
+    @get("/{username:str}/followers", opt=PUBLIC_PAGE, responses=documented(400, 401, 403, 404))
     async def followers(
         self,
         username: Username,
+        viewer: FromDishka[Viewer],
         list_followers: FromDishka[ListFollowers],
         links: FromDishka[Links],
         limit: Limit = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
     ) -> Response[UserSummaryPage]:
         """Who follows the user, most recent follow first."""
-        page = await list_followers(ListFollowsQuery(username, page_request(limit, cursor)))
+        query = ListFollowsQuery(username, page_request(limit, cursor), viewer.user_id)
+        page = await list_followers(query)
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
 
-    @get("/{username:str}/following", opt=PUBLIC_PAGE, responses=documented(400, 401, 404))
+    @get("/{username:str}/following", opt=PUBLIC_PAGE, responses=documented(400, 401, 403, 404))
     async def following(
         self,
         username: Username,
+        viewer: FromDishka[Viewer],
         list_following: FromDishka[ListFollowing],
         links: FromDishka[Links],
         limit: Limit = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
     ) -> Response[UserSummaryPage]:
         """Whom the user follows, most recent follow first."""
-        page = await list_following(ListFollowsQuery(username, page_request(limit, cursor)))
+        query = ListFollowsQuery(username, page_request(limit, cursor), viewer.user_id)
+        page = await list_following(query)
         return paged(page, UserSummaryResponse.of, links, UserSummaryPage)
 
     @post(
         "/{username:str}/follow",
         status_code=HTTP_204_NO_CONTENT,
         security=BEARER_SECURITY,
-        responses=documented(400, 401, 404),
+        responses=documented(400, 401, 403, 404),
     )
     async def follow(
         self, username: Username, claims: FromDishka[AccessClaims], follow: FromDishka[FollowUser]
