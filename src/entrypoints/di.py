@@ -38,6 +38,7 @@ from adapters.redis_settings_cache import RedisSettingsCache
 from adapters.s3_media_storage import S3MediaStorage
 from adapters.settings_cache import CachedSettingsReader, SettingsCache, SettingsCopy
 from adapters.sql.blocks import SqlBlockRepository, SqlMuteRepository
+from adapters.sql.bookmarks import SqlBookmarkRepository
 from adapters.sql.counts import SqlCounts
 from adapters.sql.database import Database, ReadConnections, Reads
 from adapters.sql.deactivations import SqlDeactivations
@@ -69,6 +70,7 @@ from adapters.sql.user_reader import SqlUserReader
 from adapters.sql.users import SqlUserLookup, SqlUserRepository
 from application.ports.access_tokens import AccessTokens
 from application.ports.attempt_log import AttemptLog
+from application.ports.bookmarks import BookmarkRepository
 from application.ports.clock import Clock
 from application.ports.common_passwords import CommonPasswords
 from application.ports.counts import Counts
@@ -326,6 +328,7 @@ class RepositoryProvider(Provider):
     tag_uses = provide(SqlTagUses, provides=TagUses)
     search_index = provide(SqlSearchIndex, provides=SearchIndex)
     blocks = provide(SqlBlockRepository, provides=BlockRepository)
+    bookmarks = provide(SqlBookmarkRepository, provides=BookmarkRepository)
     mutes = provide(SqlMuteRepository, provides=MuteRepository)
 
     @provide

@@ -16,6 +16,7 @@ from application.throttle import Throttle
 from application.token_issuer import TokenIssuer
 from application.uploads import ImageUploads
 from application.use_cases.block_user import BlockUser
+from application.use_cases.bookmark_tweet import BookmarkTweet
 from application.use_cases.build_feed import BuildFeed
 from application.use_cases.change_user_status import ChangeUserStatus
 from application.use_cases.create_superuser import CreateSuperuser
@@ -33,6 +34,7 @@ from application.use_cases.get_tweet_history import GetTweetHistory
 from application.use_cases.like_tweet import LikeTweet
 from application.use_cases.list_active_users import ListActiveUsers
 from application.use_cases.list_blocks import ListBlocks
+from application.use_cases.list_bookmarks import ListBookmarks
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
 from application.use_cases.list_mutes import ListMutes
@@ -51,6 +53,7 @@ from application.use_cases.open_media import OpenMedia
 from application.use_cases.post_tweet import PostTweet
 from application.use_cases.register_user import RegisterUser
 from application.use_cases.remove_avatar import RemoveAvatar
+from application.use_cases.remove_bookmark import RemoveBookmark
 from application.use_cases.repost_tweet import RepostTweet
 from application.use_cases.rotate_refresh_token import RotateRefreshToken
 from application.use_cases.search_tweets import SearchTweets
@@ -138,4 +141,7 @@ class UseCaseProvider(Provider):
         ListBlocks,
         ListMutes,
         GetRelationships,
+        BookmarkTweet,
+        RemoveBookmark,
+        ListBookmarks,
     )

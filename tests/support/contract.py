@@ -11,6 +11,7 @@ TWEET_KEYS = frozenset(
     | {"repost_count", "reposted_by_me", "reposted_by"}
     | {"reply_count", "in_reply_to_id", "in_reply_to_username"}
     | {"quote_count", "quoted_tweet_id", "quoted_tweet"}
+    | {"bookmarked_by_me"}
 )
 MEDIA_KEYS = frozenset({"id", "url", "alt", "width", "height", "content_type"})
 USER_SUMMARY_KEYS = frozenset({"id", "username", "avatar_url"})
@@ -76,6 +77,7 @@ def assert_tweet(body: Any) -> dict[str, Any]:
     assert body["repost_count"] >= 0
     assert body["reposted_by_me"] in (None, True, False)
     assert body["reposted_by_me"] is None or body["liked_by_me"] is not None
+    assert (body["bookmarked_by_me"] is None) == (body["liked_by_me"] is None), body
     if body["reposted_by"] is not None:
         assert_user_summary(body["reposted_by"])
     assert isinstance(body["reply_count"], int)

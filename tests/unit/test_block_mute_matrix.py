@@ -17,8 +17,11 @@ import pytest
 
 from application.pagination import PageRequest
 from application.use_cases.block_user import BlockCommand, BlockUser
+from application.use_cases.bookmark_tweet import BookmarkCommand, BookmarkTweet
 from application.use_cases.build_feed import BuildFeed, BuildFeedQuery
 from application.use_cases.get_tweet_context import GetTweetContext, GetTweetContextQuery
+from application.use_cases.list_blocks import OwnListQuery
+from application.use_cases.list_bookmarks import ListBookmarks
 from application.use_cases.list_follows import ListFollowers, ListFollowsQuery
 from application.use_cases.list_likers import ListLikers, ListLikersQuery
 from application.use_cases.list_quotes import ListQuotes, ListQuotesQuery
@@ -54,6 +57,7 @@ MATRIX = {
     "reposters of cat's tweet": (HIDDEN, HIDDEN, SHOWN, SHOWN),
     "tag page": (HIDDEN, HIDDEN, HIDDEN, SHOWN),
     "search": (HIDDEN, HIDDEN, HIDDEN, SHOWN),
+    "ann's bookmarks": (HIDDEN, HIDDEN, SHOWN, SHOWN),
     "ben's profile": (SHOWN, SHOWN, SHOWN, SHOWN),
 }
 PAGE = PageRequest(100)
@@ -140,6 +144,7 @@ READS: dict[str, Read] = {
         ListTagTweets, ListTagTweetsQuery("both", PAGE, s.ann.id)
     ),
     "search": lambda s: s.bens_tweets_in(SearchTweets, SearchTweetsQuery("zebra", PAGE, s.ann.id)),
+    "ann's bookmarks": lambda s: s.bens_tweets_in(ListBookmarks, OwnListQuery(s.ann.id, PAGE)),
     "ben's profile": _profile,
 }
 
@@ -156,6 +161,8 @@ async def scene(world: World, ann: User, ben: User, cat: User) -> Scene:
     await post(ben, "ben quotes #both zebra", quoted_tweet_id=cats_tweet)
     cats_quote = await post(cat, "cat quotes ben", quoted_tweet_id=bens_tweet)
     await world.like(ben, cats_tweet)
+    for tweet_id in (cats_tweet, bens_tweet):
+        await InRequest(world.container, BookmarkTweet)(BookmarkCommand(ann.id, tweet_id))
     for who, tweet_id in ((ben, cats_tweet), (cat, bens_tweet)):
         await InRequest(world.container, RepostTweet)(RepostCommand(who.id, tweet_id))
     await world.run_workers()

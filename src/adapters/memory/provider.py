@@ -20,6 +20,7 @@ from adapters.memory.search import InMemorySearchIndex, InMemoryTweetSearch, InM
 from adapters.memory.sessions import InMemorySessionRepository
 from adapters.memory.settings import InMemorySettingsRepository
 from adapters.memory.social import (
+    InMemoryBookmarkRepository,
     InMemoryFollowRepository,
     InMemoryHomeTimelines,
     InMemoryLikeRepository,
@@ -33,6 +34,7 @@ from adapters.memory.trending_tags import InMemoryTagUses, InMemoryTrendingTags
 from adapters.memory.tweet_entities import InMemoryTagReader, InMemoryTweetEntities
 from adapters.memory.tweet_history import InMemoryTweetHistory
 from adapters.memory.users import InMemoryUserRepository
+from application.ports.bookmarks import BookmarkRepository
 from application.ports.counts import Counts
 from application.ports.deactivations import Deactivations
 from application.ports.follows import FollowRepository
@@ -119,4 +121,5 @@ class InMemoryProvider(Provider):
     tag_uses = provide(InMemoryTagUses, provides=TagUses)
     search_index = provide(InMemorySearchIndex, provides=SearchIndex)
     blocks = provide(InMemoryBlockRepository, provides=BlockRepository)
+    bookmarks = provide(InMemoryBookmarkRepository, provides=BookmarkRepository)
     mutes = provide(InMemoryMuteRepository, provides=MuteRepository)

@@ -94,6 +94,9 @@ class InMemoryTweetReader(TweetReader):
             quote_count=tweet.quote_count,
             quoted_tweet_id=tweet.quoted_tweet_id,
             quoted=None if quoted is None else self._view(quoted, viewer_id, embed=False),
+            bookmarked_by_me=(
+                None if viewer_id is None else (viewer_id, tweet.id) in self._store.bookmarks
+            ),
         )
 
     async def tweet(self, tweet_id: int, viewer_id: int | None) -> TweetView | None:
@@ -149,6 +152,16 @@ class InMemoryTweetReader(TweetReader):
             if self.visible(tweet, reader_id)
             and (reposter is None or not self._store.blocked_between(reader_id, reposter))
             and self.unmuted(tweet, reader_id, reposter)
+        ]
+        return _newest(rows, before, limit)
+
+    async def bookmarked(self, user_id: int, before: int | None, limit: int) -> KeyedTweets:
+        rows = [
+            (bookmark_id, self._view(tweet, user_id))
+            for (owner, tweet_id), bookmark_id in self._store.bookmarks.items()
+            if owner == user_id
+            and (tweet := self._store.tweets.get(tweet_id)) is not None
+            and self.visible(tweet, user_id)
         ]
         return _newest(rows, before, limit)
 

@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime
 
 from adapters.memory.store import MemoryStore
+from application.ports.bookmarks import BookmarkRepository
 from application.ports.follows import FollowRepository
 from application.ports.home_timelines import FannedOut, HomeTimelines
 from application.ports.likes import LikeRepository
@@ -69,6 +70,8 @@ class InMemoryTweetRepository(TweetRepository):
             del self._store.likes[key]
         for key in [key for key in self._store.reposts if key[1] == tweet.id]:
             del self._store.reposts[key]
+        for key in [key for key in self._store.bookmarks if key[1] == tweet.id]:
+            del self._store.bookmarks[key]
         for timeline in self._store.timelines.values():
             timeline.discard(tweet.id)
         for entries in self._store.repost_entries.values():
@@ -241,3 +244,14 @@ class InMemoryHomeTimelines(HomeTimelines):
         entries = self._store.repost_entries.get(reader_id, {})
         for tweet_id in [t for t, (_, reposter) in entries.items() if reposter == author_id]:
             del entries[tweet_id]
+
+
+class InMemoryBookmarkRepository(BookmarkRepository):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def bookmark(self, user_id: int, tweet_id: int, now: datetime) -> None:
+        self._store.bookmarks.setdefault((user_id, tweet_id), self._store.next_id())
+
+    async def remove(self, user_id: int, tweet_id: int) -> None:
+        self._store.bookmarks.pop((user_id, tweet_id), None)

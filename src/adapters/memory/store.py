@@ -39,6 +39,8 @@ class MemoryStore:
     tag_uses: dict[tuple[int, str], tuple[int, datetime]] = field(default_factory=dict)
     # tweet_id -> (version, words): what /search/tweets matches (workers keep it)
     search_index: dict[int, tuple[int, frozenset[str]]] = field(default_factory=dict)
+    # (user_id, tweet_id) -> bookmark id
+    bookmarks: dict[tuple[int, int], int] = field(default_factory=dict)
     # (blocker_id, blocked_id) -> block id; (muter_id, muted_id) -> (mute id, the mute)
     blocks: dict[tuple[int, int], int] = field(default_factory=dict)
     mutes: dict[tuple[int, int], tuple[int, Mute]] = field(default_factory=dict)

@@ -262,6 +262,19 @@ mutes = Table(
     Index("ix_mutes_muter_id_id", "muter_id", "id"),
 )
 
+# Bookmarks: private to their owner, listed most recently bookmarked first.
+bookmarks = Table(
+    "bookmarks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("tweet_id", Id, ForeignKey("tweets.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("user_id", "tweet_id", name="uq_bookmarks_user_id_tweet_id"),
+    Index("ix_bookmarks_user_id_id", "user_id", "id"),
+    Index("ix_bookmarks_tweet_id", "tweet_id"),
+)
+
 # Uploaded images (API.md "Media"): unattached (tweet_id NULL) until a tweet of the
 # uploader's attaches them at a position (0-3); unattached ones expire. ``id`` is random and
 # opaque; ``name`` is the stored object's.

@@ -27,6 +27,7 @@ from adapters.sql.statements import ReadQuery
 from adapters.sql.tables import (
     Id,
     UtcDateTime,
+    bookmarks,
     follows,
     likes,
     reposts,
@@ -58,11 +59,15 @@ def _viewer_flag(table: Any) -> Any:
 
 
 def _tweet_views(signed_in: bool) -> Select[Any]:
-    """Tweets with author, ``liked_by_me`` and ``reposted_by_me`` (NULL for an anonymous
-    viewer), in one statement (no N+1). For a signed-in viewer, only tweets whose author and
-    the viewer are not separated by a block: a list built on this leaves them out before
-    its LIMIT."""
-    flags = [_viewer_flag(likes), _viewer_flag(reposts)] if signed_in else [null(), null()]
+    """Tweets with author, ``liked_by_me``, ``reposted_by_me`` and ``bookmarked_by_me`` (NULL
+    for an anonymous viewer), in one statement (no N+1). For a signed-in viewer, only tweets
+    whose author and the viewer are not separated by a block: a list built on this leaves
+    them out before its LIMIT."""
+    flags = (
+        [_viewer_flag(likes), _viewer_flag(reposts), _viewer_flag(bookmarks)]
+        if signed_in
+        else [null(), null(), null()]
+    )
     statement = (
         select(
             tweets,
@@ -70,6 +75,7 @@ def _tweet_views(signed_in: bool) -> Select[Any]:
             users.c.avatar,
             flags[0].label("liked_by_me"),
             flags[1].label("reposted_by_me"),
+            flags[2].label("bookmarked_by_me"),
             _parent_authors.c.username.label("in_reply_to_username"),
         )
         .join(users, users.c.id == tweets.c.author_id)
@@ -261,6 +267,21 @@ _BY_AUTHOR = {
 }
 HOME = {paged: ReadQuery(_home(paged)) for paged in (False, True)}
 _BELOW_HORIZON = {paged: ReadQuery(_below_horizon(paged)) for paged in (False, True)}
+# The viewer's bookmarks (an alias: ``bookmarked_by_me`` probes the table itself).
+_owned = bookmarks.alias("owned")
+_BOOKMARKED = {
+    paged: ReadQuery(
+        newest_first(
+            _tweet_views(signed_in=True)
+            .add_columns(_owned.c.id.label("key"))
+            .join(_owned, _owned.c.tweet_id == tweets.c.id)
+            .where(_owned.c.user_id == bindparam("viewer", type_=Id)),
+            _owned.c.id,
+            paged,
+        )
+    )
+    for paged in (False, True)
+}
 _LIKERS = {
     (signed_in, paged): ReadQuery(_users_who(likes, signed_in, paged))
     for signed_in in (False, True)
@@ -304,6 +325,7 @@ def _view(row: Any) -> TweetView:
         reply_count=row.reply_count,
         quote_count=row.quote_count,
         quoted_tweet_id=row.quoted_tweet_id,
+        bookmarked_by_me=None if row.bookmarked_by_me is None else bool(row.bookmarked_by_me),
     )
 
 
@@ -437,6 +459,12 @@ class SqlTweetReader(TweetReader):
                 **page_params(before, limit - len(rows)),
             )
         return await keyed_views(self._reads, [row.position for row in rows], rows, reader_id)
+
+    async def bookmarked(self, user_id: int, before: int | None, limit: int) -> KeyedTweets:
+        rows = await self._reads.all(
+            _BOOKMARKED[before is not None], viewer=user_id, **page_params(before, limit)
+        )
+        return await keyed_views(self._reads, [row.key for row in rows], rows, user_id)
 
     async def likers(
         self, tweet_id: int, before: int | None, limit: int, viewer_id: int | None = None

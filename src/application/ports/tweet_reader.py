@@ -35,6 +35,7 @@ class TweetView(NamedTuple):
     quote_count: int = 0
     quoted_tweet_id: int | None = None
     quoted: TweetView | None = None
+    bookmarked_by_me: bool | None = None
 
 
 # Lists come back as (key, item) rows, newest (largest key) first, at most ``limit`` rows,
@@ -71,6 +72,11 @@ class TweetReader(Protocol):
     async def home(self, reader_id: int, before: int | None, limit: int) -> KeyedTweets:
         """The reader's home feed (own tweets and followees', and the tweets followees
         reposted), keyed by the position each entered it at."""
+        ...
+
+    async def bookmarked(self, user_id: int, before: int | None, limit: int) -> KeyedTweets:
+        """The user's bookmarked tweets, most recently bookmarked first, keyed by the
+        bookmark (without those a block hides from the user)."""
         ...
 
     async def likers(

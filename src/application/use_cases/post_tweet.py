@@ -143,6 +143,7 @@ class PostTweet:
             mentions=mentions,
             hashtags=tags,
             reposted_by_me=False,
+            bookmarked_by_me=False,
             in_reply_to_id=tweet.in_reply_to_id,
             in_reply_to_username=await self._username(tweet.in_reply_to_user_id),
             quoted_tweet_id=quoted_id,

@@ -24,7 +24,7 @@ from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.me import MeController
 from entrypoints.http.controllers.media import MediaController
 from entrypoints.http.controllers.relationships import RelationshipsController
-from entrypoints.http.controllers.reposts import RepostsController
+from entrypoints.http.controllers.reposts import BookmarksController, RepostsController
 from entrypoints.http.controllers.search import SearchController
 from entrypoints.http.controllers.tags import TagsController
 from entrypoints.http.controllers.tweets import FeedController, TweetsController
@@ -140,6 +140,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
             _own(TagsController),
             _own(RepostsController),
             _own(RelationshipsController),
+            _own(BookmarksController),
             _own(SearchController),
         ],
         middleware=[authentication, write_limit.middleware, *([route_reads] if replicas else [])],

@@ -196,6 +196,7 @@ class TweetResponse(msgspec.Struct):
     quoted_tweet_id: int | None
     # One level deep: a quoted tweet's own ``quoted_tweet`` is always null.
     quoted_tweet: TweetResponse | None
+    bookmarked_by_me: bool | None
 
     @classmethod
     def of(cls, tweet: TweetView, links: Links) -> TweetResponse:
@@ -224,6 +225,7 @@ class TweetResponse(msgspec.Struct):
             quote_count=tweet.quote_count,
             quoted_tweet_id=tweet.quoted_tweet_id,
             quoted_tweet=None if tweet.quoted is None else cls.of(tweet.quoted, links),
+            bookmarked_by_me=tweet.bookmarked_by_me,
         )
 
 
@@ -300,6 +302,10 @@ class ActiveUserResponse(msgspec.Struct):
 class LikeResponse(msgspec.Struct):
     liked: bool
     like_count: int
+
+
+class BookmarkResponse(msgspec.Struct):
+    bookmarked: bool
 
 
 class RepostResponse(msgspec.Struct):

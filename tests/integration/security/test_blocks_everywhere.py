@@ -55,6 +55,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], dict[str, str], str]]] = {
         for part in ("likes", "reposts", "replies", "quotes", "context")
     },
     "/tags/{tag:str}/tweets": [({"tag": TAG}, {}, HIDES)],
+    "/me/bookmarks": [({}, {}, HIDES)],
     "/search/tweets": [({}, {"q": WORD}, HIDES)],
     # The profile stays visible across a block (with ``blocking`` / ``blocked_by``), and so
     # it does where profiles are found; the other lists are the viewer's own or hold no
@@ -128,6 +129,8 @@ async def build(client: httpx.AsyncClient, engine: AsyncEngine) -> World:
         await act(who, "POST", f"/tweets/{third_tweet}/like")
         await act(who, "POST", f"/tweets/{third_tweet}/repost")
     await act(third, "POST", f"/tweets/{other_tweet}/repost")
+    for tweet_id in (third_tweet, other_tweet):
+        await act(viewer, "POST", f"/tweets/{tweet_id}/bookmark")
     tweets = {"third_tweet": third_tweet, "other_tweet": other_tweet, "third_quote": third_quote}
     return World(client, viewer, other, third, tweets)
 

@@ -28,7 +28,7 @@ from tests.support.tokens import forge_access_token
 from tests.support.uploads import media_files
 
 # The viewer's flags of a tweet as an anonymous reader sees it (its author sees false).
-ANONYMOUS = {"liked_by_me": None, "reposted_by_me": None}
+ANONYMOUS = {"liked_by_me": None, "reposted_by_me": None, "bookmarked_by_me": None}
 
 
 async def post(client: httpx.AsyncClient, author: Account, body: str = "hello") -> dict[str, Any]:
