@@ -46,6 +46,7 @@ class TweetReposted:
     kind: ClassVar[str] = "tweet_reposted"
     repost_id: int
     user_id: int
+    tweet_id: int = 0  # 0 in the jobs of an earlier version (the fan-out reads the repost)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,15 @@ class RepostUndone:
     user_id: int
     tweet_id: int
     position: int
+
+
+@dataclass(frozen=True, slots=True)
+class TweetLiked:
+    """A like was made (not one repeated)."""
+
+    kind: ClassVar[str] = "tweet_liked"
+    user_id: int
+    tweet_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,4 +92,5 @@ Event = (
     | RepostUndone
     | TweetEdited
     | TweetDeleted
+    | TweetLiked
 )

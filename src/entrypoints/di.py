@@ -51,6 +51,7 @@ from adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from adapters.sql.job_queue import JobSignal, SqliteJobQueue, SqliteJobWorker
 from adapters.sql.likes import SqlLikeRepository
 from adapters.sql.media import SqlMediaRepository
+from adapters.sql.notifications import SqlNotificationReader, SqlNotifications
 from adapters.sql.quote_reader import SqlQuoteReader
 from adapters.sql.relationships import SqlRelationshipReader
 from adapters.sql.replicas import Replica, RoutedReads
@@ -86,6 +87,7 @@ from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
 from application.ports.media_storage import MediaStorage
+from application.ports.notifications import NotificationReader, Notifications
 from application.ports.password_hasher import PasswordHasher
 from application.ports.quote_reader import QuoteReader
 from application.ports.recent_writes import RecentWrites
@@ -204,6 +206,7 @@ class DatabaseProvider(Provider):
     tweet_search = provide(SqlTweetSearch, provides=TweetSearch)
     user_search = provide(SqlUserSearch, provides=UserSearch)
     relationship_reader = provide(SqlRelationshipReader, provides=RelationshipReader)
+    notification_reader = provide(SqlNotificationReader, provides=NotificationReader)
     user_reader = provide(SqlUserReader, provides=UserReader)
     user_lookup = provide(SqlUserLookup, provides=UserLookup)
     stored_settings = provide(SqlStoredSettings, provides=StoredSettings)
@@ -329,6 +332,7 @@ class RepositoryProvider(Provider):
     search_index = provide(SqlSearchIndex, provides=SearchIndex)
     blocks = provide(SqlBlockRepository, provides=BlockRepository)
     bookmarks = provide(SqlBookmarkRepository, provides=BookmarkRepository)
+    notifications = provide(SqlNotifications, provides=Notifications)
     mutes = provide(SqlMuteRepository, provides=MuteRepository)
 
     @provide

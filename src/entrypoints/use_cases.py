@@ -19,6 +19,7 @@ from application.use_cases.block_user import BlockUser
 from application.use_cases.bookmark_tweet import BookmarkTweet
 from application.use_cases.build_feed import BuildFeed
 from application.use_cases.change_user_status import ChangeUserStatus
+from application.use_cases.count_unread_notifications import CountUnreadNotifications
 from application.use_cases.create_superuser import CreateSuperuser
 from application.use_cases.delete_tweet import DeleteTweet
 from application.use_cases.describe_media import DescribeMedia
@@ -38,6 +39,7 @@ from application.use_cases.list_bookmarks import ListBookmarks
 from application.use_cases.list_follows import ListFollowers, ListFollowing
 from application.use_cases.list_likers import ListLikers
 from application.use_cases.list_mutes import ListMutes
+from application.use_cases.list_notifications import ListNotifications
 from application.use_cases.list_quotes import ListQuotes
 from application.use_cases.list_replies import ListReplies
 from application.use_cases.list_reposters import ListReposters
@@ -48,6 +50,7 @@ from application.use_cases.list_users import ListUsers
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.log_out_everywhere import LogOutEverywhere
+from application.use_cases.mark_notifications_read import MarkNotificationsRead
 from application.use_cases.mute_user import MuteUser
 from application.use_cases.open_media import OpenMedia
 from application.use_cases.post_tweet import PostTweet
@@ -144,4 +147,7 @@ class UseCaseProvider(Provider):
         BookmarkTweet,
         RemoveBookmark,
         ListBookmarks,
+        ListNotifications,
+        CountUnreadNotifications,
+        MarkNotificationsRead,
     )

@@ -24,6 +24,7 @@ from application.use_cases.list_blocks import OwnListQuery
 from application.use_cases.list_bookmarks import ListBookmarks
 from application.use_cases.list_follows import ListFollowers, ListFollowsQuery
 from application.use_cases.list_likers import ListLikers, ListLikersQuery
+from application.use_cases.list_notifications import ListNotifications, ListNotificationsQuery
 from application.use_cases.list_quotes import ListQuotes, ListQuotesQuery
 from application.use_cases.list_replies import ListReplies, ListRepliesQuery
 from application.use_cases.list_reposters import ListReposters, ListRepostersQuery
@@ -58,6 +59,7 @@ MATRIX = {
     "tag page": (HIDDEN, HIDDEN, HIDDEN, SHOWN),
     "search": (HIDDEN, HIDDEN, HIDDEN, SHOWN),
     "ann's bookmarks": (HIDDEN, HIDDEN, SHOWN, SHOWN),
+    "ann's notifications": (HIDDEN, HIDDEN, HIDDEN, SHOWN),
     "ben's profile": (SHOWN, SHOWN, SHOWN, SHOWN),
 }
 PAGE = PageRequest(100)
@@ -111,6 +113,11 @@ async def _bens_tweet(s: Scene) -> bool:
     return (await s.world.tweet_as_seen_by(s.bens_tweet, s.ann)).id == s.bens_tweet
 
 
+async def _notifications(s: Scene) -> bool:
+    page = await s.run(ListNotifications, ListNotificationsQuery(s.ann.id, PAGE))
+    return any(n.actor.id == s.ben.id for n in page.items)
+
+
 async def _profile(s: Scene) -> bool:
     return (await s.world.profile("ben", s.ann)).id == s.ben.id
 
@@ -145,6 +152,7 @@ READS: dict[str, Read] = {
     ),
     "search": lambda s: s.bens_tweets_in(SearchTweets, SearchTweetsQuery("zebra", PAGE, s.ann.id)),
     "ann's bookmarks": lambda s: s.bens_tweets_in(ListBookmarks, OwnListQuery(s.ann.id, PAGE)),
+    "ann's notifications": _notifications,
     "ben's profile": _profile,
 }
 
@@ -156,6 +164,7 @@ async def scene(world: World, ann: User, ben: User, cat: User) -> Scene:
     for follower, followee in ((ann, "cat"), (ann, "ben"), (ben, "cat"), (cat, "ben")):
         await world.follow(follower, followee)
     cats_tweet = await post(cat, "cat says #both zebra")
+    await world.like(ben, await post(ann, "ann says"))
     bens_tweet = await post(ben, "ben says #both zebra")
     await post(ben, "ben replies #both zebra", in_reply_to_id=cats_tweet)
     await post(ben, "ben quotes #both zebra", quoted_tweet_id=cats_tweet)

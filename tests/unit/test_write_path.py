@@ -17,6 +17,7 @@ from application.derived.follow_feeds import (
     RemoveFolloweeFromFeed,
 )
 from application.derived.index_tweet import INDEX_TWEET
+from application.derived.notify import NOTIFY_TWEET
 from application.derived.registry import SUBSCRIBERS, WORK
 from application.ports.home_timelines import FannedOut, HomeTimelines
 from application.ports.job_queue import Job
@@ -44,7 +45,7 @@ async def test_followers_see_a_new_tweet_at_once_merged_until_the_workers_wrote_
     assert await world.feed_ids(ben) == [tweet.id]
 
 
-async def test_a_post_enqueues_its_fan_out_and_indexing_and_a_refused_one_enqueues_nothing(
+async def test_a_post_enqueues_its_fan_out_indexing_and_notifying_and_a_refused_one_nothing(
     world: World, ann: User
 ) -> None:
     tweet = await world.post(ann, "hello")
@@ -54,6 +55,7 @@ async def test_a_post_enqueues_its_fan_out_and_indexing_and_a_refused_one_enqueu
     assert [(job.kind, dict(job.payload)) for job in world.store.jobs] == [
         (FAN_OUT, {"tweet_id": tweet.id, "author_id": ann.id}),
         (INDEX_TWEET, {"tweet_id": tweet.id, "author_id": ann.id}),
+        (NOTIFY_TWEET, {"tweet_id": tweet.id, "author_id": ann.id}),
     ]
 
 
@@ -74,7 +76,7 @@ async def test_fan_out_goes_in_batches_of_followers_until_every_one_has_the_twee
     real_perform = performer(world.container)
     await worker.run(perform, [FAN_OUT], concurrency=1, until_empty=True)
 
-    assert [kind for kind in kinds if kind != INDEX_TWEET] == [FAN_OUT] * 3
+    assert [kind for kind in kinds if kind not in (INDEX_TWEET, NOTIFY_TWEET)] == [FAN_OUT] * 3
     assert all(tweet.id in world.store.timelines[f] for f in followers)
 
 

@@ -10,6 +10,7 @@ from adapters.memory.health import InMemoryDatabaseHealth
 from adapters.memory.idempotency_keys import InMemoryIdempotencyKeys
 from adapters.memory.jobs import InMemoryJobQueue, InMemoryJobWorker
 from adapters.memory.media import InMemoryMediaRepository
+from adapters.memory.notifications import InMemoryNotificationReader, InMemoryNotifications
 from adapters.memory.readers import InMemoryQuoteReader, InMemoryTweetReader, InMemoryUserReader
 from adapters.memory.relationships import (
     InMemoryBlockRepository,
@@ -45,6 +46,7 @@ from application.ports.job_queue import JobQueue
 from application.ports.job_worker import JobWorker
 from application.ports.likes import LikeRepository
 from application.ports.media import MediaRepository
+from application.ports.notifications import NotificationReader, Notifications
 from application.ports.quote_reader import QuoteReader
 from application.ports.relationships import BlockRepository, MuteRepository, RelationshipReader
 from application.ports.reposts import RepostRepository
@@ -94,6 +96,9 @@ class InMemoryProvider(Provider):
     quote_reader = provide(InMemoryQuoteReader, provides=QuoteReader, scope=Scope.APP)
     tweet_search = provide(InMemoryTweetSearch, provides=TweetSearch, scope=Scope.APP)
     user_search = provide(InMemoryUserSearch, provides=UserSearch, scope=Scope.APP)
+    notification_reader = provide(
+        InMemoryNotificationReader, provides=NotificationReader, scope=Scope.APP
+    )
     relationship_reader = provide(
         InMemoryRelationshipReader, provides=RelationshipReader, scope=Scope.APP
     )
@@ -122,4 +127,5 @@ class InMemoryProvider(Provider):
     search_index = provide(InMemorySearchIndex, provides=SearchIndex)
     blocks = provide(InMemoryBlockRepository, provides=BlockRepository)
     bookmarks = provide(InMemoryBookmarkRepository, provides=BookmarkRepository)
+    notifications = provide(InMemoryNotifications, provides=Notifications)
     mutes = provide(InMemoryMuteRepository, provides=MuteRepository)

@@ -9,7 +9,7 @@ from adapters.memory.store import MemoryStore
 from application.ports.bookmarks import BookmarkRepository
 from application.ports.follows import FollowRepository
 from application.ports.home_timelines import FannedOut, HomeTimelines
-from application.ports.likes import LikeRepository
+from application.ports.likes import LikeChange, LikeRepository
 from application.ports.reposts import RepostChange, RepostRepository
 from application.ports.tweets import TweetRepository
 from domain.errors import TweetNotFound
@@ -86,12 +86,13 @@ class InMemoryLikeRepository(LikeRepository):
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
-    async def like(self, user_id: int, tweet_id: int, now: datetime) -> int:
+    async def like(self, user_id: int, tweet_id: int, now: datetime) -> LikeChange:
         tweet = self._tweet(tweet_id)
-        if (user_id, tweet_id) not in self._store.likes:
+        created = (user_id, tweet_id) not in self._store.likes
+        if created:
             self._store.likes[user_id, tweet_id] = self._store.next_id()
             tweet.like_count += 1
-        return tweet.like_count
+        return LikeChange(created, tweet.like_count)
 
     async def unlike(self, user_id: int, tweet_id: int) -> int:
         tweet = self._tweet(tweet_id)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from application.ports.job_queue import Job
 from domain.media import Media
+from domain.notifications import Notice
 from domain.relationships import Mute
 from domain.sessions import RefreshToken, Session
 from domain.tweets import Tweet, TweetVersion
@@ -44,6 +45,10 @@ class MemoryStore:
     # (blocker_id, blocked_id) -> block id; (muter_id, muted_id) -> (mute id, the mute)
     blocks: dict[tuple[int, int], int] = field(default_factory=dict)
     mutes: dict[tuple[int, int], tuple[int, Mute]] = field(default_factory=dict)
+    # notification id -> what it says; user_id -> [read_up_to, unread]
+    notifications: dict[int, Notice] = field(default_factory=dict)
+    notification_times: dict[int, datetime] = field(default_factory=dict)
+    notification_marks: dict[int, list[int]] = field(default_factory=dict)
     # Jobs waiting for a worker, oldest first; and those parked after failing too often.
     jobs: deque[Job] = field(default_factory=deque)
     failed_jobs: list[Job] = field(default_factory=list)

@@ -39,6 +39,9 @@ class InMemoryTweetEntities(TweetEntities):
         self._store.tweet_hashtags.pop(tweet_id, None)
         await self.add(tweet_id, mentions, hashtags)
 
+    async def mentioned(self, tweet_id: int) -> list[int]:
+        return list(self._store.tweet_mentions.get(tweet_id, []))
+
 
 class InMemoryTagReader(TagReader):
     def __init__(self, store: MemoryStore, clock: Clock) -> None:

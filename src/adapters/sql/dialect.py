@@ -49,3 +49,11 @@ def upsert_keeping_greatest(dialect: str, table: Table, column: str) -> Any:
         index_elements=list(table.primary_key.columns),
         set_={column: greatest(table.c[column], insert.excluded[column])},
     )
+
+
+def upsert_setting(dialect: str, table: Table, set_: dict[str, Any], where: Any = None) -> Any:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE SET`` ``set_`` (expressions of the
+    stored row), only ``where`` it holds."""
+    return _insert(dialect, table).on_conflict_do_update(
+        index_elements=list(table.primary_key.columns), set_=set_, where=where
+    )

@@ -10,7 +10,7 @@ from adapters.sql.dialect import insert_or_ignore
 from adapters.sql.statements import WriteStatement
 from adapters.sql.tables import likes
 from adapters.sql.unit_of_work import SqlUnitOfWork
-from application.ports.likes import LikeRepository
+from application.ports.likes import LikeChange, LikeRepository
 from domain.errors import TweetNotFound
 
 _LIKE = WriteStatement(build=lambda dialect: insert_or_ignore(dialect, likes).returning(likes.c.id))
@@ -29,7 +29,7 @@ class SqlLikeRepository(LikeRepository):
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._statements = uow
 
-    async def like(self, user_id: int, tweet_id: int, now: datetime) -> int:
+    async def like(self, user_id: int, tweet_id: int, now: datetime) -> LikeChange:
         try:
             inserted = await self._statements.scalar(
                 _LIKE, user_id=user_id, tweet_id=tweet_id, created_at=now
@@ -39,7 +39,7 @@ class SqlLikeRepository(LikeRepository):
             raise TweetNotFound from error
         if inserted is not None:
             await record(self._statements, LIKES, tweet_id, +1)
-        return await self._count(tweet_id)
+        return LikeChange(inserted is not None, await self._count(tweet_id))
 
     async def unlike(self, user_id: int, tweet_id: int) -> int:
         if await self._statements.scalar(_UNLIKE, user=user_id, tweet=tweet_id) is not None:

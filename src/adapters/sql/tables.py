@@ -275,6 +275,36 @@ bookmarks = Table(
     Index("ix_bookmarks_tweet_id", "tweet_id"),
 )
 
+# Notifications, derived by the workers: at most one per (recipient, type, actor, tweet)
+# ever (``tweet_id`` 0 for a follow). No foreign key to tweets: a deleted tweet's go with a
+# worker's job, and reads join the tweets meanwhile.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(10), nullable=False),
+    Column("actor_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("tweet_id", Id, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint(
+        "user_id", "type", "actor_id", "tweet_id", name="uq_notifications_user_id_type_actor"
+    ),
+    Index("ix_notifications_user_id_id", "user_id", "id"),
+    Index("ix_notifications_user_id_actor_id_id", "user_id", "actor_id", "id"),
+    Index("ix_notifications_tweet_id", "tweet_id"),
+)
+
+# Per user: notifications up to ``read_up_to`` (an id) are read; ``unread`` counts those
+# above it, kept by the workers and by marking read.
+notification_marks = Table(
+    "notification_marks",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("read_up_to", Id, nullable=False, server_default="0"),
+    Column("unread", Integer, nullable=False, server_default="0"),
+)
+
 # Uploaded images (API.md "Media"): unattached (tweet_id NULL) until a tweet of the
 # uploader's attaches them at a position (0-3); unattached ones expire. ``id`` is random and
 # opaque; ``name`` is the stored object's.

@@ -82,6 +82,13 @@ _ON_TWEET = WriteStatement(
 )
 
 
+_MENTIONED = ReadQuery(
+    select(tweet_mentions.c.user_id)
+    .where(tweet_mentions.c.tweet_id == bindparam("tweet"))
+    .order_by(tweet_mentions.c.position)
+)
+
+
 class SqlTweetEntities(TweetEntities):
     """Rows in ``tweet_mentions`` and ``tweet_hashtags``, and their summary on the tweet's
     row; a tweet with neither costs its post no statement."""
@@ -124,6 +131,9 @@ class SqlTweetEntities(TweetEntities):
             await self.add(tweet_id, mentions, hashtags)
         else:
             await self._statements.execute(_ON_TWEET, tweet=tweet_id, tags="", mentions=0)
+
+    async def mentioned(self, tweet_id: int) -> list[int]:
+        return [row.user_id for row in await self._statements.all(_MENTIONED, tweet=tweet_id)]
 
 
 _MENTIONS_OF_TWEETS = {

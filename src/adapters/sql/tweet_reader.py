@@ -495,3 +495,13 @@ class SqlTweetReader(TweetReader):
 
 def _viewer(viewer_id: int | None) -> dict[str, int]:
     return {} if viewer_id is None else {"viewer": viewer_id}
+
+
+async def views_by_id(reads: Reads, ids: Sequence[int], viewer_id: int) -> dict[int, TweetView]:
+    """The tweets of ``ids`` that exist and the viewer may see, as ``complete_views`` makes
+    them (batched: a statement per 100 ids, plus those of their quotes, mentions, media)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    rows = await _quoted_rows(reads, wanted, viewer_id)
+    return {view.id: view for view in await complete_views(reads, rows, viewer_id)}

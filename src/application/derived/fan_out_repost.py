@@ -15,6 +15,7 @@ REMOVE_REPOST = "feed.remove_repost"
 class RepostFanOut:
     repost_id: int
     user_id: int
+    tweet_id: int = 0  # carried by TweetReposted, not needed here
     after: int = 0  # position among the reposter's followers reached so far
 
 

@@ -24,12 +24,27 @@ from application.derived.follow_feeds import (
     RemoveFolloweeFromFeed,
 )
 from application.derived.index_tweet import INDEX_TWEET, IndexTweet, TweetToIndex
+from application.derived.notify import (
+    NOTIFY_FOLLOW,
+    NOTIFY_LIKE,
+    NOTIFY_REPOST,
+    NOTIFY_TWEET,
+    Followed,
+    Liked,
+    NotifyFollow,
+    NotifyLike,
+    NotifyRepost,
+    NotifyTweet,
+    Reposted,
+    TweetToNotify,
+)
 from application.derived.tally_tag_uses import TALLY_TAG_USES, TagsChanged, TallyTagUses
 from domain.events import (
     Event,
     RepostUndone,
     TweetDeleted,
     TweetEdited,
+    TweetLiked,
     TweetPosted,
     TweetReposted,
     TweetTagsChanged,
@@ -63,6 +78,10 @@ TALLY_TAG_USES_WORK = Work(TALLY_TAG_USES, TagsChanged, TallyTagUses)
 FAN_OUT_REPOST_WORK = Work(FAN_OUT_REPOST, RepostFanOut, FanOutRepost)
 REMOVE_REPOST_WORK = Work(REMOVE_REPOST, RepostGone, RemoveRepostEntries)
 INDEX_TWEET_WORK = Work(INDEX_TWEET, TweetToIndex, IndexTweet)
+NOTIFY_FOLLOW_WORK = Work(NOTIFY_FOLLOW, Followed, NotifyFollow)
+NOTIFY_LIKE_WORK = Work(NOTIFY_LIKE, Liked, NotifyLike)
+NOTIFY_REPOST_WORK = Work(NOTIFY_REPOST, Reposted, NotifyRepost)
+NOTIFY_TWEET_WORK = Work(NOTIFY_TWEET, TweetToNotify, NotifyTweet)
 
 WORK: dict[str, Work] = {
     work.kind: work
@@ -76,19 +95,24 @@ WORK: dict[str, Work] = {
         FAN_OUT_REPOST_WORK,
         REMOVE_REPOST_WORK,
         INDEX_TWEET_WORK,
+        NOTIFY_FOLLOW_WORK,
+        NOTIFY_LIKE_WORK,
+        NOTIFY_REPOST_WORK,
+        NOTIFY_TWEET_WORK,
     )
 }
 
 # An event's payload (its fields) must build each subscriber's payload type.
 SUBSCRIBERS: dict[type[Event], tuple[Work, ...]] = {
-    TweetPosted: (FAN_OUT_WORK, INDEX_TWEET_WORK),
-    UserFollowed: (ADD_FOLLOWEE_WORK,),
+    TweetPosted: (FAN_OUT_WORK, INDEX_TWEET_WORK, NOTIFY_TWEET_WORK),
+    UserFollowed: (ADD_FOLLOWEE_WORK, NOTIFY_FOLLOW_WORK),
     UserUnfollowed: (REMOVE_FOLLOWEE_WORK,),
     TweetTagsChanged: (TALLY_TAG_USES_WORK,),
-    TweetReposted: (FAN_OUT_REPOST_WORK,),
+    TweetReposted: (FAN_OUT_REPOST_WORK, NOTIFY_REPOST_WORK),
     RepostUndone: (REMOVE_REPOST_WORK,),
-    TweetEdited: (INDEX_TWEET_WORK,),
-    TweetDeleted: (INDEX_TWEET_WORK,),
+    TweetEdited: (INDEX_TWEET_WORK, NOTIFY_TWEET_WORK),
+    TweetDeleted: (INDEX_TWEET_WORK, NOTIFY_TWEET_WORK),
+    TweetLiked: (NOTIFY_LIKE_WORK,),
 }
 
 HANDLERS: tuple[type[Handler], ...] = tuple({work.handler: None for work in WORK.values()})

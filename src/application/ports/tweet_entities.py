@@ -24,3 +24,7 @@ class TweetEntities(Protocol):
     ) -> None:
         """As ``add``, for a tweet that may have some already (an edit): those go."""
         ...
+
+    async def mentioned(self, tweet_id: int) -> list[int]:
+        """The ids of the users the tweet mentions, in order."""
+        ...

@@ -4,12 +4,14 @@ from dataclasses import dataclass
 
 from application.authorization import active_user, unblocked
 from application.lookups import existing_tweet
+from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.likes import LikeRepository
 from application.ports.relationships import BlockRepository
 from application.ports.transaction import TransactionManager
 from application.ports.tweets import TweetRepository
 from application.ports.user_lookup import UserLookup
+from domain.events import TweetLiked
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +38,11 @@ class LikeTweet:
         tx: TransactionManager,
         users: UserLookup,
         blocks: BlockRepository,
+        outbox: Outbox,
     ) -> None:
         self._users = users
         self._blocks = blocks
+        self._outbox = outbox
         self._tweets = tweets
         self._likes = likes
         self._clock = clock
@@ -48,6 +52,8 @@ class LikeTweet:
         await active_user(self._users, command.user_id)
         tweet = await existing_tweet(self._tweets, command.tweet_id)
         await unblocked(self._blocks, command.user_id, tweet.author_id)
-        count = await self._likes.like(command.user_id, command.tweet_id, self._clock.now())
+        change = await self._likes.like(command.user_id, command.tweet_id, self._clock.now())
+        if change.created:
+            await self._outbox.emit(TweetLiked(command.user_id, command.tweet_id))
         await self._tx.commit()
-        return LikeResult(liked=True, like_count=count)
+        return LikeResult(liked=True, like_count=change.like_count)

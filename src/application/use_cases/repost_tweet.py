@@ -59,6 +59,8 @@ class RepostTweet:
         await unblocked(self._blocks, command.user_id, tweet.author_id)
         change = await self._reposts.repost(command.user_id, command.tweet_id, self._clock.now())
         if change.repost_id is not None:
-            await self._outbox.emit(TweetReposted(change.repost_id, command.user_id))
+            await self._outbox.emit(
+                TweetReposted(change.repost_id, command.user_id, command.tweet_id)
+            )
         await self._tx.commit()
         return RepostResult(reposted=True, repost_count=change.repost_count)

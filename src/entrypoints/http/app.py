@@ -23,6 +23,7 @@ from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.me import MeController
 from entrypoints.http.controllers.media import MediaController
+from entrypoints.http.controllers.notifications import NotificationsController
 from entrypoints.http.controllers.relationships import RelationshipsController
 from entrypoints.http.controllers.reposts import BookmarksController, RepostsController
 from entrypoints.http.controllers.search import SearchController
@@ -141,6 +142,7 @@ def create_app(config: AppConfig, *override_providers: Provider) -> Litestar:
             _own(RepostsController),
             _own(RelationshipsController),
             _own(BookmarksController),
+            _own(NotificationsController),
             _own(SearchController),
         ],
         middleware=[authentication, write_limit.middleware, *([route_reads] if replicas else [])],

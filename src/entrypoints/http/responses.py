@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 
 from application.ports.media import MediaView
+from application.ports.notifications import NotificationView
 from application.ports.relationships import MutedUser
 from application.ports.tweet_reader import TweetView
 from application.ports.user_reader import ProfileView, UserSummary
@@ -302,6 +303,36 @@ class ActiveUserResponse(msgspec.Struct):
 class LikeResponse(msgspec.Struct):
     liked: bool
     like_count: int
+
+
+class NotificationResponse(msgspec.Struct):
+    id: int
+    type: str
+    created_at: datetime
+    actor: UserSummaryResponse
+    tweet: TweetResponse | None
+    read: bool
+
+    @classmethod
+    def of(cls, notification: NotificationView, links: Links) -> NotificationResponse:
+        tweet = notification.tweet
+        return cls(
+            id=notification.id,
+            type=notification.type.value,
+            created_at=notification.created_at,
+            actor=UserSummaryResponse.of(notification.actor, links),
+            tweet=None if tweet is None else TweetResponse.of(tweet, links),
+            read=notification.read,
+        )
+
+
+class NotificationPage(msgspec.Struct):
+    items: list[NotificationResponse]
+    next_cursor: str | None
+
+
+class UnreadCountResponse(msgspec.Struct):
+    count: int
 
 
 class BookmarkResponse(msgspec.Struct):

@@ -309,3 +309,10 @@ class MuteRequest(RequestBody):
             duration_seconds=None if isinstance(duration, UnsetType) else duration,
             notifications=True if isinstance(notifications, UnsetType) else notifications,
         )
+
+
+class MarkReadRequest(RequestBody):
+    """Which notifications to mark read: those whose id is at most ``up_to_id`` (all when
+    it is omitted)."""
+
+    up_to_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)] | UnsetType = UNSET

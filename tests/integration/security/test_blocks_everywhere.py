@@ -56,6 +56,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], dict[str, str], str]]] = {
     },
     "/tags/{tag:str}/tweets": [({"tag": TAG}, {}, HIDES)],
     "/me/bookmarks": [({}, {}, HIDES)],
+    "/notifications": [({}, {}, HIDES)],
     "/search/tweets": [({}, {"q": WORD}, HIDES)],
     # The profile stays visible across a block (with ``blocking`` / ``blocked_by``), and so
     # it does where profiles are found; the other lists are the viewer's own or hold no
@@ -69,6 +70,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], dict[str, str], str]]] = {
     "/me": [({}, {}, UNRELATED)],
     "/me/blocks": [({}, {}, UNRELATED)],
     "/me/mutes": [({}, {}, UNRELATED)],
+    "/notifications/unread-count": [({}, {}, UNRELATED)],
     "/admin/settings": [({}, {}, UNRELATED)],
 }
 
@@ -131,6 +133,9 @@ async def build(client: httpx.AsyncClient, engine: AsyncEngine) -> World:
     await act(third, "POST", f"/tweets/{other_tweet}/repost")
     for tweet_id in (third_tweet, other_tweet):
         await act(viewer, "POST", f"/tweets/{tweet_id}/bookmark")
+    viewer_tweet = await post(viewer, "vera says")
+    for who in (other, third):
+        await act(who, "POST", f"/tweets/{viewer_tweet}/like")
     tweets = {"third_tweet": third_tweet, "other_tweet": other_tweet, "third_quote": third_quote}
     return World(client, viewer, other, third, tweets)
 
