@@ -63,11 +63,14 @@ def notice(
     return [] if recipient_id == actor_id else [Notice(recipient_id, kind, actor_id, tweet_id)]
 
 
+TYPES_PATTERN = "^({0})(,({0}))*$".format("|".join(kind.value for kind in NotificationType))
+
+
 def notification_types(types: str | None) -> frozenset[NotificationType] | None:
     """The ``types`` filter of ``GET /notifications``: comma-separated names (None: all)."""
     if types is None:
         return None
-    names = [name.strip() for name in types.split(",")]
+    names = types.split(",")
     known = {kind.value for kind in NotificationType}
     if not names or any(name not in known for name in names):
         raise ValidationError.single(

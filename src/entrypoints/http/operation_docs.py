@@ -7,6 +7,8 @@
   parameter and nothing else to validate) kept Litestar's body.
 - Every write the per-user write limit counts (``write_limits.py``) may answer 429
   ``too_many_requests``, documented as such.
+- A body that may be left out (``POST /notifications/read``, ``POST /users/{u}/mute``) is
+  declared so: Litestar declares every body required.
 - Every operation takes an optional ``X-Request-ID`` header (``request_context.py``: the
   client's own id, if safe, names the request in the response and the logs). Saying so also
   lets openapi-python-client (0.28 to at least 0.29.1) import the operation that has two
@@ -29,6 +31,7 @@ from litestar.openapi.spec import (
     Operation,
     Parameter,
     Reference,
+    RequestBody,
     Schema,
 )
 from litestar.routes import HTTPRoute
@@ -70,7 +73,23 @@ _TOO_MANY_WRITES = _problem(
 )
 
 
+def _optional_body(operation: Operation) -> None:
+    """A body whose type admits None (``data: Body | None = None``) may be left out: Litestar
+    declares every body required."""
+    body = operation.request_body
+    if not isinstance(body, RequestBody) or not body.content:
+        return
+    for media in body.content.values():
+        schema = media.schema
+        if isinstance(schema, Schema) and any(
+            isinstance(option, Schema) and option.type == OpenAPIType.NULL
+            for option in schema.one_of or ()
+        ):
+            body.required = False
+
+
 def _complete(operation: Operation, counted_write: bool) -> None:
+    _optional_body(operation)
     responses = operation.responses or {}
     for status, response in list(responses.items()):
         if _is_litestar_error(response):

@@ -315,4 +315,7 @@ class MarkReadRequest(RequestBody):
     """Which notifications to mark read: those whose id is at most ``up_to_id`` (all when
     it is omitted)."""
 
-    up_to_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)] | UnsetType = UNSET
+    up_to_id: (
+        Annotated[int, KwargDefinition(ge=1, le=MAX_ID, description="A notification's id.")]
+        | UnsetType
+    ) = UNSET

@@ -112,7 +112,7 @@ async def test_db_upgrade_on_an_empty_database_builds_the_schema(
         *("tweets", "likes", "follows", "timeline_entries", "timeline_horizons"),
         *("count_changes", "idempotency_keys", "media", "tweet_versions"),
         *("tweet_mentions", "tweet_hashtags", "tag_uses", "reposts"),
-        *("blocks", "mutes", "bookmarks"),
+        *("blocks", "mutes", "bookmarks", "notifications", "notification_marks"),
         *search,
         *queue,
     }

@@ -99,7 +99,7 @@ async def test_a_post_commits_with_its_jobs_and_a_failed_one_leaves_none(
         assert await backlog_of(working) == (0, 0)
         posted = await http.post(f"{API}/tweets", json={"text": "kept"}, headers=ann.auth)
         assert posted.status_code == 201
-        assert await backlog_of(working) == (2, 0)  # its fan-out and its indexing
+        assert await backlog_of(working) == (3, 0)  # its fan-out, indexing and notifying
         await drain(working)
         assert await backlog_of(working) == (0, 0)
 

@@ -12,6 +12,7 @@ from application.ports.access_tokens import AccessClaims
 from application.use_cases.count_unread_notifications import CountUnreadNotifications
 from application.use_cases.list_notifications import ListNotifications, ListNotificationsQuery
 from application.use_cases.mark_notifications_read import MarkNotificationsRead, MarkReadCommand
+from domain.notifications import TYPES_PATTERN
 from entrypoints.http.auth import BEARER_SECURITY, PRIVATE
 from entrypoints.http.links import Links
 from entrypoints.http.paging import Cursor, Limit, page_request, paged
@@ -25,6 +26,7 @@ Types = Annotated[
         description="Only these types, comma-separated: follow, like, repost, reply, mention, "
         "quote.",
         max_length=200,
+        pattern=TYPES_PATTERN,
     ),
 ]
 

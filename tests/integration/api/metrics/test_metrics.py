@@ -220,7 +220,7 @@ async def test_the_queue_series_move_when_jobs_are_queued_and_done(
         await drain(app)
         after = await scrape(http)
 
-    assert value(queued, "chirp_jobs_queued") == 2  # the tweet's fan-out and its indexing
+    assert value(queued, "chirp_jobs_queued") == 3  # the fan-out, indexing and notifying
     assert value(queued, "chirp_job_oldest_age_seconds") >= 0
     assert value(after, "chirp_jobs_queued") == 0
 
