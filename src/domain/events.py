@@ -34,6 +34,13 @@ class UserUnfollowed:
 
 
 @dataclass(frozen=True, slots=True)
+class UserBlocked:
+    kind: ClassVar[str] = "user_blocked"
+    blocker_id: int
+    blocked_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class TweetTagsChanged:
     """A tweet was posted or edited with hashtags, or an edit changed them."""
 
@@ -93,4 +100,5 @@ Event = (
     | TweetEdited
     | TweetDeleted
     | TweetLiked
+    | UserBlocked
 )

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from application.derived.separate_blocked import SEPARATE
 from application.pagination import PageRequest
+from application.ports.job_queue import Job
 from application.use_cases.block_user import BlockCommand, BlockUser
 from application.use_cases.get_relationships import GetRelationships, RelationshipsQuery
 from application.use_cases.like_tweet import LikeCommand, LikeTweet
@@ -182,3 +184,17 @@ async def test_relationships_need_one_to_fifty_names(
 ) -> None:
     with pytest.raises(ValidationError):
         await InRequest(world.container, GetRelationships)(RelationshipsQuery(ann.id, usernames))
+
+
+async def test_a_follow_committed_alongside_a_block_is_undone_by_the_workers(
+    world: World, ann: User, ben: User
+) -> None:
+    await block(world, ann, "ben")
+    # A follow whose transaction did not see the block (nor the block's the follow): it is
+    # stored, with its job, as FollowUser would have stored it before the block committed.
+    world.store.follows[ben.id, ann.id] = world.store.next_id()
+    world.store.jobs.append(Job(SEPARATE, {"follower_id": ben.id, "followee_id": ann.id}))
+
+    await world.run_workers()
+
+    assert not world.store.follows

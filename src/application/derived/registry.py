@@ -38,6 +38,7 @@ from application.derived.notify import (
     Reposted,
     TweetToNotify,
 )
+from application.derived.separate_blocked import SEPARATE, Pair, SeparateBlocked
 from application.derived.tally_tag_uses import TALLY_TAG_USES, TagsChanged, TallyTagUses
 from domain.events import (
     Event,
@@ -48,6 +49,7 @@ from domain.events import (
     TweetPosted,
     TweetReposted,
     TweetTagsChanged,
+    UserBlocked,
     UserFollowed,
     UserUnfollowed,
 )
@@ -79,6 +81,7 @@ FAN_OUT_REPOST_WORK = Work(FAN_OUT_REPOST, RepostFanOut, FanOutRepost)
 REMOVE_REPOST_WORK = Work(REMOVE_REPOST, RepostGone, RemoveRepostEntries)
 INDEX_TWEET_WORK = Work(INDEX_TWEET, TweetToIndex, IndexTweet)
 NOTIFY_FOLLOW_WORK = Work(NOTIFY_FOLLOW, Followed, NotifyFollow)
+SEPARATE_WORK = Work(SEPARATE, Pair, SeparateBlocked)
 NOTIFY_LIKE_WORK = Work(NOTIFY_LIKE, Liked, NotifyLike)
 NOTIFY_REPOST_WORK = Work(NOTIFY_REPOST, Reposted, NotifyRepost)
 NOTIFY_TWEET_WORK = Work(NOTIFY_TWEET, TweetToNotify, NotifyTweet)
@@ -99,13 +102,14 @@ WORK: dict[str, Work] = {
         NOTIFY_LIKE_WORK,
         NOTIFY_REPOST_WORK,
         NOTIFY_TWEET_WORK,
+        SEPARATE_WORK,
     )
 }
 
 # An event's payload (its fields) must build each subscriber's payload type.
 SUBSCRIBERS: dict[type[Event], tuple[Work, ...]] = {
     TweetPosted: (FAN_OUT_WORK, INDEX_TWEET_WORK, NOTIFY_TWEET_WORK),
-    UserFollowed: (ADD_FOLLOWEE_WORK, NOTIFY_FOLLOW_WORK),
+    UserFollowed: (ADD_FOLLOWEE_WORK, NOTIFY_FOLLOW_WORK, SEPARATE_WORK),
     UserUnfollowed: (REMOVE_FOLLOWEE_WORK,),
     TweetTagsChanged: (TALLY_TAG_USES_WORK,),
     TweetReposted: (FAN_OUT_REPOST_WORK, NOTIFY_REPOST_WORK),
@@ -113,6 +117,7 @@ SUBSCRIBERS: dict[type[Event], tuple[Work, ...]] = {
     TweetEdited: (INDEX_TWEET_WORK, NOTIFY_TWEET_WORK),
     TweetDeleted: (INDEX_TWEET_WORK, NOTIFY_TWEET_WORK),
     TweetLiked: (NOTIFY_LIKE_WORK,),
+    UserBlocked: (SEPARATE_WORK,),
 }
 
 HANDLERS: tuple[type[Handler], ...] = tuple({work.handler: None for work in WORK.values()})

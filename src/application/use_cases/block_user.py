@@ -11,7 +11,7 @@ from application.ports.relationships import BlockRepository
 from application.ports.transaction import TransactionManager
 from application.ports.user_lookup import UserLookup
 from domain.errors import CannotBlockSelf
-from domain.events import UserUnfollowed
+from domain.events import UserBlocked, UserUnfollowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,8 @@ class BlockCommand:
 class BlockUser:
     """Block an account (idempotent): from the commit on, neither sees or acts on the
     other's tweets, and their follows of each other are removed in the same transaction
-    (the workers then take each one's tweets out of the other's feed, ``UserUnfollowed``).
+    (the workers then take each one's tweets out of the other's feed, ``UserUnfollowed``);
+    a follow committed at the same time is undone by the workers (``UserBlocked``).
 
     Blocking oneself is refused (``cannot_block_self``).
     """
@@ -49,7 +50,8 @@ class BlockUser:
         other = await user_named(self._users, command.username)
         if other.id == command.user_id:
             raise CannotBlockSelf
-        await self._blocks.block(command.user_id, other.id, self._clock.now())
+        if await self._blocks.block(command.user_id, other.id, self._clock.now()):
+            await self._outbox.emit(UserBlocked(command.user_id, other.id))
         for follower, followee in ((command.user_id, other.id), (other.id, command.user_id)):
             if await self._follows.unfollow(follower, followee):
                 await self._outbox.emit(UserUnfollowed(follower, followee))
