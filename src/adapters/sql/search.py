@@ -197,12 +197,18 @@ def _shown(key: Any) -> Any:
     viewer = bindparam("viewer", type_=Id)
     found = tweets.alias("found")
     return (
-        select(found.c.id).where(found.c.id == key, *_unhidden(viewer, found.c.author_id)).exists()
+        select(found.c.id)
+        .where(
+            found.c.id == key,
+            unblocked(viewer, found.c.author_id),
+            _unmuted_author(viewer, found.c.author_id),
+        )
+        .exists()
     )
 
 
-def _unhidden(viewer: Any, author: Any) -> list[Any]:
-    return [unblocked(viewer, author), unmuted(viewer, author, bindparam("now", type_=UtcDateTime))]
+def _unmuted_author(viewer: Any, author: Any) -> Any:
+    return unmuted(viewer, author, bindparam("now", type_=UtcDateTime))
 
 
 def _search(words: bool, author: bool, tags: int, signed_in: bool, paged: bool) -> Select[Any]:
@@ -235,13 +241,9 @@ def _search(words: bool, author: bool, tags: int, signed_in: bool, paged: bool) 
         key = tweets.c.id
     if author:
         statement = statement.where(tweets.c.author_id == bindparam("author"))
-    if signed_in:
+    if signed_in:  # blocks: in _tweet_views
         statement = statement.where(
-            unmuted(
-                bindparam("viewer", type_=Id),
-                tweets.c.author_id,
-                bindparam("now", type_=UtcDateTime),
-            )
+            _unmuted_author(bindparam("viewer", type_=Id), tweets.c.author_id)
         )
     for index in range(first_tag, tags):
         tagged = tweet_hashtags.alias(f"tagged{index}")
